@@ -1,0 +1,137 @@
+"""The pipeline: data folder → records → quads → SHACL validation → release."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from .errors import DataError, Problem, UsageError
+from .formats import for_path
+from .links import LINKS_FILE, read_links
+from .loader import read_records
+from .model import Iris, Quad, as_graph, build_quads
+from .paths import ONTOLOGY
+from .records import Records, Where
+from .release import Release, check_output, write_release
+from .validate import as_problems, load_shapes, run_shacl
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Timings:
+    """Seconds spent in each stage, in order (printed by the CLI and the benchmark)."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+    _t: float = field(default_factory=time.perf_counter)
+
+    def lap(self, stage: str) -> float:
+        now = time.perf_counter()
+        self.stages[stage] = now - self._t
+        self._t = now
+        return self.stages[stage]
+
+
+def record_locations(records: Records, iris: Iris) -> dict[str, Where]:
+    """The record file and line behind each IRI, to name them in validation reports."""
+    where: dict[str, Where] = {}
+    for kind, items in (("topic", records.topics), ("country", records.countries),
+                        ("org", records.organisations), ("programme", records.programmes),
+                        ("grant", records.grants), ("project", records.projects),
+                        ("practice", records.practices)):
+        for slug, rec in items.items():
+            where[str(iris.thing(kind, slug))] = rec.where  # type: ignore[attr-defined]
+    for pl in records.places.values():
+        where[str(iris.place(pl))] = pl.where
+    for host_kind, hosts in (("practice", records.practices), ("project", records.projects)):
+        for host in hosts.values():
+            for p in host.participants:  # type: ignore[attr-defined]
+                node = iris.thing("participation",
+                                  f"{host_kind}--{host.slug}--{p.kind}--{p.agent}--{p.role}")
+                where[str(node)] = host.where  # type: ignore[attr-defined]
+    return where
+
+
+def graph_from_data(data_dir: Path, base: str, timings: Timings,
+                    extra_practices: Iterable[Path] = ()) -> tuple[Records, list[Quad], Graph]:
+    records = read_records(data_dir, extra_practices)
+    links = read_links(data_dir / LINKS_FILE)
+    timings.lap("records")
+    ontology = Graph().parse(ONTOLOGY)
+    quads = build_quads(records, links, base, ontology)
+    graph = as_graph(quads)
+    timings.lap("graph")
+    violations = run_shacl(graph, ontology, load_shapes(base))
+    timings.lap("validation")
+    if violations:
+        raise DataError(as_problems(violations, record_locations(records, Iris(base))))
+    return records, quads, graph
+
+
+def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: None,
+          timings: Timings | None = None) -> Release:
+    """Build, validate and publish a release; on any error the old release is untouched."""
+    check_output(out)
+    timings = timings or Timings()
+    records, quads, _ = graph_from_data(data_dir, base, timings)
+    progress(f"{len(records.practices)} practices, {len(records.places)} places, "
+             f"{len(records.organisations)} organisations, {len(quads)} quads: conforms")
+    iris = Iris(base)
+    example = [iris.thing("practice", s) for s in sorted(records.practices)[:1]]
+    example += [iris.place(p) for p in sorted(records.places.values(), key=lambda p: p.slug)[:1]]
+    release = write_release(quads, iris, out, example, progress)
+    timings.lap("release")
+    return release
+
+
+def validate_paths(paths: list[Path], data_dir: Path, base: str) -> int:
+    """Validate record files (with the data folder they refer to) or RDF files.
+
+    Returns the number of things checked; raises DataError with every violation.
+    """
+    rdf = [p for p in paths if p.suffix not in (".yaml", ".yml")]
+    records = [p for p in paths if p.suffix in (".yaml", ".yml")]
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"{p} does not exist")
+        if p in rdf and for_path(p.name) is None:
+            raise UsageError(f"{p}: unknown file type; give a .yaml record or an RDF file "
+                             "(.ttl, .nt, .jsonld, .rdf, .trig, .nq, optionally .gz)")
+    checked = 0
+    if records:
+        _, quads, graph = graph_from_data(data_dir, base, Timings(), extra_practices=records)
+        checked += len({q[0] for q in quads})
+    if rdf:
+        graph = Graph()
+        for p in rdf:
+            graph += _parse_rdf(p)
+        violations = run_shacl(graph, Graph().parse(ONTOLOGY), load_shapes(base))
+        if violations:
+            raise DataError(as_problems(violations, {}))
+        checked += len(set(graph.subjects()))
+    return checked
+
+
+def _parse_rdf(path: Path) -> Graph:
+    fmt = for_path(path.name)
+    assert fmt is not None
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") \
+            else path.read_bytes()
+        if fmt.dataset:
+            ds = Dataset()
+            ds.parse(data=data, format=fmt.rdflib)
+            g = Graph()
+            for s, p, o, _ in ds.quads((None, None, None, None)):
+                g.add((s, p, o))
+            return g
+        return Graph().parse(data=data, format=fmt.rdflib)
+    except Exception as exc:  # rdflib raises many types; all mean the same to the user
+        raise DataError([Problem(f"cannot parse as {fmt.name}: {exc}", file=str(path),
+                                 hint="check the file's syntax or its extension")]) from None
+

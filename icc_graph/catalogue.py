@@ -1,0 +1,481 @@
+"""Importing the ICC catalogue (JSON Lines of listing and detail entries) into source records.
+
+Entries of one practice (listing and detail copies, several languages) are merged; partners,
+projects and funders become records of their own, matched by name to the ones already in the
+data folder. The import is computed in full before anything is written, and it is re-runnable:
+an unchanged record is not rewritten, a reviewed one is kept, an imported one that differs from
+what the catalogue now gives (edited by hand) is kept unless --force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from . import yamlio
+from .errors import DataError, Problem, rel
+from .loader import PRACTICES_DIR, SHARED_FILES
+from .names import Gazetteer, guess_language, normalise, slugify
+from .periods import parse_period
+from .records import SLUG
+
+CURATION_FILE = Path("curation") / "catalogue.yaml"
+_DETAIL_SLUG = re.compile(r"/(?:-|content)/([^/?#]+)")
+_ROLE_NOTE = re.compile(r"\s*\((coordinator|co-ordinator|lead partner[^)]*)\)\s*$", re.I)
+_SPELLING_NOTE = re.compile(r"\s*\([^)]*spelled[^)]*\)")
+_ACRONYM = re.compile(r"^(.*\S)\s*\(((?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z+]{1,9})\)$")
+_QUALIFIER = re.compile(r"\(([^()]+)\)\s*$")
+_ORG_TYPES = (
+    (r"\bpolice\b", "police"),
+    (r"\b(municipality|municipalit[eé]|comune|city of|mayor)\b", "municipality"),
+    (r"\b(foundation|fondazione|fondation)\b", "foundation"),
+    (r"\b(university|universit[eé]|college|school of)\b", "university"),
+    (r"\bschool\b", "school"),
+    (r"\b(network|r[eé]seau)\b", "network"),
+    (r"\b(association|assciation|ngo|club|centre|center)\b", "ngo"),
+    (r"\b(ministry|commission|office|department|service|bureau|board|agency)\b",
+     "public-body"),
+    (r"\b(ag|ltd|company|plc|inc)\b", "company"),
+)
+SHARED_HEADERS = {
+    "places": "# Cities and other places (boroughs, islands, regions, cantons). See docs/records.md.\n",
+    "organisations": "# Organisations that took part in practices and projects. See docs/records.md.\n",
+    "projects": "# Projects under which practices were carried out or written up. See docs/records.md.\n",
+    "programmes": "# Funding programmes. See docs/records.md.\n",
+}
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    kept_reviewed: list[str] = field(default_factory=list)
+    kept_edited: list[str] = field(default_factory=list)
+    new_shared: dict[str, int] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.rows} catalogue entries read",
+            f"{len(self.written)} practice records written, {self.unchanged} unchanged",
+            f"{len(self.kept_reviewed)} reviewed records kept",
+        ]
+        if self.kept_edited:
+            lines.append(f"{len(self.kept_edited)} imported records differ from the catalogue "
+                         "and were kept (edited by hand? use --force to replace): "
+                         + ", ".join(self.kept_edited))
+        for kind, n in sorted(self.new_shared.items()):
+            lines.append(f"{n} new {kind}")
+        lines += [f"left out: {x}" for x in self.left_out]
+        lines += [f"note: {x}" for x in self.notes]
+        return "\n".join(lines)
+
+
+def canonical_url(url: str) -> str:
+    """The page itself: a language-switch URL gives its redirect target; portal noise goes."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc
+    if host == "coe.int":
+        host = "www.coe.int"
+    scheme = "https" if host.endswith("coe.int") else parts.scheme
+    if "/c/portal/update_language" in parts.path:
+        redirect = parse_qs(parts.query).get("redirect", [None])[0]
+        if redirect:
+            return canonical_url(f"https://www.coe.int{redirect}")
+    path = parts.path.rstrip("/") if _DETAIL_SLUG.search(parts.path) else parts.path
+    if _DETAIL_SLUG.search(parts.path):
+        query = ""
+    else:
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "p_l_id"])
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def detail_slug(url: str) -> str | None:
+    match = _DETAIL_SLUG.search(urlsplit(url).path)
+    if not match or "coe.int" not in urlsplit(url).netloc:
+        return None
+    slug = match.group(1).strip("-").lower()
+    return slug if SLUG.match(slug) else slugify(slug)
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(";") if v.strip()]
+
+
+class _Importer:
+    def __init__(self, rows: list[dict[str, Any]], data_dir: Path, curation: dict[str, Any],
+                 today: str):
+        self.rows, self.data, self.cur, self.today = rows, data_dir, curation, today
+        self.report = Report(rows=len(rows))
+        self.problems: list[Problem] = []
+        self.shared: dict[str, dict[str, dict[str, Any]]] = {}
+        self.gaz: dict[str, Gazetteer] = {}
+        for kind in ("topics", "countries", "places", "organisations", "projects", "programmes"):
+            items = yamlio.load(data_dir / SHARED_FILES[kind]) if (
+                data_dir / SHARED_FILES[kind]).exists() else []
+            self.shared[kind] = {r["slug"]: r for r in items or []}
+            gaz = self.gaz[kind] = Gazetteer()
+            for slug, r in self.shared[kind].items():
+                gaz.add(slug, [slug, *r.get("label", {}).values(), *r.get("alt_labels", []),
+                               r.get("acronym")])
+        for name, slug in (curation.get("topic_synonyms") or {}).items():
+            self.gaz["topics"].add(slug, [name])
+        self.new: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in self.shared}
+        self.same = {}
+        for group in curation.get("same_practice") or []:
+            for title in group:
+                self.same[normalise(title)] = normalise(group[0])
+        self.title_lang = {normalise(k): v for k, v in (curation.get("title_languages") or {}).items()}
+        self.persons = {normalise(p) for p in curation.get("private_persons") or []}
+        self.generic = {normalise(p) for p in curation.get("not_organisations") or []}
+
+    # ------------------------------------------------------------ which entries
+    def keep(self, i: int, row: dict[str, Any]) -> bool:
+        title = (row.get("title") or "").strip()
+        for ex in self.cur.get("exclude") or []:
+            if normalise(ex["title"]) == normalise(title):
+                self.report.left_out.append(f"entry {i + 1} '{title}': {ex['reason']}")
+                return False
+        note = (row.get("note") or "").lower()
+        for word in self.cur.get("exclude_notes_containing") or []:
+            if word in note:
+                self.report.left_out.append(f"entry {i + 1} '{title}': a {word} item")
+                return False
+        if not title:
+            self.report.left_out.append(f"entry {i + 1}: no title on the page copy "
+                                        f"({row.get('city') or row.get('country')})")
+            return False
+        return True
+
+    def groups(self) -> list[list[dict[str, Any]]]:
+        kept = [(i, r) for i, r in enumerate(self.rows) if self.keep(i, r)]
+        parent = list(range(len(kept)))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        by_key: dict[str, int] = {}
+        for n, (_, row) in enumerate(kept):
+            url = canonical_url(row["source_url"])
+            tkey = normalise(row["title"])
+            tkey = self.same.get(tkey, tkey)
+            cities = frozenset(normalise(c) for c in _split(row.get("city") or ""))
+            keys = [f"url:{s}" for s in [detail_slug(url)] if s]
+            keys.append(f"title:{tkey}")
+            for key in keys:
+                if key in by_key:
+                    other = kept[by_key[key]][1]
+                    other_cities = frozenset(normalise(c) for c in _split(other.get("city") or ""))
+                    if key.startswith("title:") and cities and other_cities \
+                            and not cities & other_cities:
+                        continue  # same title in two unrelated cities: two practices
+                    parent[find(n)] = find(by_key[key])
+                else:
+                    by_key[key] = n
+        out: dict[int, list[dict[str, Any]]] = {}
+        for n, (_, row) in enumerate(kept):
+            out.setdefault(find(n), []).append(row)
+        return list(out.values())
+
+    # ------------------------------------------------------------ resolving names
+    def country(self, name: str) -> str | None:
+        slug = self.gaz["countries"].find(name)
+        if slug is None:
+            self.report.notes.append(f"unknown country '{name}': add it to data/countries.yaml")
+        return slug
+
+    def place(self, name: str, country: str | None) -> str | None:
+        slug = self.gaz["places"].find(name)
+        if slug is not None:
+            known = self.shared["places"].get(slug) or self.new["places"].get(slug)
+            if known and country and known["country"] != country:
+                self.report.notes.append(
+                    f"place '{name}' is in {known['country']} in the data but in {country} "
+                    "in the catalogue: kept the data's")
+            return slug
+        if country is None:
+            return None
+        slug = slugify(name)
+        self.new["places"][slug] = {"slug": slug, "type": "city", "label": {"en": name},
+                                    "country": country, "status": "imported",
+                                    "updated": self.today}
+        self.gaz["places"].add(slug, [name])
+        return slug
+
+    def thing(self, kind: str, name: str, lang: str, extra: dict[str, Any]) -> str:
+        slug = self.gaz[kind].find(name)
+        if slug is not None:
+            return slug
+        acronym = None
+        if kind == "organisations" and (m := _ACRONYM.match(name)):
+            name, acronym = m.group(1), m.group(2)
+            slug = self.gaz[kind].find(name) or self.gaz[kind].find(acronym)
+            if slug is not None:
+                return slug
+        slug = slugify(name)
+        while slug in self.shared[kind] or slug in self.new[kind]:
+            existing = self.shared[kind].get(slug) or self.new[kind][slug]
+            if normalise(existing["label"].get(lang, "")) == normalise(name):
+                return slug
+            slug = f"{slug}-2" if not slug[-1].isdigit() else f"{slug[:-1]}{int(slug[-1]) + 1}"
+        record: dict[str, Any] = {"slug": slug, "label": {lang: name}}
+        if acronym:
+            record["acronym"] = acronym
+        record.update(extra)
+        record.update({"status": "imported", "updated": self.today})
+        self.new[kind][slug] = record
+        self.gaz[kind].add(slug, [name, acronym])
+        return slug
+
+    def org_facts(self, name: str) -> dict[str, Any]:
+        """What the name itself says: the kind of organisation, the place in brackets."""
+        facts: dict[str, Any] = {}
+        council = re.match(r"^(.+?) (?:city |borough |municipal )?council$", name, re.I)
+        if council and council.group(1) in self.gaz["places"]:
+            facts["type"] = "municipality"
+        else:
+            low = name.casefold()
+            for pattern, kind in _ORG_TYPES:
+                if re.search(pattern, low):
+                    facts["type"] = kind
+                    break
+        qualifier = _QUALIFIER.search(name)
+        place = self.gaz["places"].find(qualifier.group(1)) if qualifier else None
+        if place is None:
+            place = next((p for p in self.gaz["places"].names_in(name)), None)
+        if place is not None:
+            facts["based_in"] = place
+        return facts
+
+    # ------------------------------------------------------------ one practice
+    def practice(self, group: list[dict[str, Any]], used: set[str]) -> dict[str, Any] | None:
+        group = sorted(group, key=lambda r: (r["kind"] != "detail", r["lang"] != "en"))
+        urls = [canonical_url(r["source_url"]) for r in group]
+        coe = [u for u in urls if "coe.int" in urls and u or "coe.int" in urlsplit(u).netloc]
+        details = [u for u in coe if detail_slug(u)]
+        source = (details or coe or urls)[0]
+        also = sorted(set(urls) - {source})
+
+        titles: dict[str, str] = {}
+        for r in group:
+            title = r["title"].strip()
+            lang = self.title_lang.get(normalise(title)) or guess_language(title, r["lang"])
+            titles.setdefault(lang, title)
+
+        countries: list[str] = []
+        places: list[str] = []
+        for r in group:
+            cs = [c for c in (self.country(n) for n in _split(r.get("country") or "")) if c]
+            names = _split(r.get("city") or "")
+            pairs = zip(names, cs, strict=True) if len(cs) == len(names) > 1 else \
+                [(n, cs[0] if len(cs) == 1 else None) for n in names]
+            for name, c in pairs:
+                slug = self.place(name, c)
+                if slug and slug not in places:
+                    places.append(slug)
+            for c in cs:
+                if c not in countries:
+                    countries.append(c)
+        if not places and not countries:
+            self.report.left_out.append(f"'{group[0]['title']}': no place and no country "
+                                        "on any copy of the page (add a record by hand)")
+            return None
+        for p in places:
+            pc = (self.shared["places"].get(p) or self.new["places"][p])["country"]
+            if pc not in countries:
+                countries.append(pc)
+
+        topics: list[str] = []
+        for r in group:
+            for t in r.get("topics") or []:
+                slug = self.gaz["topics"].find(t)
+                if slug is None:
+                    self.report.notes.append(f"'{t}' is not an ICC topic: left out "
+                                             f"(of '{group[0]['title']}')")
+                elif slug not in topics:
+                    topics.append(slug)
+
+        period = self.period(group)
+        participants: list[dict[str, str]] = []
+        projects: list[str] = []
+        programmes: list[str] = []
+        for r in group:
+            for raw in r.get("partners") or []:
+                self.partner(raw, guess_language(raw, r["lang"]), participants)
+            for raw in r.get("projects") or []:
+                name = raw.strip().strip("“”\"")
+                plang = guess_language(name, r["lang"])
+                slug = self.thing("projects", name, plang, {})
+                if slug not in projects:
+                    projects.append(slug)
+            for raw in r.get("funders") or []:
+                if normalise(raw) in self.generic:
+                    continue
+                slug = self.thing("programmes", raw.strip(), "en", {})
+                if slug not in programmes:
+                    programmes.append(slug)
+
+        slug = next((s for s in (detail_slug(u) for u in details) if s), None) \
+            or slugify(titles.get("en") or next(iter(titles.values())))
+        if slug in used:
+            slug = f"{slug}-{places[0] if places else countries[0]}"
+        used.add(slug)
+        record: dict[str, Any] = {"slug": slug, "status": "imported", "title": titles,
+                                  "places": places}
+        if not places:
+            record.pop("places")
+        record["countries"] = countries
+        for key, value in (("topics", topics), ("period", period), ("source", source),
+                           ("also_seen_at", also), ("projects", projects),
+                           ("programmes", programmes), ("participants", participants)):
+            if value:
+                record[key] = value
+        return record
+
+    def partner(self, raw: str, lang: str, participants: list[dict[str, str]]) -> None:
+        name = _SPELLING_NOTE.sub("", raw).strip()
+        role = "partner"
+        if _ROLE_NOTE.search(name):
+            name, role = _ROLE_NOTE.sub("", name).strip(), "coordinator"
+        if normalise(raw) in self.persons or normalise(name) in self.persons:
+            self.report.left_out.append(f"partner '{raw}': a private person")
+            return
+        if normalise(name) in self.generic or name[:1].islower() and not re.search(r"[A-Z]", name):
+            return
+        place = self.gaz["places"].find(name)
+        if place is not None:
+            entry = {"place": place, "role": "partner-city"}
+        else:
+            entry = {"org": self.thing("organisations", name, lang, self.org_facts(name)),
+                     "role": role}
+        if entry not in participants:
+            participants.append(entry)
+
+    def period(self, group: list[dict[str, Any]]) -> dict[str, Any] | None:
+        best: tuple[int, dict[str, Any]] | None = None
+        for r in group:
+            text = (r.get("years") or "").strip()
+            for name in (*_split(r.get("city") or ""), *_split(r.get("country") or "")):
+                text = re.sub(rf"\s*{re.escape(name)}(,\s*\S+)?\s*$", "", text)
+            text = re.sub(r"\s*,\s*$", "", text).strip()
+            if not text:
+                continue
+            p = parse_period(text)
+            if p.start is not None and p.end is not None and p.start > p.end:
+                self.report.notes.append(f"period '{text}' ends before it starts: left out")
+                continue
+            score = 4 * (p.start is not None) + 2 * (r["kind"] == "listing") + p.ongoing
+            if p.start is None and p.end is None and not p.ongoing:
+                score = -1
+            value: dict[str, Any] = {"text": text}
+            if p.start is not None:
+                value["start"] = p.start
+            if p.end is not None:
+                value["end"] = p.end
+            value["ongoing"] = p.ongoing
+            if best is None or score > best[0]:
+                best = (score, value)
+        return best[1] if best else None
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    strip = ("updated",)
+    return {k: v for k, v in a.items() if k not in strip} == \
+        {k: v for k, v in b.items() if k not in strip}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def import_catalogue(file: Path, data_dir: Path, force: bool = False,
+                     progress: Callable[[str], None] = lambda _: None,
+                     today: str | None = None) -> Report:
+    today = today or dt.date.today().isoformat()
+    rows = []
+    text = yamlio.read_text(file)
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError([Problem(f"malformed JSON: {exc.msg} at column {exc.colno}",
+                                     rel(file), n, hint="fix or remove that line")]) from None
+        missing = [k for k in ("title", "country", "city", "source_url", "kind") if k not in row]
+        if missing:
+            raise DataError([Problem(f"missing fields: {', '.join(missing)}", rel(file), n,
+                                     hint="each line needs title, country, city, source_url "
+                                          "and kind")])
+        rows.append(row)
+    curation_path = data_dir / CURATION_FILE
+    curation = yamlio.load(curation_path) if curation_path.exists() else {}
+    imp = _Importer(rows, data_dir, _plain(curation or {}), today)
+    progress(f"{len(rows)} entries read from {rel(file)}")
+
+    # compute everything first: nothing is written if a problem is found
+    practice_dir = data_dir / PRACTICES_DIR
+    writes: dict[Path, str] = {}
+    used: set[str] = set()
+    reserved = dict(imp.new)  # things created only for practices that are kept are dropped
+    kept_practices: list[dict[str, Any]] = []
+    for group in imp.groups():
+        snapshot = {k: dict(v) for k, v in imp.new.items()}
+        record = imp.practice(group, used)
+        if record is None:
+            continue
+        path = practice_dir / f"{record['slug']}.yaml"
+        existing = _plain(yamlio.load(path)) if path.exists() else None
+        if existing is not None and not force:
+            if existing.get("status") == "reviewed":
+                imp.report.kept_reviewed.append(record["slug"])
+                imp.new = snapshot
+                continue
+            if _same(existing, record):
+                imp.report.unchanged += 1
+                kept_practices.append(existing)
+                continue
+            imp.report.kept_edited.append(record["slug"])
+            imp.new = snapshot
+            continue
+        record["updated"] = today
+        writes[path] = yamlio.dump(record)
+        imp.report.written.append(record["slug"])
+        kept_practices.append(record)
+    del reserved
+    if imp.problems:
+        raise DataError(imp.problems)
+
+    for kind, new in imp.new.items():
+        if not new:
+            continue
+        merged = dict(imp.shared[kind])
+        added = 0
+        for slug, rec in new.items():
+            if slug not in merged or force and merged[slug].get("status") != "reviewed":
+                merged[slug] = rec
+                added += 1
+        if added:
+            imp.report.new_shared[kind] = added
+            records = [merged[s] for s in sorted(merged)]
+            writes[data_dir / SHARED_FILES[kind]] = SHARED_HEADERS.get(kind, "") + yamlio.dump(
+                [_plain(r) for r in records])
+    for path, content in sorted(writes.items()):
+        yamlio.write_atomic(path, content)
+    progress(f"{len(writes)} files written")
+    return imp.report

@@ -1,0 +1,153 @@
+"""The ``icc-graph`` command. Errors are turned into messages and exit codes here, and only here:
+0 success, 1 the data is wrong (a report is printed), 2 the command was used wrongly."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import DataError, UsageError
+from .namespaces import DEFAULT_BASE_IRI
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+
+def _report(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def handle_errors(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DataError as exc:
+            n = len(exc.problems)
+            _report(f"error: the data has {n} problem{'s' if n != 1 else ''}:")
+            for problem in exc.problems:
+                _report(f"  {problem}")
+            _report("nothing was written.")
+            sys.exit(EXIT_DATA)
+        except UsageError as exc:
+            _report(f"error: {exc}")
+            sys.exit(EXIT_USAGE)
+    return wrapper  # type: ignore[return-value]
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  {message}", err=True)
+
+
+def _base_iri(value: str) -> str:
+    if not value.startswith(("http://", "https://")) or not value.endswith("/"):
+        raise click.BadParameter("must be an http(s) IRI ending with '/'", param_hint="ICC_BASE_IRI")
+    return value
+
+
+data_option = click.option(
+    "--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"),
+    show_default=True, envvar="ICC_DATA", help="The data folder of source records (env ICC_DATA).")
+base_option = click.option(
+    "--base-iri", default=DEFAULT_BASE_IRI, show_default=True, envvar="ICC_BASE_IRI",
+    help="Canonical base of every IRI the graph mints (env ICC_BASE_IRI).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="icc-graph")
+def main() -> None:
+    """Build, validate and publish the Intercultural Cities good-practice knowledge graph."""
+
+
+@main.command()
+@data_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Release folder: created if missing; an empty folder or an older release "
+                   "is fine, and is replaced only when the new build succeeds.")
+@base_option
+@handle_errors
+def build(data_dir: Path, out: Path, base_iri: str) -> None:
+    """Build the graph from the data folder, validate it, and write a release.
+
+    Exit status: 0 built, 1 the data does not conform (nothing written), 2 usage error.
+    """
+    from .build import Timings
+    from .build import build as run_build
+
+    timings = Timings()
+    _progress(f"reading {data_dir} ...")
+    release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings)
+    stages = ", ".join(f"{k} {v:.2f} s" for k, v in timings.stages.items())
+    click.echo(f"release {release.version} in {out}: {release.triples} triples ({stages})")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@data_option
+@base_option
+@handle_errors
+def validate(paths: tuple[Path, ...], data_dir: Path, base_iri: str) -> None:
+    """Validate record files (.yaml) or RDF files against the shapes.
+
+    RDF files may be Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, optionally gzipped.
+    A record file is checked together with the data folder it refers to.
+    Exit status: 0 conforms, 1 does not conform (report printed), 2 usage error.
+    """
+    from .build import validate_paths
+
+    n = validate_paths(list(paths), data_dir, _base_iri(base_iri))
+    click.echo(f"conforms: {n} things checked")
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Turn outside sources into records under the data folder."""
+
+
+@import_.command("catalogue")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@data_option
+@click.option("--force", is_flag=True,
+              help="Also replace reviewed records and records edited since their import.")
+def import_catalogue(file: Path, data_dir: Path, force: bool) -> None:
+    """Import the catalogue of practices (JSON Lines, one entry a line) into records.
+
+    Re-runnable: a second run changes nothing. Reviewed records, and imported records edited by
+    hand, are kept unless --force is given. How names are matched is read from
+    DATA/curation/catalogue.yaml.
+    """
+    from .catalogue import import_catalogue as run
+
+    @handle_errors
+    def go() -> None:
+        report = run(file, data_dir, force=force, progress=_progress)
+        click.echo(report.summary())
+
+    go()
+
+
+@import_.command("links")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@data_option
+@base_option
+def import_links(file: Path, data_dir: Path, base_iri: str) -> None:
+    """Import the verified rows of a Wikidata links table (TSV) as reviewed links.
+
+    Rows are matched to countries, places and organisations of the data folder by name; the
+    result is written to DATA/links/wikidata.sssom.tsv. Reviewed and rejected rows already in
+    that file are never changed.
+    """
+    from .linkimport import import_links as run
+
+    @handle_errors
+    def go() -> None:
+        click.echo(run(file, data_dir, _base_iri(base_iri)))
+
+    go()

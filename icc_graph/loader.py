@@ -1,0 +1,365 @@
+"""Reading a data folder into ``Records``, reporting every problem with its file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import yamlio
+from .errors import DataError, Problem, UsageError, rel
+from .periods import parse_period
+from .records import (
+    COUNTRY_CODE, LANGS, ORG_TYPES, PLACE_TYPES, ROLES, SLUG, STATUSES, Country, Grant,
+    Organisation, Participant, Period, Place, Practice, Programme, Project, Records, Topic, Where,
+)
+
+# The shared files of a data folder, in the order they are read.
+SHARED_FILES = {
+    "topics": "topics.yaml",
+    "countries": "countries.yaml",
+    "places": "places.yaml",
+    "organisations": "organisations.yaml",
+    "programmes": "programmes.yaml",
+    "grants": "grants.yaml",
+    "projects": "projects.yaml",
+}
+PRACTICES_DIR = "practices"
+
+T = TypeVar("T")
+
+
+class Fields:
+    """Typed access to one YAML mapping; each problem is recorded with its line and field."""
+
+    def __init__(self, node: Any, file: str, problems: list[Problem], line: int = 1):
+        self.file = file
+        self.problems = problems
+        if isinstance(node, yamlio.Located):
+            self.node: yamlio.Located = node
+        else:
+            self.node = yamlio.Located()
+            self.node.line, self.node.lines = line, {}
+            problems.append(Problem("expected a mapping of fields", file=file, line=line))
+
+    @property
+    def where(self) -> Where:
+        return Where(self.file, self.node.line)
+
+    def problem(self, key: str, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(message, self.file, self.node.line_of(key), key, hint))
+
+    def raw(self, key: str) -> Any:
+        return self.node.get(key)
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.node.get(key)
+        if value is None or value == "":
+            if required:
+                self.problem(key, "is missing", f"add '{key}:' to the record")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            self.problem(key, f"must be text, not {type(value).__name__}")
+            return None
+        return value.strip()
+
+    def slug(self, key: str = "slug", pattern: Any = SLUG) -> str:
+        value = self.text(key, required=True) or ""
+        if value and not pattern.match(value):
+            self.problem(key, f"'{value}' is not a valid identifier",
+                         "use lower-case letters, digits and single hyphens")
+        return value
+
+    def choice(self, key: str, choices: Iterable[str], required: bool = False) -> str | None:
+        value = self.text(key, required)
+        choices = tuple(choices)
+        if value is not None and value not in choices:
+            self.problem(key, f"'{value}' is not allowed", "use one of: " + ", ".join(choices))
+        return value
+
+    def status(self) -> str:
+        return self.choice("status", STATUSES, required=True) or "imported"
+
+    def labels(self, key: str, required: bool = True) -> dict[str, str]:
+        value = self.node.get(key)
+        if value is None:
+            if required:
+                self.problem(key, "is missing", f"add '{key}: {{en: ...}}'")
+            return {}
+        if not isinstance(value, dict) or not value:
+            self.problem(key, "must map language codes to text, e.g. {en: Lublin, fr: Lublin}")
+            return {}
+        out: dict[str, str] = {}
+        for lang, text in value.items():
+            if not isinstance(lang, str) or not LANGS.match(lang):
+                self.problem(key, f"'{lang}' is not a language code", "use codes such as en, fr")
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(key, f"the '{lang}' text is empty or not text")
+            else:
+                out[lang] = text.strip()
+        return out
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.node.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            self.problem(key, "must be a list of text values")
+            return ()
+        return tuple(str(v).strip() for v in value)
+
+    def number(self, key: str) -> float | None:
+        value = self.node.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(key, f"'{value}' is not a number")
+            return None
+        return float(value)
+
+    def flag(self, key: str) -> bool:
+        value = self.node.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(key, f"'{value}' is not true or false")
+            return False
+        return value
+
+    def period(self, key: str = "period") -> Period | None:
+        value = self.node.get(key)
+        if value is None:
+            return None
+        sub = Fields(value, self.file, self.problems, self.node.line_of(key))
+        text = sub.text("text")
+        start, end = sub.node.get("start"), sub.node.get("end")
+        ongoing = sub.node.get("ongoing")
+        if text and start is None and end is None and ongoing is None:
+            parsed = parse_period(text)
+            start, end, ongoing = parsed.start, parsed.end, parsed.ongoing
+        for name, year in (("start", start), ("end", end)):
+            if year is not None and (isinstance(year, bool) or not isinstance(year, int)
+                                     or not 1000 <= year <= 2999):
+                sub.problem(name, f"'{year}' is not a year", "write a four-digit year such as 2019")
+                return None
+        if start is not None and end is not None and start > end:
+            sub.problem("end", f"the period starts in {start} but ends in {end}",
+                        "swap the years, or correct 'text', 'start' and 'end'")
+            return None
+        if ongoing is not None and not isinstance(ongoing, bool):
+            sub.problem("ongoing", f"'{ongoing}' is not true or false")
+            ongoing = False
+        return Period(text=text, start=start, end=end, ongoing=bool(ongoing))
+
+    def participants(self, key: str = "participants") -> tuple[Participant, ...]:
+        value = self.node.get(key) or []
+        if not isinstance(value, list):
+            self.problem(key, "must be a list of {org: slug, role: ...} or {place: slug, role: ...}")
+            return ()
+        out = []
+        for item in value:
+            sub = Fields(item, self.file, self.problems, self.node.line_of(key))
+            kinds = [k for k in ("org", "place") if k in sub.node]
+            if len(kinds) != 1:
+                sub.problem("org", "a participant names exactly one 'org:' or one 'place:'")
+                continue
+            agent = sub.slug(kinds[0])
+            role = sub.choice("role", ROLES, required=True)
+            if agent and role:
+                out.append(Participant(kinds[0], agent, role))
+        return tuple(out)
+
+
+def _items(path: Path, problems: list[Problem]) -> list[Any]:
+    if not path.exists():
+        return []
+    try:
+        data = yamlio.load(path)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.append(Problem("expected a list of records (lines starting with '- ')",
+                                file=rel(path), line=1))
+        return []
+    return data
+
+
+def _read_shared(path: Path, problems: list[Problem], make: Callable[[Fields], T],
+                 into: dict[str, T]) -> None:
+    file = rel(path)
+    first_line: dict[str, int] = {}
+    for node in _items(path, problems):
+        fields = Fields(node, file, problems)
+        record = make(fields)
+        slug = record.slug  # type: ignore[attr-defined]
+        if not slug:
+            continue
+        if slug in into:
+            fields.problem("slug", f"'{slug}' is already used at line {first_line[slug]}",
+                           "give one of the two records another slug, or merge them")
+            continue
+        first_line[slug] = fields.node.line
+        into[slug] = record
+
+
+def _topic(f: Fields) -> Topic:
+    return Topic(f.slug(), f.labels("label"), f.status(), f.where, updated=f.text("updated"))
+
+
+def _country(f: Fields) -> Country:
+    return Country(f.slug(pattern=COUNTRY_CODE), f.labels("label"), f.status(), f.where,
+                   f.flag("in_site_filter"), updated=f.text("updated"))
+
+
+def _place(f: Fields) -> Place:
+    return Place(
+        f.slug(), f.choice("type", PLACE_TYPES, required=True) or "city", f.labels("label"),
+        f.slug("country", COUNTRY_CODE), f.status(), f.where, f.texts("alt_labels"),
+        f.number("lat"), f.number("long"), updated=f.text("updated"),
+    )
+
+
+def _organisation(f: Fields) -> Organisation:
+    return Organisation(
+        f.slug(), f.labels("label"), f.status(), f.where, f.choice("type", ORG_TYPES),
+        f.text("acronym"), f.texts("alt_labels"), f.text("country"), f.text("based_in"),
+        f.text("part_of"), f.text("source"), updated=f.text("updated"),
+    )
+
+
+def _programme(f: Fields) -> Programme:
+    return Programme(f.slug(), f.labels("label"), f.status(), f.where, f.text("acronym"),
+                     f.texts("alt_labels"), f.text("funder"), f.text("source"), updated=f.text("updated"))
+
+
+def _grant(f: Fields) -> Grant:
+    return Grant(f.slug(), f.text("number", required=True) or "", f.status(), f.where,
+                 f.text("programme"), f.text("funder"), f.text("source"),
+                 updated=f.text("updated"))
+
+
+def _project(f: Fields) -> Project:
+    return Project(
+        f.slug(), f.labels("label"), f.status(), f.where, f.text("acronym"),
+        f.texts("alt_labels"), f.texts("grants"), f.texts("programmes"), f.participants(),
+        f.period(), f.text("source"), updated=f.text("updated"),
+    )
+
+
+def read_practice(path: Path, problems: list[Problem]) -> Practice | None:
+    try:
+        node = yamlio.load(path)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None
+    f = Fields(node, rel(path), problems)
+    slug = f.slug()
+    if slug and slug != path.stem:
+        f.problem("slug", f"'{slug}' differs from the file name '{path.name}'",
+                  f"rename the file to {slug}.yaml or change the slug")
+    text = f.raw("text")
+    return Practice(
+        slug=slug, titles=f.labels("title"), status=f.status(), where=f.where,
+        source=f.text("source", required=True) or "", places=f.texts("places"),
+        countries=f.texts("countries"), topics=f.texts("topics"), period=f.period(),
+        also_seen_at=f.texts("also_seen_at"), projects=f.texts("projects"),
+        programmes=f.texts("programmes"), participants=f.participants(),
+        updated=f.text("updated"), text=dict(text) if isinstance(text, dict) else {},
+    )
+
+
+def read_records(data_dir: Path, extra_practices: Iterable[Path] = ()) -> Records:
+    """Read and check a whole data folder. Raises DataError listing every problem found."""
+    if not data_dir.is_dir():
+        raise UsageError(f"data folder {data_dir} does not exist (use --data DIR)")
+    problems: list[Problem] = []
+    records = Records()
+    readers: dict[str, Callable[[Fields], Any]] = {
+        "topics": _topic, "countries": _country, "places": _place,
+        "organisations": _organisation, "programmes": _programme, "grants": _grant,
+        "projects": _project,
+    }
+    for kind, name in SHARED_FILES.items():
+        _read_shared(data_dir / name, problems, readers[kind], getattr(records, kind))
+    files = sorted((data_dir / PRACTICES_DIR).glob("*.yaml"))
+    files += [p for p in extra_practices if p.resolve() not in {f.resolve() for f in files}]
+    for path in files:
+        practice = read_practice(path, problems)
+        if practice is None or not practice.slug:
+            continue
+        if practice.slug in records.practices:
+            other = records.practices[practice.slug].where.file
+            problems.append(Problem(f"slug '{practice.slug}' is also used by {other}",
+                                    file=practice.where.file, line=practice.where.line,
+                                    field="slug", hint="give one of the practices another slug"))
+            continue
+        records.practices[practice.slug] = practice
+    problems.extend(check_references(records))
+    if problems:
+        raise DataError(problems)
+    return records
+
+
+def _unknown(kind: str, value: str, known: Iterable[str], file_hint: str) -> tuple[str, str]:
+    close = difflib.get_close_matches(value, list(known), n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return f"unknown {kind} '{value}'", hint + f"use a slug defined in data/{file_hint}"
+
+
+def check_references(r: Records) -> list[Problem]:
+    """Every slug a record refers to must name a record of the right kind."""
+    problems: list[Problem] = []
+
+    def check(where: Where, key: str, kind: str, value: str | None, known: dict[str, Any],
+              file_hint: str) -> None:
+        if value and value not in known:
+            message, hint = _unknown(kind, value, known, file_hint)
+            problems.append(Problem(message, where.file, where.line, key, hint))
+
+    def check_participants(where: Where, parts: Iterable[Participant]) -> None:
+        for p in parts:
+            if p.kind == "org":
+                check(where, "participants", "organisation", p.agent, r.organisations,
+                      "organisations.yaml")
+            else:
+                check(where, "participants", "place", p.agent, r.places, "places.yaml")
+
+    for pl in r.places.values():
+        check(pl.where, "country", "country", pl.country, r.countries, "countries.yaml")
+    for o in r.organisations.values():
+        check(o.where, "country", "country", o.country, r.countries, "countries.yaml")
+        check(o.where, "based_in", "place", o.based_in, r.places, "places.yaml")
+        check(o.where, "part_of", "organisation", o.part_of, r.organisations,
+              "organisations.yaml")
+    for pg in r.programmes.values():
+        check(pg.where, "funder", "organisation", pg.funder, r.organisations,
+              "organisations.yaml")
+    for g in r.grants.values():
+        check(g.where, "programme", "programme", g.programme, r.programmes, "programmes.yaml")
+        check(g.where, "funder", "organisation", g.funder, r.organisations, "organisations.yaml")
+    for pj in r.projects.values():
+        for gr in pj.grants:
+            check(pj.where, "grants", "grant", gr, r.grants, "grants.yaml")
+        for pg_slug in pj.programmes:
+            check(pj.where, "programmes", "programme", pg_slug, r.programmes, "programmes.yaml")
+        check_participants(pj.where, pj.participants)
+    for pr in r.practices.values():
+        w = pr.where
+        for t in pr.topics:
+            check(w, "topics", "topic", t, r.topics, "topics.yaml")
+        for c in pr.countries:
+            check(w, "countries", "country", c, r.countries, "countries.yaml")
+        for p in pr.places:
+            check(w, "places", "place", p, r.places, "places.yaml")
+        for pj_slug in pr.projects:
+            check(w, "projects", "project", pj_slug, r.projects, "projects.yaml")
+        for pg_slug in pr.programmes:
+            check(w, "programmes", "programme", pg_slug, r.programmes, "programmes.yaml")
+        check_participants(w, pr.participants)
+    return problems

@@ -1,0 +1,325 @@
+"""Records to RDF: the only module that mints IRIs.
+
+The graph is produced as quads, one named graph per source (a practice record, a shared record
+file, the links table) plus a provenance graph that describes those graphs. Triples that the
+ontology entails towards schema.org and SKOS labels are materialised, so that a user who knows
+schema.org can query the graph without a reasoner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from .errors import DataError, Problem
+from .links import PUBLISHED, Link, rebase
+from .namespaces import ICC, ROLE_TERMS, SCHEMA
+from .records import Participant, Period, Place, Records
+
+Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
+
+KINDS = ("practice", "city", "place", "country", "org", "project", "programme", "grant",
+         "topic", "participation", "scheme")
+
+
+@dataclass(frozen=True)
+class Iris:
+    """Mints every IRI of the graph from the canonical base (setting ICC_BASE_IRI)."""
+
+    base: str
+
+    def thing(self, kind: str, slug: str) -> URIRef:
+        assert kind in KINDS, kind
+        return URIRef(f"{self.base}id/{kind}/{slug}")
+
+    def place(self, place: Place) -> URIRef:
+        return self.thing("city" if place.type == "city" else "place", place.slug)
+
+    def graph(self, name: str) -> URIRef:
+        return URIRef(f"{self.base}graph/{name}")
+
+    @property
+    def dataset(self) -> URIRef:
+        return URIRef(f"{self.base}dataset")
+
+    @property
+    def topic_scheme(self) -> URIRef:
+        return self.thing("scheme", "topics")
+
+    @property
+    def country_scheme(self) -> URIRef:
+        return self.thing("scheme", "countries")
+
+
+class Entailment:
+    """The schema.org, SKOS-label and ICC super-classes and super-properties of each ICC term."""
+
+    KEEP = (str(SCHEMA), str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel),
+            str(SKOS.Concept), "https://w3id.org/icc-graph/def/icc#")
+
+    def __init__(self, ontology: Graph):
+        self.types = self._closure(ontology, RDFS.subClassOf)
+        self.props = self._closure(ontology, RDFS.subPropertyOf)
+
+    def _closure(self, g: Graph, rel: URIRef) -> dict[URIRef, tuple[URIRef, ...]]:
+        direct: dict[URIRef, set[URIRef]] = {}
+        for s, o in g.subject_objects(rel):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                direct.setdefault(s, set()).add(o)
+        out = {}
+        for term in direct:
+            seen: set[URIRef] = set()
+            todo = list(direct[term])
+            while todo:
+                t = todo.pop()
+                if t not in seen:
+                    seen.add(t)
+                    todo.extend(direct.get(t, ()))
+            out[term] = tuple(sorted(t for t in seen if str(t).startswith(self.KEEP)))
+        return out
+
+
+class _Builder:
+    def __init__(self, records: Records, links: Iterable[Link], iris: Iris, ent: Entailment):
+        self.r, self.links, self.iris, self.ent = records, list(links), iris, ent
+        self.quads: list[Quad] = []
+        self.g: URIRef = iris.graph("none")
+
+    # -- emitting
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+        self.quads.append((s, p, o, self.g))
+        for sup in self.ent.props.get(p, ()):
+            self.quads.append((s, sup, o, self.g))
+        if p == RDF.type and isinstance(o, URIRef):
+            for sup in self.ent.types.get(o, ()):
+                self.quads.append((s, RDF.type, sup, self.g))
+
+    def labels(self, s: URIRef, p: URIRef, labels: dict[str, str]) -> None:
+        for lang, text in sorted(labels.items()):
+            self.add(s, p, Literal(text, lang=lang))
+
+    def alt(self, s: URIRef, names: Iterable[str]) -> None:
+        for name in names:
+            self.add(s, ICC.altName, Literal(name))
+
+    def common(self, s: URIRef, cls: URIRef, slug: str) -> None:
+        self.add(s, RDF.type, cls)
+        self.add(s, ICC.slug, Literal(slug))
+
+    def source(self, s: URIRef, url: str | None) -> None:
+        if url:
+            self.add(s, ICC.sourcePage, URIRef(url))
+
+    def period(self, s: URIRef, period: Period | None) -> None:
+        if period is None:
+            return
+        if period.text:
+            self.add(s, ICC.periodText, Literal(period.text))
+        if period.start is not None:
+            self.add(s, ICC.startYear, Literal(period.start))
+            self.add(s, SCHEMA.startDate, Literal(f"{period.start:04d}", datatype=XSD.gYear))
+        if period.end is not None:
+            self.add(s, ICC.endYear, Literal(period.end))
+            self.add(s, SCHEMA.endDate, Literal(f"{period.end:04d}", datatype=XSD.gYear))
+        self.add(s, ICC.ongoing, Literal(period.ongoing))
+
+    def agent(self, p: Participant) -> URIRef:
+        if p.kind == "place":
+            return self.iris.place(self.r.places[p.agent])
+        return self.iris.thing("org", p.agent)
+
+    def participations(self, host_kind: str, host_slug: str, parts: Iterable[Participant]) -> None:
+        host = self.iris.thing(host_kind, host_slug)
+        for p in parts:
+            node = self.iris.thing(
+                "participation", f"{host_kind}--{host_slug}--{p.kind}--{p.agent}--{p.role}")
+            self.add(node, RDF.type, ICC.Participation)
+            self.add(node, ICC.participationIn, host)
+            self.add(node, ICC.agent, self.agent(p))
+            self.add(node, ICC.role, ROLE_TERMS[p.role])
+
+    def describe_graph(self, name: URIRef, derived_from: Iterable[str], file: str,
+                       modified: Iterable[str | None]) -> None:
+        prov = self.iris.graph("provenance")
+        q = self.quads.append
+        q((name, RDF.type, URIRef("http://www.w3.org/ns/prov#Entity"), prov))
+        q((name, DCTERMS.source, Literal(file), prov))
+        for url in sorted(set(derived_from)):
+            q((name, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), URIRef(url), prov))
+        dates = [d for d in modified if d]
+        if dates:
+            q((name, DCTERMS.modified, Literal(max(dates), datatype=XSD.date), prov))
+
+    # -- kinds
+    def build(self) -> list[Quad]:
+        r, iris = self.r, self.iris
+        self.g = iris.graph("topics")
+        scheme = iris.topic_scheme
+        self.add(scheme, RDF.type, SKOS.ConceptScheme)
+        self.labels(scheme, SKOS.prefLabel, {"en": "ICC good-practice topics",
+                                             "fr": "Thèmes des bonnes pratiques ICC"})
+        for t in r.topics.values():
+            s = iris.thing("topic", t.slug)
+            self.common(s, SKOS.Concept, t.slug)
+            self.labels(s, ICC.name, t.labels)
+            self.add(s, SKOS.inScheme, scheme)
+            self.add(s, SKOS.topConceptOf, scheme)
+        self.describe_graph(self.g, [], "data/topics.yaml", (t.updated for t in r.topics.values()))
+
+        self.g = iris.graph("countries")
+        scheme = iris.country_scheme
+        self.add(scheme, RDF.type, SKOS.ConceptScheme)
+        self.labels(scheme, SKOS.prefLabel, {"en": "Countries", "fr": "Pays"})
+        for c in r.countries.values():
+            s = iris.thing("country", c.slug)
+            self.common(s, ICC.Country, c.slug)
+            self.labels(s, ICC.name, c.labels)
+            self.add(s, ICC.countryCode, Literal(c.slug.upper()))
+            self.add(s, SKOS.inScheme, scheme)
+        self.describe_graph(self.g, [], "data/countries.yaml",
+                            (c.updated for c in r.countries.values()))
+
+        self.g = iris.graph("places")
+        for pl in r.places.values():
+            s = iris.place(pl)
+            self.common(s, ICC.City if pl.type == "city" else ICC.Place, pl.slug)
+            self.labels(s, ICC.name, pl.labels)
+            self.alt(s, pl.alt_labels)
+            self.add(s, ICC.placeType, Literal(pl.type))
+            self.add(s, ICC.locatedIn, iris.thing("country", pl.country))
+            if pl.lat is not None and pl.long is not None:
+                self.add(s, SCHEMA.latitude, Literal(f"{pl.lat:.5f}", datatype=XSD.decimal))
+                self.add(s, SCHEMA.longitude, Literal(f"{pl.long:.5f}", datatype=XSD.decimal))
+        self.describe_graph(self.g, [], "data/places.yaml", (p.updated for p in r.places.values()))
+
+        self.g = iris.graph("organisations")
+        for o in r.organisations.values():
+            s = iris.thing("org", o.slug)
+            self.common(s, ICC.Organisation, o.slug)
+            self.labels(s, ICC.name, o.labels)
+            if o.acronym:
+                self.add(s, ICC.acronym, Literal(o.acronym))
+            self.alt(s, o.alt_labels)
+            if o.type:
+                self.add(s, ICC.organisationType, Literal(o.type))
+            if o.country:
+                self.add(s, ICC.country, iris.thing("country", o.country))
+            if o.based_in:
+                self.add(s, ICC.basedIn, iris.place(r.places[o.based_in]))
+            if o.part_of:
+                self.add(s, ICC.partOf, iris.thing("org", o.part_of))
+            self.source(s, o.source)
+        self.describe_graph(self.g, (o.source for o in r.organisations.values() if o.source),
+                            "data/organisations.yaml",
+                            (o.updated for o in r.organisations.values()))
+
+        self.g = iris.graph("funding")
+        for pg in r.programmes.values():
+            s = iris.thing("programme", pg.slug)
+            self.common(s, ICC.FundingProgramme, pg.slug)
+            self.labels(s, ICC.name, pg.labels)
+            if pg.acronym:
+                self.add(s, ICC.acronym, Literal(pg.acronym))
+            self.alt(s, pg.alt_labels)
+            if pg.funder:
+                self.add(s, ICC.funder, iris.thing("org", pg.funder))
+            self.source(s, pg.source)
+        for gr in r.grants.values():
+            s = iris.thing("grant", gr.slug)
+            self.common(s, ICC.Grant, gr.slug)
+            self.add(s, ICC.grantNumber, Literal(gr.number))
+            self.labels(s, ICC.name, {"en": f"grant n. {gr.number}",
+                                      "fr": f"subvention n° {gr.number}"})
+            if gr.programme:
+                self.add(s, ICC.programme, iris.thing("programme", gr.programme))
+            if gr.funder:
+                self.add(s, ICC.funder, iris.thing("org", gr.funder))
+            self.source(s, gr.source)
+        sources = [x.source for x in (*r.programmes.values(), *r.grants.values()) if x.source]
+        self.describe_graph(self.g, sources, "data/programmes.yaml, data/grants.yaml",
+                            (x.updated for x in (*r.programmes.values(), *r.grants.values())))
+
+        self.g = iris.graph("projects")
+        for pj in r.projects.values():
+            s = iris.thing("project", pj.slug)
+            self.common(s, ICC.Project, pj.slug)
+            self.labels(s, ICC.name, pj.labels)
+            if pj.acronym:
+                self.add(s, ICC.acronym, Literal(pj.acronym))
+            self.alt(s, pj.alt_labels)
+            for gr_slug in pj.grants:
+                self.add(s, ICC.grant, iris.thing("grant", gr_slug))
+            for pg_slug in pj.programmes:
+                self.add(s, ICC.fundingProgramme, iris.thing("programme", pg_slug))
+            self.period(s, pj.period)
+            self.source(s, pj.source)
+            self.participations("project", pj.slug, pj.participants)
+        self.describe_graph(self.g, (p.source for p in r.projects.values() if p.source),
+                            "data/projects.yaml", (p.updated for p in r.projects.values()))
+
+        for pr in r.practices.values():
+            self.g = iris.graph(f"practice/{pr.slug}")
+            s = iris.thing("practice", pr.slug)
+            self.common(s, ICC.GoodPractice, pr.slug)
+            self.labels(s, ICC.title, pr.titles)
+            countries = list(dict.fromkeys(
+                [*pr.countries, *(r.places[p].country for p in pr.places)]))
+            places = [iris.place(r.places[p]) for p in pr.places]
+            if not places:  # a practice of a whole country
+                places = [iris.thing("country", c) for c in countries]
+            for place in places:
+                self.add(s, ICC.place, place)
+            for c in countries:
+                self.add(s, ICC.country, iris.thing("country", c))
+            for t in pr.topics:
+                self.add(s, ICC.topic, iris.thing("topic", t))
+            self.period(s, pr.period)
+            self.source(s, pr.source)
+            for url in pr.also_seen_at:
+                self.add(s, RDFS.seeAlso, URIRef(url))
+            for pj_slug in pr.projects:
+                self.add(s, ICC.relatedProject, iris.thing("project", pj_slug))
+            for pg_slug in pr.programmes:
+                self.add(s, ICC.fundingProgramme, iris.thing("programme", pg_slug))
+            self.participations("practice", pr.slug, pr.participants)
+            self.describe_graph(self.g, [pr.source], pr.where.file, [pr.updated])
+
+        self.g = iris.graph("links/wikidata")
+        subjects = {q[0] for q in self.quads}
+        problems = []
+        for link in self.links:
+            if link.status not in PUBLISHED:
+                continue
+            subject = URIRef(rebase(link.subject_id, iris.base))
+            if subject not in subjects:
+                problems.append(Problem(
+                    f"links to {link.object_id} a thing that is not in the data: {subject}",
+                    "data/links/wikidata.sssom.tsv", link.line, "subject_id",
+                    "correct the subject's IRI or mark the row rejected"))
+                continue
+            self.quads.append((subject, OWL.sameAs, URIRef(link.object_iri), self.g))
+        if problems:
+            raise DataError(problems)
+        self.describe_graph(self.g, [], "data/links/wikidata.sssom.tsv", [])
+        return self.quads
+
+
+def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Graph) -> list[Quad]:
+    """Every quad of the release's data, de-duplicated and sorted (so dumps are deterministic)."""
+    quads = _Builder(records, links, Iris(base), Entailment(ontology)).build()
+    assert not any(isinstance(t, BNode) for q in quads for t in q), "IRIs are minted, not bnodes"
+    return sorted(set(quads), key=lambda q: (q[3], q[0], q[1], q[2].n3()))
+
+
+def as_graph(quads: Iterable[Quad], extra: Iterable[Path] = ()) -> Graph:
+    """The union of the quads' graphs as one rdflib Graph (what SHACL validates)."""
+    g = Graph()
+    for s, p, o, _ in quads:
+        g.add((s, p, o))
+    for path in extra:
+        g.parse(path)
+    return g

@@ -1,0 +1,77 @@
+"""Names: slugs, normalised forms for matching, and a gazetteer of the names already in the data."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_ARTICLES = {"the", "la", "le", "les", "l", "il", "el", "lo", "der", "die", "das", "de", "a", "an"}
+_ENGLISH = {"the", "and", "of", "in", "for", "to", "a", "an", "with", "on", "as", "by", "from",
+            "city", "its", "how", "all", "our", "project", "through", "is", "be", "it"}
+_FRENCH = {"le", "la", "les", "des", "du", "de", "et", "pour", "une", "un", "dans", "sur", "à",
+           "l", "d", "aux", "ville", "met", "jour", "son"}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A stable slug: ASCII lower-case words joined by single hyphens, cut at a word boundary."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text).replace("ß", "ss")).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "unnamed"
+
+
+_MUNICIPALITY_OF = re.compile(
+    r"^(?:municipality|city|comune|municipalite|ville|commune|gemeinde|stadt) (?:of|di|de|d) (.+)$")
+
+
+def normalise(name: str) -> str:
+    """The form two names are compared in: no case, accents, quotes, punctuation or articles;
+    "Municipality of X", "Comune di X", "Ville de X" and "X municipality" compare equal."""
+    words = re.findall(r"[a-z0-9]+", fold(name))
+    text = " ".join(words)
+    m = _MUNICIPALITY_OF.match(text)
+    if m:
+        text = f"{m.group(1)} municipality"
+    return " ".join(w for w in text.split() if w not in _ARTICLES)
+
+
+def guess_language(text: str, page_language: str) -> str:
+    """English unless the words say French (the catalogue's titles are mostly English)."""
+    words = set(re.findall(r"[a-zà-ÿ]+", text.casefold().replace("’", " ").replace("'", " ")))
+    en, fr = len(words & _ENGLISH), len(words & _FRENCH)
+    if page_language == "fr" and fr > en:
+        return "fr"
+    return "en"
+
+
+class Gazetteer:
+    """Maps the normalised names of known things to their slugs; ambiguous names map to none."""
+
+    def __init__(self) -> None:
+        self._slugs: dict[str, set[str]] = {}
+
+    def add(self, slug: str, names: Iterable[str | None]) -> None:
+        for name in names:
+            if name:
+                self._slugs.setdefault(normalise(name), set()).add(slug)
+
+    def find(self, name: str) -> str | None:
+        found = self._slugs.get(normalise(name), set())
+        return next(iter(found)) if len(found) == 1 else None
+
+    def __contains__(self, name: str) -> bool:
+        return self.find(name) is not None
+
+    def names_in(self, text: str) -> list[str]:
+        """Slugs of the things whose whole name occurs in the text as words, longest first."""
+        norm = f" {normalise(text)} "
+        found = [(len(n), next(iter(s))) for n, s in self._slugs.items()
+                 if len(s) == 1 and len(n) > 3 and f" {n} " in norm]
+        return [slug for _, slug in sorted(found, reverse=True)]
