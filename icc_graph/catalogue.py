@@ -134,7 +134,10 @@ class _Importer:
             for title in group:
                 self.same[normalise(title)] = normalise(group[0])
         self.title_lang = {normalise(k): v for k, v in (curation.get("title_languages") or {}).items()}
-        self.persons = {normalise(p) for p in curation.get("private_persons") or []}
+        occupations = "|".join(re.escape(o) for o in curation.get("person_occupations") or [])
+        self.person = re.compile(
+            rf"^\s*\w[\w.'’-]+(\s+\w[\w.'’-]+){{1,3}}\s*\((?:{occupations})\)\s*$", re.I
+        ) if occupations else None
         self.generic = {normalise(p) for p in curation.get("not_organisations") or []}
 
     # ------------------------------------------------------------ which entries
@@ -348,8 +351,8 @@ class _Importer:
         role = "partner"
         if _ROLE_NOTE.search(name):
             name, role = _ROLE_NOTE.sub("", name).strip(), "coordinator"
-        if normalise(raw) in self.persons or normalise(name) in self.persons:
-            self.report.left_out.append(f"partner '{raw}': a private person")
+        if self.person is not None and self.person.match(raw):
+            self.report.left_out.append("a partner who is a private person (name not kept)")
             return
         if normalise(name) in self.generic or name[:1].islower() and not re.search(r"[A-Z]", name):
             return
