@@ -45,15 +45,15 @@ def record_locations(records: Records, iris: Iris) -> dict[str, Where]:
                         ("grant", records.grants), ("project", records.projects),
                         ("practice", records.practices)):
         for slug, rec in items.items():
-            where[str(iris.thing(kind, slug))] = rec.where  # type: ignore[attr-defined]
+            where[str(iris.thing(kind, slug))] = rec.where
     for pl in records.places.values():
         where[str(iris.place(pl))] = pl.where
     for host_kind, hosts in (("practice", records.practices), ("project", records.projects)):
         for host in hosts.values():
-            for p in host.participants:  # type: ignore[attr-defined]
+            for p in host.participants:
                 node = iris.thing("participation",
                                   f"{host_kind}--{host.slug}--{p.kind}--{p.agent}--{p.role}")
-                where[str(node)] = host.where  # type: ignore[attr-defined]
+                where[str(node)] = host.where
     return where
 
 

@@ -44,9 +44,9 @@ _ORG_TYPES = (
     (r"\b(ag|ltd|company|plc|inc)\b", "company"),
 )
 SHARED_HEADERS = {
-    "places": "# Cities and other places (boroughs, islands, regions, cantons). See docs/records.md.\n",
-    "organisations": "# Organisations that took part in practices and projects. See docs/records.md.\n",
-    "projects": "# Projects under which practices were carried out or written up. See docs/records.md.\n",
+    "places": "# Cities and other places (boroughs, islands, regions). See docs/records.md.\n",
+    "organisations": "# Organisations that took part in practices and projects.\n",
+    "projects": "# Projects under which practices were carried out or written up.\n",
     "programmes": "# Funding programmes. See docs/records.md.\n",
 }
 
@@ -133,7 +133,8 @@ class _Importer:
         for group in curation.get("same_practice") or []:
             for title in group:
                 self.same[normalise(title)] = normalise(group[0])
-        self.title_lang = {normalise(k): v for k, v in (curation.get("title_languages") or {}).items()}
+        languages = curation.get("title_languages") or {}
+        self.title_lang = {normalise(k): v for k, v in languages.items()}
         occupations = "|".join(re.escape(o) for o in curation.get("person_occupations") or [])
         self.person = re.compile(
             rf"^\s*\w[\w.'’-]+(\s+\w[\w.'’-]+){{1,3}}\s*\((?:{occupations})\)\s*$", re.I

@@ -48,7 +48,8 @@ def _progress(message: str) -> None:
 
 def _base_iri(value: str) -> str:
     if not value.startswith(("http://", "https://")) or not value.endswith("/"):
-        raise click.BadParameter("must be an http(s) IRI ending with '/'", param_hint="ICC_BASE_IRI")
+        raise click.BadParameter("must be an http(s) IRI ending with '/'",
+                                 param_hint="--base-iri / ICC_BASE_IRI")
     return value
 
 

@@ -11,8 +11,25 @@ from . import yamlio
 from .errors import DataError, Problem, UsageError, rel
 from .periods import parse_period
 from .records import (
-    COUNTRY_CODE, LANGS, ORG_TYPES, PLACE_TYPES, ROLES, SLUG, STATUSES, Country, Grant,
-    Organisation, Participant, Period, Place, Practice, Programme, Project, Records, Topic, Where,
+    COUNTRY_CODE,
+    LANGS,
+    ORG_TYPES,
+    PLACE_TYPES,
+    ROLES,
+    SLUG,
+    STATUSES,
+    Country,
+    Grant,
+    Organisation,
+    Participant,
+    Period,
+    Place,
+    Practice,
+    Programme,
+    Project,
+    Records,
+    Topic,
+    Where,
 )
 
 # The shared files of a data folder, in the order they are read.
@@ -157,7 +174,8 @@ class Fields:
     def participants(self, key: str = "participants") -> tuple[Participant, ...]:
         value = self.node.get(key) or []
         if not isinstance(value, list):
-            self.problem(key, "must be a list of {org: slug, role: ...} or {place: slug, role: ...}")
+            self.problem(key, "must be a list of {org: slug, role: ...} "
+                              "or {place: slug, role: ...}")
             return ()
         out = []
         for item in value:
@@ -235,7 +253,8 @@ def _organisation(f: Fields) -> Organisation:
 
 def _programme(f: Fields) -> Programme:
     return Programme(f.slug(), f.labels("label"), f.status(), f.where, f.text("acronym"),
-                     f.texts("alt_labels"), f.text("funder"), f.text("source"), updated=f.text("updated"))
+                     f.texts("alt_labels"), f.text("funder"), f.text("source"),
+                     updated=f.text("updated"))
 
 
 def _grant(f: Fields) -> Grant:
@@ -252,7 +271,8 @@ def _project(f: Fields) -> Project:
     )
 
 
-def read_practice(path: Path, problems: list[Problem]) -> Practice | None:
+def read_practice(path: Path, problems: list[Problem], check_name: bool = True
+                  ) -> Practice | None:
     try:
         node = yamlio.load(path)
     except DataError as exc:
@@ -260,7 +280,7 @@ def read_practice(path: Path, problems: list[Problem]) -> Practice | None:
         return None
     f = Fields(node, rel(path), problems)
     slug = f.slug()
-    if slug and slug != path.stem:
+    if check_name and slug and slug != path.stem:
         f.problem("slug", f"'{slug}' differs from the file name '{path.name}'",
                   f"rename the file to {slug}.yaml or change the slug")
     text = f.raw("text")
@@ -287,11 +307,21 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = ()) -> Record
     }
     for kind, name in SHARED_FILES.items():
         _read_shared(data_dir / name, problems, readers[kind], getattr(records, kind))
-    files = sorted((data_dir / PRACTICES_DIR).glob("*.yaml"))
-    files += [p for p in extra_practices if p.resolve() not in {f.resolve() for f in files}]
+    # files given on the command line stand in for the data folder's records of the same slug
+    given = [p for p in extra_practices]
+    given_resolved = {p.resolve() for p in given}
+    files = given + [p for p in sorted((data_dir / PRACTICES_DIR).glob("*.yaml"))
+                     if p.resolve() not in given_resolved]
+    shadowed: set[str] = set()
     for path in files:
-        practice = read_practice(path, problems)
+        is_given = path.resolve() in given_resolved
+        practice = read_practice(path, problems, check_name=not is_given
+                                 or path.parent.resolve() == (data_dir / PRACTICES_DIR).resolve())
         if practice is None or not practice.slug:
+            continue
+        if is_given:
+            shadowed.add(practice.slug)
+        elif practice.slug in shadowed:
             continue
         if practice.slug in records.practices:
             other = records.practices[practice.slug].where.file

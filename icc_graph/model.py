@@ -8,7 +8,7 @@ schema.org can query the graph without a reasoner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS
 from .errors import DataError, Problem
 from .links import PUBLISHED, Link, rebase
 from .namespaces import ICC, ROLE_TERMS, SCHEMA
-from .records import Participant, Period, Place, Records
+from .records import Grant, Participant, Period, Place, Programme, Records
 
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
 
@@ -239,9 +239,9 @@ class _Builder:
             if gr.funder:
                 self.add(s, ICC.funder, iris.thing("org", gr.funder))
             self.source(s, gr.source)
-        sources = [x.source for x in (*r.programmes.values(), *r.grants.values()) if x.source]
-        self.describe_graph(self.g, sources, "data/programmes.yaml, data/grants.yaml",
-                            (x.updated for x in (*r.programmes.values(), *r.grants.values())))
+        funding: list[Programme | Grant] = [*r.programmes.values(), *r.grants.values()]
+        self.describe_graph(self.g, [x.source for x in funding if x.source],
+                            "data/programmes.yaml, data/grants.yaml", [x.updated for x in funding])
 
         self.g = iris.graph("projects")
         for pj in r.projects.values():
@@ -270,13 +270,13 @@ class _Builder:
                 [*pr.countries, *(r.places[p].country for p in pr.places)]))
             places = [iris.place(r.places[p]) for p in pr.places]
             if not places:  # a practice of a whole country
-                places = [iris.thing("country", c) for c in countries]
+                places = [iris.thing("country", code) for code in countries]
             for place in places:
                 self.add(s, ICC.place, place)
-            for c in countries:
-                self.add(s, ICC.country, iris.thing("country", c))
-            for t in pr.topics:
-                self.add(s, ICC.topic, iris.thing("topic", t))
+            for code in countries:
+                self.add(s, ICC.country, iris.thing("country", code))
+            for topic in pr.topics:
+                self.add(s, ICC.topic, iris.thing("topic", topic))
             self.period(s, pr.period)
             self.source(s, pr.source)
             for url in pr.also_seen_at:

@@ -47,7 +47,7 @@ def to_ox_quads(quads: Iterable[RdflibQuad]) -> Iterator[ox.Quad]:
 
 def serialize(quads: list[ox.Quad], path: Path, fmt: Format, prefixes: dict[str, str]) -> None:
     """Write quads (or, for a triple format, their triples) in the order given."""
-    items: Iterable[ox.Quad | ox.Triple] = quads
+    items: list[ox.Quad] | Iterator[ox.Triple] = quads
     if not fmt.dataset:
         items = (q.triple for q in quads)
     ox.serialize(items, str(path), fmt.oxigraph,

@@ -22,7 +22,7 @@ class Located(dict[str, Any]):
         return self.lines.get(key, self.line)
 
 
-class _LocatingLoader(_Loader):  # type: ignore[misc,valid-type]
+class _LocatingLoader(_Loader):
     pass
 
 

@@ -25,7 +25,8 @@ PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX void: <http://rdfs.org/ns/void#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 """
-SEED = URIRef(f"{BASE}id/practice/collaboration-with-neuchatel-study-visits-and-exchange-of-knowledge")
+SEED_SLUG = "collaboration-with-neuchatel-study-visits-and-exchange-of-knowledge"
+SEED = URIRef(f"{BASE}id/practice/{SEED_SLUG}")
 
 
 def count(graph: Graph, where: str) -> int:
@@ -128,11 +129,10 @@ def test_trig_has_one_named_graph_per_source_with_provenance(release):
     ds = Dataset()
     ds.parse(release.path / "icc-graph.trig", format="trig")
     graphs = {str(g.identifier) for g in ds.graphs()}
-    assert f"{BASE}graph/practice/collaboration-with-neuchatel-study-visits-and-exchange-of-knowledge" in graphs
+    assert f"{BASE}graph/practice/{SEED_SLUG}" in graphs
     assert f"{BASE}graph/links/wikidata" in graphs
     prov = ds.graph(URIRef(f"{BASE}graph/provenance"))
-    derived = prov.value(URIRef(f"{BASE}graph/practice/"
-                                "collaboration-with-neuchatel-study-visits-and-exchange-of-knowledge"),
+    derived = prov.value(URIRef(f"{BASE}graph/practice/{SEED_SLUG}"),
                          URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
     assert str(derived).startswith("https://www.coe.int/")
 

@@ -66,7 +66,8 @@ CASES = [
      'INSERT DATA { country:pl icc:countryCode "pol" }', "ISO 3166-1"),
     ("OrganisationShape", 'INSERT DATA { org:cosm icc:organisationType "club" }',
      "kind of organisation"),
-    ("OrganisationShape", 'DELETE { org:ec icc:slug "ec" } INSERT { org:ec icc:slug "cosm" } WHERE {}',
+    ("OrganisationShape",
+     'DELETE { org:ec icc:slug "ec" } INSERT { org:ec icc:slug "cosm" } WHERE {}',
      "same slug"),
     ("ProjectShape", "INSERT DATA { project:itaca icc:grant org:ec }", "grant"),
     ("ProjectShape", "DELETE WHERE { project:itaca icc:name ?x }", "needs a name"),
@@ -80,7 +81,8 @@ CASES = [
     ("ParticipationShape", "DELETE WHERE { participation:y icc:participationIn ?x }",
      "exactly one practice or project"),
     ("ConceptShape", "DELETE WHERE { topic:education skos:prefLabel ?x }", "label"),
-    ("WikidataLinkShape", "INSERT DATA { city:lublin owl:sameAs <http://dbpedia.org/resource/Lublin> }",
+    ("WikidataLinkShape",
+     "INSERT DATA { city:lublin owl:sameAs <http://dbpedia.org/resource/Lublin> }",
      "Wikidata items"),
 ]
 
