@@ -152,3 +152,29 @@ def import_links(file: Path, data_dir: Path, base_iri: str) -> None:
         click.echo(run(file, data_dir, _base_iri(base_iri)))
 
     go()
+
+
+@main.command()
+@click.argument("query")
+@click.option("--release", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="The release folder that `build` wrote.")
+@handle_errors
+def query(query: str, release: Path) -> None:
+    """Run a SPARQL query on a release's store and print the results.
+
+    QUERY is the query text, or @FILE to read it from a file. SELECT and ASK results are printed
+    as CSV, CONSTRUCT and DESCRIBE results as N-Triples. The default graph is the union of the
+    release's named graphs.
+    """
+    from .release import STORE_DIR
+    from .store import query_to_csv
+
+    if query.startswith("@"):
+        query = Path(query[1:]).read_text(encoding="utf-8")
+    store = release / STORE_DIR
+    if not store.is_dir():
+        raise UsageError(f"no store in {release}: run `icc-graph build --out {release}` first")
+    try:
+        click.echo(query_to_csv(store, query), nl=False)
+    except SyntaxError as exc:
+        raise UsageError(f"the query is not valid SPARQL: {exc}") from None

@@ -25,6 +25,7 @@ class ICC(DefinedNamespace):
     Project: URIRef
     FundingProgramme: URIRef
     Grant: URIRef
+    Topic: URIRef
     Participation: URIRef
     Role: URIRef
     # role scheme and roles

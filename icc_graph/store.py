@@ -71,3 +71,15 @@ def write_store(path: Path, quads: Iterable[ox.Quad]) -> int:
 
 def open_read_only(path: Path) -> ox.Store:
     return ox.Store.read_only(str(path))
+
+
+def query_to_csv(path: Path, query: str) -> str:
+    """Run a SPARQL query on a release store (default graph = union of the named graphs) and
+    return SELECT/ASK results as CSV, CONSTRUCT/DESCRIBE results as N-Triples."""
+    store = open_read_only(path)
+    result = store.query(query, use_default_graph_as_union=True)
+    if isinstance(result, ox.QuerySolutions):
+        return result.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
+    if isinstance(result, ox.QueryBoolean):
+        return "true\n" if bool(result) else "false\n"
+    return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
