@@ -39,7 +39,8 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     g.add((ds, DCTERMS.license, LICENSE))
     g.add((ds, DCTERMS.identifier, Literal(version)))
     g.add((ds, OWL.versionInfo, Literal(version)))
-    dates = [str(o) for _, p, o, _ in quads if p == DCTERMS.modified]
+    modified, rdf_type, same_as = DCTERMS.modified, RDF.type, OWL.sameAs
+    dates = [str(o) for _, p, o, _ in quads if p == modified]
     if dates:
         g.add((ds, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
     g.add((ds, DCTERMS.source, URIRef("https://www.coe.int/en/web/interculturalcities/good-practice")))
@@ -55,7 +56,7 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     g.add((ds, VOID.triples, Literal(len(triples))))
     g.add((ds, VOID.distinctSubjects, Literal(len({t[0] for t in triples}))))
     g.add((ds, VOID.properties, Literal(len({t[1] for t in triples}))))
-    typed = [(s, o) for s, p, o in triples if p == RDF.type]
+    typed = [(s, o) for s, p, o in triples if p == rdf_type]
     g.add((ds, VOID.entities, Literal(len({s for s, _ in typed
                                            if str(s).startswith(f"{iris.base}id/")}))))
     for cls, n in sorted(Counter(o for _, o in typed).items()):
@@ -66,7 +67,7 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(n)))
 
-    same = sum(1 for _, p, _ in triples if p == OWL.sameAs)
+    same = sum(1 for _, p, _ in triples if p == same_as)
     linkset = URIRef(f"{ds}/linkset/wikidata")
     g.add((ds, VOID.subset, linkset))
     g.add((linkset, RDF.type, VOID.Linkset))

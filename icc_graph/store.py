@@ -79,7 +79,9 @@ def query_to_csv(path: Path, query: str) -> str:
     store = open_read_only(path)
     result = store.query(query, use_default_graph_as_union=True)
     if isinstance(result, ox.QuerySolutions):
-        return result.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
-    if isinstance(result, ox.QueryBoolean):
+        out = result.serialize(format=ox.QueryResultsFormat.CSV)
+    elif isinstance(result, ox.QueryBoolean):
         return "true\n" if bool(result) else "false\n"
-    return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    else:
+        out = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+    return (out or b"").decode("utf-8")
