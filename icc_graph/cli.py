@@ -178,3 +178,60 @@ def query(query: str, release: Path) -> None:
         click.echo(query_to_csv(store, query), nl=False)
     except SyntaxError as exc:
         raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--release", type=click.Path(path_type=Path), default=None, envvar="ICC_RELEASE",
+              help="The release folder that `build` wrote (env ICC_RELEASE; default dist).")
+def serve(host: str, port: int, release: Path | None) -> None:
+    """Serve a release for one person: SPARQL endpoint, dereferenceable IRIs, dumps.
+
+    Settings are read from the ICC_* environment variables (see docs/server.md). For the public,
+    run it under gunicorn: gunicorn -w 4 -b 0.0.0.0:8000 'server:create_app()'.
+    """
+    import dataclasses
+
+    from server import create_app
+    from server.settings import Settings
+
+    settings = Settings.from_env()
+    if release is not None:
+        settings = dataclasses.replace(settings, release=release)
+
+    @handle_errors
+    def go() -> None:
+        if not (settings.release / "release.json").exists() and not settings.sparql_endpoint:
+            raise UsageError(f"no release in {settings.release}: run `icc-graph build "
+                             f"--out {settings.release}` first")
+        app = create_app(settings)
+        click.echo(f"serving release {settings.release} on http://{host}:{port}/", err=True)
+        app.run(host=host, port=port, threaded=True)
+
+    go()
+
+
+@main.command()
+@click.option("--endpoint", required=True,
+              help="Graph Store Protocol URL of the store, e.g. http://127.0.0.1:7878/store")
+@click.option("--release", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="The release folder to load.")
+def publish(endpoint: str, release: Path) -> None:
+    """Load a release into an external SPARQL store, one named graph at a time (Graph Store
+    Protocol PUT). Graphs of the release are replaced; other graphs are left alone. Then run
+    the server with ICC_SPARQL_ENDPOINT set to the store's query endpoint."""
+    from .backends import BackendError
+    from .remote import publish as run
+
+    @handle_errors
+    def go() -> None:
+        if not (release / "store").is_dir():
+            raise UsageError(f"no release in {release}: run `icc-graph build --out {release}`")
+        try:
+            n = run(release, endpoint, _progress)
+        except BackendError as exc:
+            raise UsageError(str(exc)) from None
+        click.echo(f"{n} graphs of {release} loaded into {endpoint}")
+
+    go()

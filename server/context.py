@@ -1,0 +1,58 @@
+"""What the app shares between requests: settings, the backend, and facts about the release."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import current_app
+
+from icc_graph.backends import Backend
+from icc_graph.release import MARKER
+
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    path: Path
+    version: str = "unreleased"
+    modified: dt.datetime = field(default_factory=lambda: dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    sums: dict[str, str] = field(default_factory=dict)
+    vocabulary: tuple[ox.Triple, ...] = ()
+    shapes: tuple[ox.Triple, ...] = ()
+    void: tuple[ox.Triple, ...] = ()
+
+    @classmethod
+    def read(cls, path: Path) -> ReleaseInfo:
+        meta_file = path / "release.json"
+        if not meta_file.exists():
+            from icc_graph.paths import ONTOLOGY, SHAPES
+
+            return cls(path, vocabulary=_parse(ONTOLOGY), shapes=_parse(SHAPES))
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        sums = {}
+        for line in (path / MARKER).read_text(encoding="utf-8").splitlines():
+            sha, name = line.split("  ", 1)
+            sums[name] = sha
+        modified = dt.datetime.fromtimestamp(int(meta_file.stat().st_mtime), tz=dt.UTC)
+        return cls(path, meta["version"], modified, sums, _parse(path / "ontology.ttl"),
+                   _parse(path / "shapes.ttl"), _parse(path / "void.ttl"))
+
+
+def _parse(path: Path) -> tuple[ox.Triple, ...]:
+    return tuple(q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    backend: Backend
+    release: ReleaseInfo
+
+
+def ctx() -> Context:
+    return current_app.extensions["icc"]  # type: ignore[no-any-return]

@@ -1,0 +1,79 @@
+"""The release files at /dumps/ (listing with sizes, dates and SHA-256; files with their media
+type, ETag and range requests) and the dataset description at /.well-known/void."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, jsonify, render_template, request, send_file
+
+from icc_graph.formats import for_path
+
+from . import negotiation
+from .context import ctx
+from .errors import Problem
+from .resources import serve_graph
+
+bp = Blueprint("dumps", __name__)
+
+
+def _files() -> list[dict[str, object]]:
+    release = ctx().release
+    out = []
+    for name, sha in sorted(release.sums.items()):
+        path = release.path / name
+        stat = path.stat()
+        out.append({
+            "name": name, "url": f"/dumps/{name}", "bytes": stat.st_size, "sha256": sha,
+            "media_type": _media_type(name),
+            "modified": dt.datetime.fromtimestamp(int(stat.st_mtime), tz=dt.UTC).isoformat(),
+        })
+    return out
+
+
+def _media_type(name: str) -> str:
+    if name.endswith(".gz"):
+        return "application/gzip"
+    if name == "SHA256SUMS":
+        return "text/plain"
+    if name.endswith(".json"):
+        return "application/json"
+    fmt = for_path(name)
+    return fmt.media_type if fmt else "application/octet-stream"
+
+
+@bp.route("/dumps/")
+def listing() -> Response:
+    files = _files()
+    media = negotiation.best(["text/html", "application/json"])
+    if media == "application/json":
+        response = jsonify({"version": ctx().release.version, "files": files})
+    elif media == "text/html":
+        response = Response(render_template("dumps.html", files=files,
+                                            version=ctx().release.version), mimetype="text/html")
+    else:
+        raise Problem(406, "the listing is served as text/html or application/json")
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/dumps/<name>")
+def dump(name: str) -> Response:
+    release = ctx().release
+    sha = release.sums.get(name)
+    if sha is None:  # only the files of the release: nothing else can be reached from here
+        raise Problem(404, f"there is no dump '{name}'; see /dumps/ for the list")
+    response = send_file(release.path / name, mimetype=_media_type(name), etag=sha,
+                         conditional=True, max_age=3600, last_modified=None)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"' \
+        if name.endswith(".gz") else f'inline; filename="{name}"'
+    return response
+
+
+@bp.route("/.well-known/void")
+def void() -> Response:
+    if not ctx().release.void:
+        raise Problem(404, "this server runs without a release description")
+    fmt = negotiation.graph_format(request.args.get("format"))
+    return serve_graph(list(ctx().release.void), f"{ctx().settings.base_iri}dataset",
+                       "/.well-known/void", fmt)

@@ -1,0 +1,72 @@
+"""One place that turns errors into HTTP responses: HTML for browsers, JSON or plain text for
+programs. Messages say what was wrong and what to do; tracebacks are never sent."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from icc_graph.backends import BackendError, QueryError, QueryTimeout
+
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """An error with its HTTP status and a message for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def respond(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    accept = request.accept_mimetypes
+    if accept and accept.best_match(["text/html", "application/json", "text/plain"]) == \
+            "text/html" and accept["text/html"] > accept["*/*"]:
+        response = Response(render_template("error.html", status=status, message=message),
+                            status=status, mimetype="text/html")
+    elif accept.best_match(["application/json", "application/sparql-results+json",
+                            "text/plain"]) in ("application/json",
+                                               "application/sparql-results+json"):
+        response = jsonify({"status": status, "error": message})
+        response.status_code = status
+    else:
+        response = Response(message + "\n", status=status, mimetype="text/plain")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return respond(exc.status, exc.message, exc.headers)
+
+    @app.errorhandler(QueryError)
+    def _syntax(exc: QueryError) -> Response:
+        return respond(400, f"the query is not valid SPARQL: {exc}")
+
+    @app.errorhandler(QueryTimeout)
+    def _timeout(exc: QueryTimeout) -> Response:
+        return respond(503, f"{exc}; simplify the query or add a LIMIT", {"Retry-After": "5"})
+
+    @app.errorhandler(BackendError)
+    def _backend(exc: BackendError) -> Response:
+        log.error("store error: %s", exc)
+        return respond(503, f"the store cannot answer now: {exc}", {"Retry-After": "30"})
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        response = respond(exc.code or 500, exc.description or exc.name)
+        if exc.code == 405 and exc.response is None:
+            allowed = getattr(exc, "valid_methods", None)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return respond(500, "an unexpected error happened on the server; it has been logged")

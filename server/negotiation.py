@@ -1,0 +1,40 @@
+"""Content negotiation: one function on werkzeug's Accept parsing, over the one format table."""
+
+from __future__ import annotations
+
+from flask import request
+
+from icc_graph.formats import BY_EXTENSION, BY_MEDIA_TYPE, FORMATS, Format
+
+HTML = "text/html"
+# the RDF formats a single resource is served in, and their extensions
+GRAPH_FORMATS = [f for f in FORMATS if not f.dataset]
+GRAPH_TYPES = [f.media_type for f in GRAPH_FORMATS]
+BY_MEDIA = {f.media_type: f for f in GRAPH_FORMATS}
+ALIASES = {"application/json": "application/ld+json", "application/xml": "application/rdf+xml",
+           "text/n3": "text/turtle", "application/x-turtle": "text/turtle",
+           "text/plain": "application/n-triples"}
+
+
+def best(offered: list[str]) -> str | None:
+    """The offered media type the client prefers (q-values honoured), or None for a 406.
+
+    No Accept header means anything: the first offered type is given."""
+    accept = request.accept_mimetypes
+    if not accept:
+        return offered[0]
+    choice = accept.best_match(offered)
+    if choice is None:
+        for alias, target in ALIASES.items():
+            if target in offered and accept[alias] > 0:
+                return target
+    return choice
+
+
+def graph_format(name_or_type: str | None) -> Format | None:
+    """A graph format from a `format` parameter (ttl, turtle, nt, jsonld, rdf, media type)."""
+    if not name_or_type:
+        return None
+    value = ALIASES.get(name_or_type, name_or_type)
+    fmt = BY_MEDIA_TYPE.get(value) or BY_EXTENSION.get(value.lower())
+    return fmt if fmt is not None and not fmt.dataset else None

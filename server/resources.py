@@ -1,0 +1,160 @@
+"""Dereferenceable IRIs: /id/... answers 303 See Other to its document /doc/..., which is served
+as HTML or RDF by Accept, by extension, or by ?format=; the vocabulary and shapes likewise."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, render_template, request
+
+from icc_graph.formats import BY_EXTENSION, Format
+from icc_graph.model import KINDS
+from icc_graph.namespaces import ICC_IRI, PREFIXES
+
+from . import negotiation
+from .context import ctx
+from .errors import Problem
+
+bp = Blueprint("resources", __name__)
+EXTENSIONS = ("ttl", "nt", "rdf", "jsonld")
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def local(iri: str) -> str:
+    """The path of one of our IRIs on this server (so links work on any host)."""
+    base = ctx().settings.base_iri
+    return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+
+def _split_extension(name: str) -> tuple[str, Format | None]:
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext in EXTENSIONS:
+        return stem, BY_EXTENSION[ext]
+    return name, None
+
+
+@bp.route("/id/<kind>/<slug>")
+def thing(kind: str, slug: str) -> Response:
+    if kind not in KINDS:
+        raise Problem(404, f"there are no things of kind '{kind}'; kinds: {', '.join(KINDS)}")
+    media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
+    if media is None:
+        raise Problem(406, "accept text/html or one of: " + ", ".join(negotiation.GRAPH_TYPES))
+    target = f"/doc/{kind}/{slug}"
+    if media != "text/html":
+        target += "." + negotiation.BY_MEDIA[media].extension
+    response = redirect(target, code=303)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/doc/<kind>/<name>")
+def document(kind: str, name: str) -> Response:
+    slug, fmt = _split_extension(name)
+    iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
+    triples = ctx().backend.describe(iri) if kind in KINDS else []
+    if not any(t.subject.value == iri for t in triples):
+        raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
+                           "with the SPARQL endpoint at /sparql")
+    return serve_graph(triples, iri, f"/doc/{kind}/{slug}", fmt)
+
+
+@bp.route("/def/icc")
+@bp.route("/def/<name>")
+def vocabulary(name: str = "icc") -> Response:
+    stem, fmt = _split_extension(name)
+    if stem != "icc":
+        raise Problem(404, "the vocabulary is at /def/icc")
+    return serve_graph(list(ctx().release.vocabulary), ICC_IRI.rstrip("#"), "/def/icc", fmt)
+
+
+@bp.route("/shapes")
+@bp.route("/shapes.<ext>")
+def shapes(ext: str | None = None) -> Response:
+    fmt = BY_EXTENSION.get(ext) if ext else None
+    if ext and (fmt is None or fmt.dataset):
+        raise Problem(404, f"the shapes are not served as .{ext}")
+    return serve_graph(list(ctx().release.shapes), f"{ctx().settings.base_iri}shapes",
+                       "/shapes", fmt)
+
+
+@bp.route("/")
+def home() -> Response:
+    release = ctx().release
+    return Response(render_template("home.html", release=release), mimetype="text/html")
+
+
+def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | None) -> Response:
+    """One description, in the format asked for, with its twins, validators and Vary."""
+    if fmt is None and request.args.get("format"):
+        fmt = negotiation.graph_format(request.args["format"])
+        if fmt is None:
+            raise Problem(406, f"unknown format '{request.args['format']}'; use one of: "
+                               + ", ".join(EXTENSIONS))
+    negotiated = fmt is None
+    if fmt is None:
+        media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
+        if media is None:
+            raise Problem(406, "accept text/html or one of: "
+                               + ", ".join(negotiation.GRAPH_TYPES))
+        fmt = negotiation.BY_MEDIA.get(media)
+    if fmt is None:
+        response = Response(_html(triples, iri, path), mimetype="text/html")
+    else:
+        body = ox.serialize(triples, format=fmt.oxigraph,
+                            prefixes=PREFIXES if fmt.name in ("turtle", "jsonld", "rdfxml")
+                            else None) or b""
+        response = Response(body, mimetype=fmt.media_type)
+        if fmt.media_type.startswith("text/"):
+            response.charset = "utf-8"
+    release = ctx().release
+    tag = hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"
+                         f"{len(triples)}".encode()).hexdigest()[:32]
+    response.set_etag(tag)
+    response.last_modified = release.modified
+    response.headers["Link"] = ", ".join(
+        [f'<{path}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+         for f in negotiation.GRAPH_FORMATS]
+        + [f'<{path}>; rel="alternate"; type="text/html"'])
+    if negotiated:
+        response.vary.add("Accept")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+def _label(labels: dict[str, list[ox.Literal]], node: object) -> str | None:
+    values = labels.get(getattr(node, "value", ""), [])
+    for lit in values:
+        if lit.language == "en":
+            return lit.value
+    return values[0].value if values else None
+
+
+def _html(triples: list[ox.Triple], iri: str, path: str) -> str:
+    labels: dict[str, list[ox.Literal]] = defaultdict(list)
+    for t in triples:
+        if t.predicate.value == LABEL and isinstance(t.object, ox.Literal):
+            labels[t.subject.value].append(t.object)
+
+    def show(node: object) -> dict[str, str | None]:
+        if isinstance(node, ox.NamedNode):
+            short = next((f"{p}:{node.value[len(ns):]}" for p, ns in PREFIXES.items()
+                          if node.value.startswith(ns)), node.value)
+            return {"href": local(node.value), "text": _label(labels, node) or short}
+        if isinstance(node, ox.Literal):
+            lang = f" @{node.language}" if node.language else ""
+            return {"href": None, "text": node.value + lang}
+        return {"href": None, "text": str(node)}
+
+    out = sorted(((show(t.predicate), show(t.object)) for t in triples
+                  if t.subject.value == iri), key=lambda r: (r[0]["text"] or "", r[1]["text"]))
+    inc = sorted(((show(t.subject), show(t.predicate)) for t in triples
+                  if isinstance(t.object, ox.NamedNode) and t.object.value == iri),
+                 key=lambda r: (r[1]["text"] or "", r[0]["text"] or ""))
+    title = _label(labels, ox.NamedNode(iri)) or iri
+    twins = [(f.name, f"{path}.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
+    return render_template("resource.html", title=title, iri=iri, out=out, inc=inc,
+                           twins=twins)
