@@ -110,7 +110,7 @@ def execute(store: ox.Store, q: Query) -> QueryResult:
             rows.append(tuple(term(solution[v]) if solution[v] is not None else None
                               for v in variables))
         return QueryResult("select", variables, tuple(rows), truncated=truncated)
-    triples = []
+    triples: list[ox.Triple] = []
     truncated = False
     for t in result:
         if len(triples) == q.max_rows:
@@ -209,7 +209,8 @@ class QueryPool:
             raise BackendError("the query worker stopped unexpectedly") from None
         self._idle.put(worker)
         if status == "ok":
-            return payload  # type: ignore[no-any-return]
+            assert isinstance(payload, QueryResult)
+            return payload
         if status == "syntax":
             raise QueryError(payload)
         raise BackendError(payload)
@@ -246,10 +247,7 @@ class EmbeddedBackend:
         self.store = store
         self.path = path
         opener: Callable[[], ox.Store]
-        if path is not None:
-            opener = _ReadOnlyOpener(str(path))
-        else:
-            opener = _Inherited(store)
+        opener = _ReadOnlyOpener(str(path)) if path is not None else _Inherited(store)
         self.pool = QueryPool(opener, workers)
 
     def query(self, q: Query, timeout: float) -> QueryResult:
@@ -258,7 +256,8 @@ class EmbeddedBackend:
     def describe(self, iri: str) -> list[ox.Triple]:
         result = self.store.query(DESCRIBE, use_default_graph_as_union=True,
                                   substitutions={ox.Variable("this"): ox.NamedNode(iri)})
-        return list(result)  # type: ignore[arg-type]
+        assert isinstance(result, ox.QueryTriples)
+        return list(result)
 
     def count(self) -> int:
         return len(self.store)

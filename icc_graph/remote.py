@@ -58,7 +58,7 @@ class RemoteBackend:
             return w.queryAndConvert()
         except QueryBadFormed as exc:
             raise QueryError(str(exc)) from None
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             raise QueryTimeout(f"the endpoint did not answer in time: {exc}") from None
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (socket.timeout, TimeoutError)):
@@ -110,7 +110,7 @@ class RemoteBackend:
         w.setOnlyConneg(True)
         raw = self._run(w)
         return list(ox.parse(raw if isinstance(raw, bytes) else str(raw).encode(),
-                             format=ox.RdfFormat.TURTLE))  # type: ignore[arg-type]
+                             format=ox.RdfFormat.TURTLE))  # type: ignore[arg-type,unused-ignore]
 
     def count(self) -> int:
         w = self._wrapper("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",

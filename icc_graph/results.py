@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-Term = tuple[str, ...]
+Term = tuple[str | None, ...]
 Row = tuple[Term | None, ...]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -30,28 +30,28 @@ ASK_FORMATS = {"json": SELECT_FORMATS["json"], "xml": SELECT_FORMATS["xml"]}
 
 def _json_term(t: Term) -> dict[str, str]:
     if t[0] == "uri":
-        return {"type": "uri", "value": t[1]}
+        return {"type": "uri", "value": str(t[1])}
     if t[0] == "bnode":
-        return {"type": "bnode", "value": t[1]}
-    out = {"type": "literal", "value": t[1]}
+        return {"type": "bnode", "value": str(t[1])}
+    out = {"type": "literal", "value": str(t[1])}
     if t[3]:
-        out["xml:lang"] = t[3]
+        out["xml:lang"] = str(t[3])
     elif t[2] and t[2] != XSD_STRING:
-        out["datatype"] = t[2]
+        out["datatype"] = str(t[2])
     return out
 
 
 def _xml_term(t: Term) -> str:
     if t[0] == "uri":
-        return f"<uri>{escape(t[1])}</uri>"
+        return f"<uri>{escape(str(t[1]))}</uri>"
     if t[0] == "bnode":
-        return f"<bnode>{escape(t[1])}</bnode>"
+        return f"<bnode>{escape(str(t[1]))}</bnode>"
     attrs = ""
     if t[3]:
         attrs = f" xml:lang={quoteattr(t[3])}"
     elif t[2] and t[2] != XSD_STRING:
         attrs = f" datatype={quoteattr(t[2])}"
-    return f"<literal{attrs}>{escape(t[1])}</literal>"
+    return f"<literal{attrs}>{escape(str(t[1]))}</literal>"
 
 
 def _tsv_term(t: Term) -> str:
@@ -59,7 +59,7 @@ def _tsv_term(t: Term) -> str:
         return f"<{t[1]}>"
     if t[0] == "bnode":
         return f"_:{t[1]}"
-    text = t[1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    text = str(t[1]).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     text = text.replace("\r", "\\r").replace("\t", "\\t")
     if t[3]:
         return f'"{text}"@{t[3]}'
@@ -90,7 +90,7 @@ def select(variables: Sequence[str], rows: Sequence[Row], fmt: str) -> bytes:
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(variables)
         for row in rows:
-            writer.writerow([("_:" + t[1] if t[0] == "bnode" else t[1]) if t else ""
+            writer.writerow([(f"_:{t[1]}" if t[0] == "bnode" else str(t[1])) if t else ""
                              for t in row])
         return buf.getvalue().encode()
     if fmt == "tsv":

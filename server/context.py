@@ -55,4 +55,5 @@ class Context:
 
 
 def ctx() -> Context:
-    return current_app.extensions["icc"]  # type: ignore[no-any-return]
+    context: Context = current_app.extensions["icc"]
+    return context

@@ -23,8 +23,7 @@ class Problem(Exception):
 
 def respond(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     accept = request.accept_mimetypes
-    if accept and accept.best_match(["text/html", "application/json", "text/plain"]) == \
-            "text/html" and accept["text/html"] > accept["*/*"]:
+    if accept.best in ("text/html", "application/xhtml+xml"):
         response = Response(render_template("error.html", status=status, message=message),
                             status=status, mimetype="text/html")
     elif accept.best_match(["application/json", "application/sparql-results+json",

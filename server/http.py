@@ -43,5 +43,5 @@ def _gzip(response: Response) -> Response:
     response.vary.add("Accept-Encoding")
     etag, weak = response.get_etag()
     if etag:
-        response.set_etag(f"{etag}-gzip", weak=weak)
+        response.set_etag(f"{etag}-gzip", weak=bool(weak))
     return response

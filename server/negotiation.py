@@ -31,6 +31,11 @@ def best(offered: list[str]) -> str | None:
     return choice
 
 
+def wants_html() -> bool:
+    """True when the client's first choice is a web page (a browser)."""
+    return request.accept_mimetypes.best in ("text/html", "application/xhtml+xml")
+
+
 def graph_format(name_or_type: str | None) -> Format | None:
     """A graph format from a `format` parameter (ttl, turtle, nt, jsonld, rdf, media type)."""
     if not name_or_type:

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.model import KINDS
@@ -36,7 +37,7 @@ def _split_extension(name: str) -> tuple[str, Format | None]:
 
 
 @bp.route("/id/<kind>/<slug>")
-def thing(kind: str, slug: str) -> Response:
+def thing(kind: str, slug: str) -> BaseResponse:
     if kind not in KINDS:
         raise Problem(404, f"there are no things of kind '{kind}'; kinds: {', '.join(KINDS)}")
     media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
@@ -55,7 +56,7 @@ def document(kind: str, name: str) -> Response:
     slug, fmt = _split_extension(name)
     iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
     triples = ctx().backend.describe(iri) if kind in KINDS else []
-    if not any(t.subject.value == iri for t in triples):
+    if not any(getattr(t.subject, "value", None) == iri for t in triples):
         raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
                            "with the SPARQL endpoint at /sparql")
     return serve_graph(triples, iri, f"/doc/{kind}/{slug}", fmt)
@@ -107,8 +108,6 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
                             prefixes=PREFIXES if fmt.name in ("turtle", "jsonld", "rdfxml")
                             else None) or b""
         response = Response(body, mimetype=fmt.media_type)
-        if fmt.media_type.startswith("text/"):
-            response.charset = "utf-8"
     release = ctx().release
     tag = hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"
                          f"{len(triples)}".encode()).hexdigest()[:32]
@@ -122,7 +121,7 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
         response.vary.add("Accept")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
-    return response.make_conditional(request)
+    return response.make_conditional(request)  # type: ignore[return-value]
 
 
 def _label(labels: dict[str, list[ox.Literal]], node: object) -> str | None:
@@ -137,7 +136,7 @@ def _html(triples: list[ox.Triple], iri: str, path: str) -> str:
     labels: dict[str, list[ox.Literal]] = defaultdict(list)
     for t in triples:
         if t.predicate.value == LABEL and isinstance(t.object, ox.Literal):
-            labels[t.subject.value].append(t.object)
+            labels[getattr(t.subject, "value", "")].append(t.object)
 
     def show(node: object) -> dict[str, str | None]:
         if isinstance(node, ox.NamedNode):
@@ -150,7 +149,8 @@ def _html(triples: list[ox.Triple], iri: str, path: str) -> str:
         return {"href": None, "text": str(node)}
 
     out = sorted(((show(t.predicate), show(t.object)) for t in triples
-                  if t.subject.value == iri), key=lambda r: (r[0]["text"] or "", r[1]["text"]))
+                  if getattr(t.subject, "value", None) == iri),
+                 key=lambda r: (r[0]["text"] or "", r[1]["text"] or ""))
     inc = sorted(((show(t.subject), show(t.predicate)) for t in triples
                   if isinstance(t.object, ox.NamedNode) and t.object.value == iri),
                  key=lambda r: (r[1]["text"] or "", r[0]["text"] or ""))

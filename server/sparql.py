@@ -38,6 +38,8 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
     args = request.args
     if request.method == "POST":
         ctype = (request.mimetype or "").lower()
+        if not ctype and not request.get_data():
+            raise Problem(400, "the request has no query: send 'query=' or a SPARQL body")
         if ctype == "application/sparql-update" or "update" in request.form:
             raise Problem(403, READ_ONLY)
         if ctype == "application/x-www-form-urlencoded":
@@ -104,8 +106,6 @@ def endpoint() -> Response:
     else:
         body = result.data
     response = Response(body, mimetype=media)
-    if media.startswith("text/") or media.endswith(("+json", "+xml")):
-        response.charset = "utf-8"
     response.vary.add("Accept")
     response.headers["X-Result-Limit"] = str(settings.max_rows)
     response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
@@ -137,12 +137,12 @@ def service_description() -> Response:
     import pyoxigraph as ox
 
     base = ctx().settings.base_iri
-    media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
-    if media == "text/html" and request.accept_mimetypes["text/html"] > \
-            request.accept_mimetypes["*/*"]:
+    if negotiation.wants_html():
         return Response(render_template("sparql.html"), mimetype="text/html")
-    if media is None or media == "text/html":
-        media = "text/turtle"
+    media = negotiation.best(negotiation.GRAPH_TYPES)
+    if media is None:
+        raise Problem(406, "the service description is served as: "
+                           + ", ".join(negotiation.GRAPH_TYPES))
     turtle = SD_TEMPLATE.format(endpoint=f"{base}sparql", dataset=f"{base}dataset")
     fmt = next(f for f in negotiation.GRAPH_FORMATS if f.media_type == media)
     triples = [q.triple for q in ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE)]

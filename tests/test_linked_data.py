@@ -1,0 +1,128 @@
+"""Dereferenceable IRIs, documents and their twins, dumps and the dataset description, on both
+backends."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from rdflib import RDF, Graph, Namespace, URIRef
+
+from .conftest import BASE
+
+ICC = Namespace("https://w3id.org/icc-graph/def/icc#")
+LUBLIN = URIRef(f"{BASE}id/city/lublin")
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(("accept", "target"), [
+    (BROWSER, "/doc/city/lublin"),
+    ("text/turtle", "/doc/city/lublin.ttl"),
+    ("application/n-triples", "/doc/city/lublin.nt"),
+    ("application/ld+json", "/doc/city/lublin.jsonld"),
+    ("application/rdf+xml;q=0.9, text/turtle;q=0.5", "/doc/city/lublin.rdf"),
+])
+def test_id_answers_303_by_accept(client, accept, target):
+    r = client.get("/id/city/lublin", headers={"Accept": accept})
+    assert r.status_code == 303
+    assert r.headers["Location"].endswith(target)
+    assert "Accept" in r.headers["Vary"]
+
+
+def test_unacceptable_type_is_406(client):
+    assert client.get("/id/city/lublin", headers={"Accept": "image/png"}).status_code == 406
+
+
+@pytest.mark.parametrize(("ext", "fmt"), [("ttl", "turtle"), ("nt", "nt"),
+                                          ("rdf", "xml"), ("jsonld", "json-ld")])
+def test_document_formats_describe_the_city_and_what_points_to_it(client, dump, ext, fmt):
+    r = client.get(f"/doc/city/lublin.{ext}")
+    assert r.status_code == 200
+    g = Graph().parse(data=r.data, format=fmt)
+    assert (LUBLIN, RDF.type, ICC.City) in g
+    practices = set(g.subjects(ICC.place, LUBLIN))
+    assert practices == set(dump.subjects(ICC.place, LUBLIN)), "it lists all its practices"
+    assert practices
+    assert any(g.value(p, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+               for p in practices), "with their labels"
+
+
+def test_document_links_every_twin(client):
+    r = client.get("/doc/city/lublin", headers={"Accept": BROWSER})
+    assert r.mimetype == "text/html"
+    links = r.headers["Link"]
+    for ext in ("ttl", "nt", "rdf", "jsonld"):
+        assert f"</doc/city/lublin.{ext}>" in links
+    assert "Lublin" in r.get_data(as_text=True)
+
+
+def test_document_format_parameter(client):
+    r = client.get("/doc/city/lublin", query_string={"format": "ttl"})
+    assert r.mimetype == "text/turtle"
+
+
+def test_etag_and_last_modified_revalidate(client):
+    r = client.get("/doc/city/lublin.ttl")
+    etag, modified = r.headers["ETag"], r.headers["Last-Modified"]
+    assert client.get("/doc/city/lublin.ttl",
+                      headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/doc/city/lublin.ttl",
+                      headers={"If-Modified-Since": modified}).status_code == 304
+
+
+def test_head_has_headers_and_no_body(client):
+    r = client.head("/doc/city/lublin.ttl")
+    assert r.status_code == 200 and r.data == b"" and r.headers["ETag"]
+
+
+def test_not_found_names_the_iri(client):
+    r = client.get("/doc/city/atlantis.ttl", headers={"Accept": "text/plain"})
+    assert r.status_code == 404
+    assert f"{BASE}id/city/atlantis" in r.get_data(as_text=True)
+
+
+def test_vocabulary_and_shapes_resolve(client):
+    r = client.get("/def/icc", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=r.data, format="turtle")
+    assert (ICC.GoodPractice, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in g
+    r = client.get("/shapes.ttl")
+    assert len(Graph().parse(data=r.data, format="turtle")) > 100
+    assert client.get("/def/icc", headers={"Accept": BROWSER}).mimetype == "text/html"
+
+
+def test_dumps_listing_and_files(client, release):
+    r = client.get("/dumps/", headers={"Accept": "application/json"})
+    files = {f["name"]: f for f in json.loads(r.data)["files"]}
+    assert {"icc-graph.ttl", "icc-graph.nt.gz", "void.ttl"} <= set(files)
+    entry = files["icc-graph.ttl"]
+    r = client.get(entry["url"])
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    assert int(r.headers["Content-Length"]) == entry["bytes"] == len(r.data)
+    assert hashlib.sha256(r.data).hexdigest() == entry["sha256"]
+    g = Graph().parse(data=r.data, format="turtle")
+    assert (LUBLIN, RDF.type, ICC.City) in g
+    assert client.get(entry["url"], headers={"If-None-Match": r.headers["ETag"]}
+                      ).status_code == 304
+    part = client.get(entry["url"], headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == r.data[:100]
+    assert client.get("/dumps/icc-graph.nt.gz").mimetype == "application/gzip"
+    assert client.get("/dumps/", headers={"Accept": BROWSER}).mimetype == "text/html"
+
+
+@pytest.mark.parametrize("path", ["/dumps/../pyproject.toml", "/dumps/%2e%2e%2fpyproject.toml",
+                                  "/dumps/store", "/dumps/..%2F..%2Fetc%2Fpasswd"])
+def test_nothing_outside_the_release_can_be_read(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_void(client):
+    r = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=r.data, format="turtle")
+    void = Namespace("http://rdfs.org/ns/void#")
+    ds = URIRef(f"{BASE}dataset")
+    assert g.value(ds, void.sparqlEndpoint) == URIRef(f"{BASE}sparql")
+    assert g.value(ds, void.uriSpace) is not None
+    assert list(g.objects(ds, void.dataDump))
+    assert list(g.objects(ds, void.exampleResource))
+    assert any(g.objects(None, void.linkPredicate))

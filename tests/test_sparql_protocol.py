@@ -1,0 +1,176 @@
+"""The SPARQL 1.1 Protocol, on the embedded store and on a real Oxigraph server: every request
+form, every result format parsed back, every error code."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import pytest
+from rdflib import Graph
+from rdflib.query import Result
+
+from server import create_app
+from server.settings import Settings
+
+from .conftest import BASE
+
+COUNT = ("PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
+         "SELECT (COUNT(?p) AS ?n) WHERE { ?p a icc:GoodPractice }")
+CITIES = ("PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
+          "SELECT ?c ?name WHERE { ?c a icc:City ; icc:name ?name } ORDER BY ?c ?name")
+CONSTRUCT = ("PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
+             "CONSTRUCT { ?c icc:name ?n } WHERE { ?c a icc:City ; icc:name ?n }")
+ASK = "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> ASK { ?p a icc:GoodPractice }"
+SEED_GRAPH = (f"{BASE}graph/practice/"
+              "collaboration-with-neuchatel-study-visits-and-exchange-of-knowledge")
+RESULT_TYPES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                "csv": "text/csv", "tsv": "text/tab-separated-values"}
+GRAPH_TYPES = {"turtle": "text/turtle", "nt": "application/n-triples",
+               "xml": "application/rdf+xml", "json-ld": "application/ld+json"}
+
+
+def practices(response) -> int:
+    result = Result.parse(io.BytesIO(response.data), format="json")
+    return int(next(iter(result))[0])
+
+
+def test_get(client):
+    r = client.get("/sparql", query_string={"query": COUNT})
+    assert r.status_code == 200 and r.mimetype == "application/sparql-results+json"
+    assert practices(r) >= 200
+
+
+def test_post_form(client):
+    r = client.post("/sparql", data={"query": COUNT})
+    assert r.status_code == 200 and practices(r) >= 200
+
+
+def test_post_direct(client):
+    r = client.post("/sparql", data=COUNT.encode(),
+                    headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 200 and practices(r) >= 200
+
+
+@pytest.mark.parametrize("fmt", RESULT_TYPES)
+def test_select_formats_parse(client, fmt):
+    r = client.get("/sparql", query_string={"query": CITIES},
+                   headers={"Accept": RESULT_TYPES[fmt]})
+    assert r.status_code == 200 and r.mimetype == RESULT_TYPES[fmt]
+    rows = list(Result.parse(io.BytesIO(r.data), format=fmt))
+    assert len(rows) >= 60
+    assert any(str(row[1]) == "Lublin" for row in rows)
+
+
+@pytest.mark.parametrize("fmt", GRAPH_TYPES)
+def test_construct_formats_parse(client, fmt):
+    r = client.get("/sparql", query_string={"query": CONSTRUCT},
+                   headers={"Accept": GRAPH_TYPES[fmt]})
+    assert r.status_code == 200 and r.mimetype == GRAPH_TYPES[fmt]
+    g = Graph().parse(data=r.data, format=fmt)
+    assert len(g) >= 60
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_ask(client, fmt):
+    r = client.get("/sparql", query_string={"query": ASK}, headers={"Accept": RESULT_TYPES[fmt]})
+    assert r.status_code == 200
+    assert Result.parse(io.BytesIO(r.data), format=fmt).askAnswer is True
+
+
+def test_q_values_are_honoured(client):
+    r = client.get("/sparql", query_string={"query": COUNT}, headers={
+        "Accept": "text/csv;q=0.5, application/sparql-results+xml;q=0.9, */*;q=0.1"})
+    assert r.mimetype == "application/sparql-results+xml"
+    assert "Accept" in r.headers["Vary"]
+
+
+def test_format_parameter(client):
+    r = client.get("/sparql", query_string={"query": COUNT, "format": "csv"})
+    assert r.mimetype == "text/csv"
+    assert r.data.decode().splitlines()[0] == "n"
+
+
+def test_default_graph_uri_restricts_the_dataset(client):
+    r = client.get("/sparql", query_string={"query": COUNT, "default-graph-uri": SEED_GRAPH})
+    assert practices(r) == 1
+
+
+def test_named_graph_uri(client):
+    q = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    r = client.get("/sparql", query_string={"query": q, "named-graph-uri": SEED_GRAPH})
+    graphs = {str(row[0]) for row in Result.parse(io.BytesIO(r.data), format="json")}
+    assert graphs == {SEED_GRAPH}
+
+
+def test_syntax_error_is_400_with_position(client):
+    r = client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?y }"},
+                   headers={"Accept": "text/plain"})
+    assert r.status_code == 400
+    assert "not valid SPARQL" in r.get_data(as_text=True)
+    assert "1:" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("method", "kwargs", "status"), [
+    ("get", {"query_string": [("query", "ASK {}"), ("query", "ASK {}")]}, 400),
+    ("post", {"data": {}}, 400),
+    ("post", {"data": b"ASK {}", "headers": {"Content-Type": "text/plain"}}, 415),
+    ("post", {"data": {"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, 403),
+    ("post", {"data": b"INSERT DATA { <a:b> <a:c> <a:d> }",
+              "headers": {"Content-Type": "application/sparql-update"}}, 403),
+    ("get", {"query_string": {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, 400),
+    ("get", {"query_string": {"query": COUNT}, "headers": {"Accept": "image/png"}}, 406),
+    ("get", {"query_string": {"query": CONSTRUCT}, "headers": {"Accept": "text/csv"}}, 406),
+    ("get", {"query_string": {"query": COUNT, "format": "ttl"}}, 406),
+])
+def test_errors(client, method, kwargs, status):
+    r = getattr(client, method)("/sparql", **kwargs)
+    assert r.status_code == status, r.data
+    assert r.get_data(as_text=True).strip()
+
+
+def test_error_as_json_for_programs(client):
+    r = client.get("/sparql", query_string={"query": "SELEC"},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 400
+    assert "not valid SPARQL" in json.loads(r.data)["error"]
+
+
+def test_row_cap_is_stated(release):
+    app = create_app(Settings(release=release.path, max_rows=5))
+    r = app.test_client().get("/sparql", query_string={"query": CITIES})
+    rows = list(Result.parse(io.BytesIO(r.data), format="json"))
+    assert len(rows) == 5
+    assert r.headers["X-Result-Truncated"] == "true" and r.headers["X-Result-Limit"] == "5"
+    app.extensions["icc"].backend.close()
+
+
+def test_service_description(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    sd = Graph().parse(data=r.data, format="turtle")
+    assert list(sd.query("ASK { ?s a <http://www.w3.org/ns/sparql-service-description#Service> }"))
+    r = client.get("/sparql", headers={"Accept": "application/ld+json"})
+    assert len(Graph().parse(data=r.data, format="json-ld")) > 0
+    r = client.get("/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert r.mimetype == "text/html"
+
+
+def test_cors(client):
+    r = client.get("/sparql", query_string={"query": ASK})
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    r = client.options("/sparql", headers={"Origin": "https://example.org",
+                                            "Access-Control-Request-Method": "POST",
+                                            "Access-Control-Request-Headers": "Content-Type"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in r.headers["Access-Control-Allow-Methods"]
+
+
+def test_gzip_when_asked(client):
+    r = client.get("/sparql", query_string={"query": CITIES},
+                   headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip"
+    rows = list(Result.parse(io.BytesIO(gzip.decompress(r.data)), format="json"))
+    assert len(rows) >= 60
