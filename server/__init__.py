@@ -13,6 +13,7 @@ from icc_graph.backends import Backend, EmbeddedBackend
 from icc_graph.release import STORE_DIR
 
 from . import dumps, errors, http, resources, sparql
+from .cache import Cache
 from .context import Context, ReleaseInfo
 from .settings import Settings
 
@@ -33,7 +34,8 @@ def create_app(settings: Settings | None = None, store: ox.Store | None = None) 
     else:
         backend = EmbeddedBackend(path=settings.release / STORE_DIR,
                                   workers=settings.query_workers)
-    app.extensions["icc"] = Context(settings, backend, ReleaseInfo.read(settings.release))
+    app.extensions["icc"] = Context(settings, backend, ReleaseInfo.read(settings.release),
+                                    Cache(settings.cache_size))
     http.init_app(app)
     errors.init_app(app)
     app.register_blueprint(sparql.bp)

@@ -13,6 +13,7 @@ from flask import current_app
 from icc_graph.backends import Backend
 from icc_graph.release import MARKER
 
+from .cache import Cache
 from .settings import Settings
 
 
@@ -52,6 +53,7 @@ class Context:
     settings: Settings
     backend: Backend
     release: ReleaseInfo
+    cache: Cache
 
 
 def ctx() -> Context:

@@ -55,7 +55,9 @@ def thing(kind: str, slug: str) -> BaseResponse:
 def document(kind: str, name: str) -> Response:
     slug, fmt = _split_extension(name)
     iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
-    triples = ctx().backend.describe(iri) if kind in KINDS else []
+    triples = ctx().cache.get_or_make(
+        ("describe", iri), lambda: ctx().backend.describe(iri) if kind in KINDS else [],
+        lambda value: 200 * len(value))
     if not any(getattr(t.subject, "value", None) == iri for t in triples):
         raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
                            "with the SPARQL endpoint at /sparql")
@@ -102,11 +104,14 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
                                + ", ".join(negotiation.GRAPH_TYPES))
         fmt = negotiation.BY_MEDIA.get(media)
     if fmt is None:
-        response = Response(_html(triples, iri, path), mimetype="text/html")
+        html = ctx().cache.get_or_make(("html", path), lambda: _html(triples, iri, path), len)
+        response = Response(html, mimetype="text/html")
     else:
-        body = ox.serialize(triples, format=fmt.oxigraph,
-                            prefixes=PREFIXES if fmt.name in ("turtle", "jsonld", "rdfxml")
-                            else None) or b""
+        chosen = fmt
+        body = ctx().cache.get_or_make(("body", path, fmt.name), lambda: ox.serialize(
+            triples, format=chosen.oxigraph,
+            prefixes=PREFIXES if chosen.name in ("turtle", "jsonld", "rdfxml") else None) or b"",
+            len)
         response = Response(body, mimetype=fmt.media_type)
     release = ctx().release
     tag = hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"

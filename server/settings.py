@@ -19,6 +19,7 @@ class Settings:
     query_timeout: float = 10.0
     max_rows: int = 10_000
     query_workers: int = 2
+    cache_size: int = 2048
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -32,8 +33,9 @@ class Settings:
                 query_timeout=float(env.get("ICC_QUERY_TIMEOUT", "10")),
                 max_rows=int(env.get("ICC_MAX_ROWS", "10000")),
                 query_workers=int(env.get("ICC_QUERY_WORKERS", "2")),
+                cache_size=int(env.get("ICC_CACHE_SIZE", "2048")),
             )
         except ValueError as exc:
             raise SystemExit(f"error: a setting is not a number: {exc} "
                              "(ICC_QUERY_TIMEOUT is seconds, ICC_MAX_ROWS and "
-                             "ICC_QUERY_WORKERS are whole numbers)") from None
+                             "ICC_QUERY_WORKERS and ICC_CACHE_SIZE are whole numbers)") from None

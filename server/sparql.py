@@ -95,9 +95,21 @@ def endpoint() -> Response:
     media = _wanted(offered)
     graph_format = next((f.name for f in negotiation.GRAPH_FORMATS if f.media_type == media),
                         "turtle")
-    result = ctx().backend.query(
-        Query(query, tuple(defaults), tuple(named), graph_format, settings.max_rows),
-        settings.query_timeout)
+    job = Query(query, tuple(defaults), tuple(named), graph_format, settings.max_rows)
+    body, truncated = ctx().cache.get_or_make(
+        ("sparql", job, media), lambda: _answer(job, media), lambda value: len(value[0]))
+    response = Response(body, mimetype=media)
+    response.vary.add("Accept")
+    response.headers["X-Result-Limit"] = str(settings.max_rows)
+    response.headers["X-Result-Truncated"] = "true" if truncated else "false"
+    if truncated:
+        response.headers["Warning"] = (f'199 - "results cut at {settings.max_rows} rows; '
+                                       'use LIMIT and OFFSET to page through them"')
+    return response
+
+
+def _answer(job: Query, media: str) -> tuple[bytes, bool]:
+    result = ctx().backend.query(job, ctx().settings.query_timeout)
     fmt_name = next((k for k, v in results.SELECT_FORMATS.items() if v == media), None)
     if result.kind == "select":
         body = results.select(result.variables, result.rows, fmt_name or "json")
@@ -105,14 +117,7 @@ def endpoint() -> Response:
         body = results.ask(result.boolean, fmt_name or "json")
     else:
         body = result.data
-    response = Response(body, mimetype=media)
-    response.vary.add("Accept")
-    response.headers["X-Result-Limit"] = str(settings.max_rows)
-    response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
-    if result.truncated:
-        response.headers["Warning"] = (f'199 - "results cut at {settings.max_rows} rows; '
-                                       'use LIMIT and OFFSET to page through them"')
-    return response
+    return body, result.truncated
 
 
 SD_TEMPLATE = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
