@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 
+from . import yamlio
 from .errors import DataError, Problem, UsageError
 from .formats import for_path
-from .links import LINKS_FILE, read_links
+from .links import FACTS_FILE, LINKS_FILE, read_links
 from .loader import read_records
 from .model import Iris, Quad, as_graph, build_quads
 from .paths import ONTOLOGY
@@ -61,9 +63,11 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
                     extra_practices: Iterable[Path] = ()) -> tuple[Records, list[Quad], Graph]:
     records = read_records(data_dir, extra_practices)
     links = read_links(data_dir / LINKS_FILE)
+    facts_file = data_dir / FACTS_FILE
+    facts = json.loads(yamlio.read_text(facts_file)) if facts_file.exists() else None
     timings.lap("records")
     ontology = Graph().parse(ONTOLOGY)
-    quads = build_quads(records, links, base, ontology)
+    quads = build_quads(records, links, base, ontology, facts)
     graph = as_graph(quads, for_shapes=True)
     timings.lap("graph")
     # the shapes need no ontology: the ICC super-classes they rely on are materialised

@@ -235,3 +235,82 @@ def publish(endpoint: str, release: Path) -> None:
         click.echo(f"{n} graphs of {release} loaded into {endpoint}")
 
     go()
+
+
+@main.group(name="link")
+def link_() -> None:
+    """Find, review and accept links to Wikidata (data/links/wikidata.sssom.tsv)."""
+
+
+@link_.command("wikidata")
+@click.option("--endpoint", default="https://query.wikidata.org/sparql", show_default=True,
+              help="A SPARQL endpoint with Wikidata's shape.")
+@click.option("--kind", "kinds", type=click.Choice(["city", "country", "org", "project"]),
+              multiple=True, help="Only these kinds (repeatable; default all).")
+@click.option("--limit", type=int, default=None, help="Look up at most N things.")
+@click.option("--timeout", type=float, default=60, show_default=True,
+              help="Seconds to wait for each answer.")
+@data_option
+@base_option
+def link_wikidata(endpoint: str, kinds: tuple[str, ...], limit: int | None, timeout: float,
+                  data_dir: Path, base_iri: str) -> None:
+    """Find Wikidata items for the things of the data folder that have no reviewed link.
+
+    A candidate is accepted by rule only when the evidence (settlement class, country,
+    coordinates; for projects the CORDIS id) leaves exactly one; competing candidates are written
+    as needs-review. Reviewed and rejected rows are never changed. Also caches the facts the build
+    publishes (coordinates, population, website) in data/links/wikidata-facts.json.
+    """
+    from .wikidata import Client, link
+
+    @handle_errors
+    def go() -> None:
+        report = link(data_dir, _base_iri(base_iri), Client(endpoint, timeout),
+                      set(kinds or ("city", "country", "org", "project")), limit, _progress)
+        click.echo(report.summary())
+
+    go()
+
+
+@link_.command("review")
+@data_option
+def link_review(data_dir: Path) -> None:
+    """List the links that need review, with the competing candidates and their evidence."""
+    from .links import LINKS_FILE, read_links
+
+    @handle_errors
+    def go() -> None:
+        rows = [lk for lk in read_links(data_dir / LINKS_FILE) if lk.status == "needs-review"]
+        if not rows:
+            click.echo("nothing needs review")
+        for lk in rows:
+            click.echo(f"{lk.subject_id}\t{lk.object_id}\t{lk.object_label}\t{lk.comment}")
+        if rows:
+            click.echo("accept one with: icc-graph link accept SUBJECT wd:Q...; "
+                       "reject with: icc-graph link reject SUBJECT wd:Q...", err=True)
+
+    go()
+
+
+@link_.command("accept")
+@click.argument("subject")
+@click.argument("item")
+@data_option
+def link_accept(subject: str, item: str, data_dir: Path) -> None:
+    """Mark the link SUBJECT -> ITEM (wd:Q...) reviewed; its competing candidates are rejected."""
+    from .links import LINKS_FILE, set_status
+
+    handle_errors(set_status)(data_dir / LINKS_FILE, subject, item, "reviewed")
+    click.echo(f"{subject} -> {item}: reviewed")
+
+
+@link_.command("reject")
+@click.argument("subject")
+@click.argument("item")
+@data_option
+def link_reject(subject: str, item: str, data_dir: Path) -> None:
+    """Mark the link SUBJECT -> ITEM (wd:Q...) rejected; later runs will not propose it again."""
+    from .links import LINKS_FILE, set_status
+
+    handle_errors(set_status)(data_dir / LINKS_FILE, subject, item, "rejected")
+    click.echo(f"{subject} -> {item}: rejected")

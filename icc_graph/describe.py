@@ -80,6 +80,14 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     g.add((WIKIDATA, VOID.sparqlEndpoint, URIRef("https://query.wikidata.org/sparql")))
     g.add((WIKIDATA, VOID.uriSpace, Literal(str(WD))))
 
+    if any(g == iris.graph("wikidata") for _, _, _, g in quads):
+        facts = URIRef(f"{ds}/wikidata-facts")
+        g.add((ds, VOID.subset, facts))
+        g.add((facts, RDF.type, VOID.Dataset))
+        g.add((facts, DCTERMS.title, Literal("Facts about the linked items, from Wikidata",
+                                             lang="en")))
+        g.add((facts, DCTERMS.source, WIKIDATA))
+
     for name, media_type, size, sha in dumps:
         dist = URIRef(f"{iris.base}dumps/{name}")
         g.add((ds, VOID.dataDump, dist))

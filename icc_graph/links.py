@@ -17,6 +17,7 @@ from .errors import DataError, Problem, rel
 from .namespaces import DEFAULT_BASE_IRI
 
 LINKS_FILE = Path("links") / "wikidata.sssom.tsv"
+FACTS_FILE = Path("links") / "wikidata-facts.json"
 STATUSES = ("accepted", "needs-review", "reviewed", "rejected")
 PUBLISHED = ("accepted", "reviewed")
 COLUMNS = (
@@ -129,3 +130,25 @@ def rebase(subject_id: str, base: str) -> str:
     if base != DEFAULT_BASE_IRI and subject_id.startswith(DEFAULT_BASE_IRI):
         return base + subject_id[len(DEFAULT_BASE_IRI):]
     return subject_id
+
+
+def set_status(path: Path, subject_id: str, object_id: str, status: str) -> list[Link]:
+    """Accept (status ``reviewed``) or reject one row; accepting one candidate rejects the other
+    candidates of the same subject that still await review."""
+    links = read_links(path)
+    target = [lk for lk in links if lk.subject_id == subject_id and lk.object_id == object_id]
+    if not target:
+        from .errors import UsageError
+
+        raise UsageError(f"no row links {subject_id} to {object_id} in {path}; "
+                         "`icc-graph link review` lists the rows awaiting review")
+    out = []
+    for lk in links:
+        if lk.subject_id == subject_id and lk.object_id == object_id:
+            lk = replace(lk, status=status)
+        elif (status == "reviewed" and lk.subject_id == subject_id
+              and lk.status == "needs-review"):
+            lk = replace(lk, status="rejected")
+        out.append(lk)
+    write_links(path, out)
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
@@ -83,8 +84,10 @@ class Entailment:
 
 
 class _Builder:
-    def __init__(self, records: Records, links: Iterable[Link], iris: Iris, ent: Entailment):
+    def __init__(self, records: Records, links: Iterable[Link], iris: Iris, ent: Entailment,
+                 facts: dict[str, Any] | None = None):
         self.r, self.links, self.iris, self.ent = records, list(links), iris, ent
+        self.facts = facts or {}
         self.quads: list[Quad] = []
         self.g: URIRef = iris.graph("none")
 
@@ -304,12 +307,38 @@ class _Builder:
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [], "data/links/wikidata.sssom.tsv", [])
+        self.wikidata_facts({URIRef(lk.object_iri) for lk in self.links
+                             if lk.status in PUBLISHED})
         return self.quads
 
+    def wikidata_facts(self, linked: set[URIRef]) -> None:
+        """Facts fetched from Wikidata, on the Wikidata items, in a graph of their own."""
+        items = self.facts.get("items", {})
+        if not items:
+            return
+        self.g = self.iris.graph("wikidata")
+        wdt = "http://www.wikidata.org/prop/direct/"
+        for qid, f in sorted(items.items()):
+            item = URIRef(f"http://www.wikidata.org/entity/{qid}")
+            if item not in linked:
+                continue
+            if "coord" in f:
+                self.quads.append((item, URIRef(wdt + "P625"), Literal(
+                    f["coord"], datatype=URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+                ), self.g))
+            if "population" in f:
+                self.quads.append((item, URIRef(wdt + "P1082"),
+                                   Literal(f["population"], datatype=XSD.decimal), self.g))
+            if "website" in f:
+                self.quads.append((item, URIRef(wdt + "P856"), URIRef(f["website"]), self.g))
+        self.describe_graph(self.g, ["https://www.wikidata.org/"],
+                            "data/links/wikidata-facts.json", [self.facts.get("retrieved")])
 
-def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Graph) -> list[Quad]:
+
+def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Graph,
+                facts: dict[str, Any] | None = None) -> list[Quad]:
     """Every quad of the release's data, de-duplicated and sorted (so dumps are deterministic)."""
-    quads = _Builder(records, links, Iris(base), Entailment(ontology)).build()
+    quads = _Builder(records, links, Iris(base), Entailment(ontology), facts).build()
     assert not any(isinstance(t, BNode) for q in quads for t in q), "IRIs are minted, not bnodes"
     def key(q: Quad) -> tuple[str, str, str, str, str]:
         o = q[2]
