@@ -134,6 +134,39 @@ def import_catalogue(file: Path, data_dir: Path, force: bool) -> None:
     go()
 
 
+@import_.command("page")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@data_option
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Data folder to write the records into (default: the --data folder).")
+@click.option("--source", default=None, help="The page's address, when the file does not carry it.")
+@click.option("--facts-only", is_flag=True,
+              help="Keep facts and the source link; drop the page's text (for committed records).")
+@click.option("--force", is_flag=True, help="Replace reviewed records (the difference is shown).")
+def import_page(files: tuple[Path, ...], data_dir: Path, out: Path | None, source: str | None,
+                facts_only: bool, force: bool) -> None:
+    """Turn saved ICC pages (HTML or text, practice or list pages) into records for review.
+
+    Prints what was found and what is left to decide. Exits 0 when records were written, even
+    with items left for review; a file that cannot be read is reported and the others are still
+    imported.
+    """
+    from .pages import import_pages
+
+    @handle_errors
+    def go() -> None:
+        done, problems = import_pages(list(files), data_dir, out, source, facts_only, force)
+        for line in done:
+            click.echo(line)
+        for line in problems:
+            click.echo(f"error: {line}", err=True)
+        if problems and not any("wrote" in d or "unchanged" in d for d in done):
+            sys.exit(EXIT_DATA)
+
+    go()
+
+
 @import_.command("links")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @data_option

@@ -294,8 +294,10 @@ def read_practice(path: Path, problems: list[Problem], check_name: bool = True
     )
 
 
-def read_records(data_dir: Path, extra_practices: Iterable[Path] = ()) -> Records:
-    """Read and check a whole data folder. Raises DataError listing every problem found."""
+def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
+                 practices: bool = True) -> Records:
+    """Read and check a whole data folder (or only its shared files, when ``practices`` is
+    False). Raises DataError listing every problem found."""
     if not data_dir.is_dir():
         raise UsageError(f"data folder {data_dir} does not exist (use --data DIR)")
     problems: list[Problem] = []
@@ -311,7 +313,7 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = ()) -> Record
     given = [p for p in extra_practices]
     given_resolved = {p.resolve() for p in given}
     files = given + [p for p in sorted((data_dir / PRACTICES_DIR).glob("*.yaml"))
-                     if p.resolve() not in given_resolved]
+                     if practices and p.resolve() not in given_resolved]
     shadowed: set[str] = set()
     for path in files:
         is_given = path.resolve() in given_resolved

@@ -61,6 +61,10 @@ class Gazetteer:
         for name in names:
             if name:
                 self._slugs.setdefault(normalise(name), set()).add(slug)
+                # the plain form too, so that "the city of X" is found inside running text
+                plain = " ".join(w for w in re.findall(r"[a-z0-9]+", fold(name))
+                                 if w not in _ARTICLES)
+                self._slugs.setdefault(plain, set()).add(slug)
 
     def find(self, name: str) -> str | None:
         found = self._slugs.get(normalise(name), set())
@@ -71,7 +75,19 @@ class Gazetteer:
 
     def names_in(self, text: str) -> list[str]:
         """Slugs of the things whose whole name occurs in the text as words, longest first."""
-        norm = f" {normalise(text)} "
-        found = [(len(n), next(iter(s))) for n, s in self._slugs.items()
-                 if len(s) == 1 and len(n) > 3 and f" {n} " in norm]
-        return [slug for _, slug in sorted(found, reverse=True)]
+        return list(dict.fromkeys(slug for _, slug, _ in self.mentions(text)))
+
+    def mentions(self, text: str) -> list[tuple[int, str, str]]:
+        """(length, slug, name) of every known name found in the text, longest first; a name
+        inside a longer name that was found is not counted again."""
+        words = " " + " ".join(w for w in re.findall(r"[a-z0-9]+", fold(text))
+                               if w not in _ARTICLES) + " "
+        found = []
+        for name, slugs in sorted(self._slugs.items(), key=lambda x: -len(x[0])):
+            if len(slugs) != 1 or len(name) <= 3:
+                continue
+            needle = f" {name} "
+            while needle in words:
+                found.append((len(name), next(iter(slugs)), name))
+                words = words.replace(needle, " # ", 1)
+        return found

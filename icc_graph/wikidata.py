@@ -279,7 +279,7 @@ def link(data_dir: Path, base: str, client: Client, kinds: set[str], limit: int 
     import datetime as dt
 
     today = today or dt.date.today().isoformat()
-    records = read_records(data_dir)
+    records = read_records(data_dir, practices=False)
     path = data_dir / LINKS_FILE
     existing = read_links(path)
     todo = things_to_link(records, existing, base, kinds)[:limit]
