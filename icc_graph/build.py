@@ -89,7 +89,8 @@ def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: N
     iris = Iris(base)
     example = [iris.thing("practice", s) for s in sorted(records.practices)[:1]]
     example += [iris.place(p) for p in sorted(records.places.values(), key=lambda p: p.slug)[:1]]
-    release = write_release(quads, iris, out, example, progress)
+    release = write_release(quads, iris, out, example, progress,
+                            queries=sorted((data_dir / "queries").glob("*.rq")))
     timings.lap("release")
     return release
 

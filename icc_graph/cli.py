@@ -211,6 +211,8 @@ def query(query: str, release: Path) -> None:
         click.echo(query_to_csv(store, query), nl=False)
     except SyntaxError as exc:
         raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+    except (OSError, RuntimeError, ValueError) as exc:  # e.g. a SERVICE that cannot be reached
+        raise UsageError(f"the query could not be answered: {exc}") from None
 
 
 @main.command()

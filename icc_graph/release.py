@@ -72,7 +72,8 @@ def _gzip(src: Path, dst: Path) -> None:
 
 
 def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef],
-                  progress: Callable[[str], None] = lambda _: None) -> Release:
+                  progress: Callable[[str], None] = lambda _: None,
+                  queries: list[Path] | None = None) -> Release:
     check_output(out)
     out = out.resolve()
     tmp = out.with_name(f".{out.name}.building-{os.getpid()}")
@@ -81,6 +82,10 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
     tmp.mkdir(parents=True)
     try:
         release = _write(quads, iris, tmp, example, progress)
+        if queries:  # the example queries of the query page, not part of the checksummed dumps
+            (tmp / "queries").mkdir()
+            for q in queries:
+                shutil.copyfile(q, tmp / "queries" / q.name)
         _switch(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

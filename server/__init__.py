@@ -12,7 +12,7 @@ from flask import Flask
 from icc_graph.backends import Backend, EmbeddedBackend
 from icc_graph.release import STORE_DIR
 
-from . import dumps, errors, http, resources, sparql
+from . import browse, collaborations, dumps, errors, http, resources, sparql
 from .cache import Cache
 from .context import Context, ReleaseInfo
 from .settings import Settings
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None, store: ox.Store | None = None) 
     http.init_app(app)
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(collaborations.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(resources.bp)
     return app

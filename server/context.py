@@ -54,6 +54,7 @@ class Context:
     backend: Backend
     release: ReleaseInfo
     cache: Cache
+    memo: dict[str, object] = field(default_factory=dict)
 
 
 def ctx() -> Context:

@@ -61,7 +61,7 @@ def document(kind: str, name: str) -> Response:
     if not any(getattr(t.subject, "value", None) == iri for t in triples):
         raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
                            "with the SPARQL endpoint at /sparql")
-    return serve_graph(triples, iri, f"/doc/{kind}/{slug}", fmt)
+    return serve_graph(triples, iri, f"/doc/{kind}/{slug}", fmt, kind)
 
 
 @bp.route("/def/icc")
@@ -85,11 +85,29 @@ def shapes(ext: str | None = None) -> Response:
 
 @bp.route("/")
 def home() -> Response:
-    release = ctx().release
-    return Response(render_template("home.html", release=release), mimetype="text/html")
+    from .browse import catalogue, language, value_key
+
+    cat, lang = catalogue(), language()
+    practices = cat.practices.values()
+    counts = [("good practices", len(cat.practices))]
+    for facet, label in (("city", "cities"), ("country", "countries"),
+                         ("organisation", "organisations"), ("project", "projects")):
+        counts.append((label, len({v for p in practices for v in p.facets[facet]})))
+    facets = []
+    for facet, label in (("topic", "Topics"), ("country", "Countries"), ("year", "Years")):
+        c = cat.counts(facet, {})
+        values = [{"key": value_key(facet, v), "count": n,
+                   "label": v if facet == "year" else cat.label(v, lang)} for v, n in c.items()]
+        values.sort(key=lambda x: str(x["label"]) if facet == "year" else str(x["label"]))
+        facets.append({"name": facet, "label": label, "values": values})
+    response = Response(render_template("home.html", release=ctx().release, counts=counts,
+                                        facets=facets), mimetype="text/html")
+    response.vary.add("Accept-Language")
+    return response
 
 
-def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | None) -> Response:
+def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | None,
+                kind: str | None = None) -> Response:
     """One description, in the format asked for, with its twins, validators and Vary."""
     if fmt is None and request.args.get("format"):
         fmt = negotiation.graph_format(request.args["format"])
@@ -104,8 +122,11 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
                                + ", ".join(negotiation.GRAPH_TYPES))
         fmt = negotiation.BY_MEDIA.get(media)
     if fmt is None:
-        html = ctx().cache.get_or_make(("html", path), lambda: _html(triples, iri, path), len)
+        lang = language()
+        html = ctx().cache.get_or_make(("html", path, lang),
+                                       lambda: _html(triples, iri, path, kind, lang), len)
         response = Response(html, mimetype="text/html")
+        response.vary.add("Accept-Language")
     else:
         chosen = fmt
         body = ctx().cache.get_or_make(("body", path, fmt.name), lambda: ox.serialize(
@@ -129,15 +150,28 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
     return response.make_conditional(request)  # type: ignore[return-value]
 
 
-def _label(labels: dict[str, list[ox.Literal]], node: object) -> str | None:
+def _label(labels: dict[str, list[ox.Literal]], node: object, lang: str = "en") -> str | None:
     values = labels.get(getattr(node, "value", ""), [])
-    for lit in values:
-        if lit.language == "en":
-            return lit.value
+    for wanted in (lang, "en"):
+        for lit in values:
+            if lit.language == wanted:
+                return lit.value
     return values[0].value if values else None
 
 
-def _html(triples: list[ox.Triple], iri: str, path: str) -> str:
+def language() -> str:
+    """The reader's language: ?lang=, else Accept-Language (English or French)."""
+    lang = request.args.get("lang")
+    if lang in ("en", "fr"):
+        return lang
+    return request.accept_languages.best_match(["en", "fr"]) or "en"
+
+
+def _html(triples: list[ox.Triple], iri: str, path: str, kind: str | None, lang: str) -> str:
+    from urllib.parse import urlencode
+
+    from .entity import related, schema_org
+
     labels: dict[str, list[ox.Literal]] = defaultdict(list)
     for t in triples:
         if t.predicate.value == LABEL and isinstance(t.object, ox.Literal):
@@ -147,10 +181,10 @@ def _html(triples: list[ox.Triple], iri: str, path: str) -> str:
         if isinstance(node, ox.NamedNode):
             short = next((f"{p}:{node.value[len(ns):]}" for p, ns in PREFIXES.items()
                           if node.value.startswith(ns)), node.value)
-            return {"href": local(node.value), "text": _label(labels, node) or short}
+            return {"href": local(node.value), "text": _label(labels, node, lang) or short}
         if isinstance(node, ox.Literal):
-            lang = f" @{node.language}" if node.language else ""
-            return {"href": None, "text": node.value + lang}
+            tag = f" @{node.language}" if node.language else ""
+            return {"href": None, "text": node.value + tag}
         return {"href": None, "text": str(node)}
 
     out = sorted(((show(t.predicate), show(t.object)) for t in triples
@@ -159,7 +193,17 @@ def _html(triples: list[ox.Triple], iri: str, path: str) -> str:
     inc = sorted(((show(t.subject), show(t.predicate)) for t in triples
                   if isinstance(t.object, ox.NamedNode) and t.object.value == iri),
                  key=lambda r: (r[1]["text"] or "", r[0]["text"] or ""))
-    title = _label(labels, ox.NamedNode(iri)) or iri
+    title = _label(labels, ox.NamedNode(iri), lang) or iri
     twins = [(f.name, f"{path}.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
-    return render_template("resource.html", title=title, iri=iri, out=out, inc=inc,
-                           twins=twins)
+    query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
+    mine = [(t.predicate.value, str(getattr(t.object, "value", ""))) for t in triples
+            if getattr(t.subject, "value", None) == iri]
+    sources = [o for p, o in mine if p.endswith("#sourcePage")]
+    wikidata = [o for p, o in mine if p == "http://www.w3.org/2002/07/owl#sameAs"]
+    period = [o for p, o in mine if p.endswith("#periodText")]
+    return render_template(
+        "resource.html", title=title, iri=iri, out=out, inc=inc, twins=twins, lang=lang,
+        path=path, sections=related(kind, iri, lang) if kind else [],
+        jsonld=schema_org(triples, iri, title) if kind else None,
+        query_url="/sparql?" + urlencode({"query": query}), sources=sources,
+        wikidata=wikidata, period=period)

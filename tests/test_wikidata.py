@@ -193,8 +193,8 @@ def test_the_documented_federated_query_runs_on_our_endpoint(wikidata, data, tmp
 
     link(data, BASE, Client(wikidata), {"city"}, today="2026-01-01")
     release = build(data, tmp_path / "dist", BASE)
-    query = (Path(__file__).parent.parent / "docs" / "queries" / "federated-wikidata.rq"
-             ).read_text(encoding="utf-8")
+    query = (Path(__file__).parent.parent / "data" / "queries" /
+             "federated-wikidata-population.rq").read_text(encoding="utf-8")
     assert "https://query.wikidata.org/sparql" in query
     query = query.replace("https://query.wikidata.org/sparql", wikidata)
     app = create_app(Settings(release=release.path))
