@@ -10,6 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from icc_graph.backends import BackendError, QueryError, QueryTimeout
 
+from .negotiation import wants_html
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,7 @@ class Problem(Exception):
 
 def respond(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     accept = request.accept_mimetypes
-    if accept.best in ("text/html", "application/xhtml+xml"):
+    if wants_html():
         response = Response(render_template("error.html", status=status, message=message),
                             status=status, mimetype="text/html")
     elif accept.best_match(["application/json", "application/sparql-results+json",

@@ -33,7 +33,9 @@ def best(offered: list[str]) -> str | None:
 
 def wants_html() -> bool:
     """True when the client's first choice is a web page (a browser)."""
-    return request.accept_mimetypes.best in ("text/html", "application/xhtml+xml")
+    accept = request.accept_mimetypes
+    html = [q for value, q in accept if value in ("text/html", "application/xhtml+xml")]
+    return bool(html) and max(html) >= max(q for _, q in accept)
 
 
 def graph_format(name_or_type: str | None) -> Format | None:
