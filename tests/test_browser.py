@@ -43,8 +43,8 @@ def test_a_person_browses_and_queries(browser, gunicorn_server):
     shot(b, "1-home")
 
     b.find_element(By.LINK_TEXT, "Browse the practices").click()
-    facet = b.find_element(By.CSS_SELECTOR, 'section[data-facet="topic"] a[data-value="anti-rumour"]')
-    facet.click()
+    b.find_element(By.CSS_SELECTOR,
+                   'section[data-facet="topic"] a[data-value="anti-rumour"]').click()
     country = b.find_element(By.CSS_SELECTOR, 'section[data-facet="country"] a[data-value="pt"]')
     expected = int(country.find_element(By.XPATH, "following-sibling::span").text)
     country.click()

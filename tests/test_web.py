@@ -126,7 +126,7 @@ def test_csv_without_paging_holds_every_match(web, store):
 
 def test_list_page_links_its_twins(web):
     page = soup(web.get("/practices?country=pl", headers=BROWSER))
-    alternates = {l["type"]: l["href"] for l in page.find_all("link", rel="alternate")}
+    alternates = {ln["type"]: ln["href"] for ln in page.find_all("link", rel="alternate")}
     assert alternates["application/json"] == "/practices.json?country=pl"
     assert alternates["text/csv"] == "/practices.csv?country=pl"
 
@@ -145,7 +145,7 @@ def test_city_page(web):
     assert "/id/city/neuchatel" in links and "/id/org/cosm" in links
     assert any(h.startswith("/id/practice/") for h in links)
     assert "http://www.wikidata.org/entity/Q37333" in links
-    twins = {l["type"] for l in page.find_all("link", rel="alternate")}
+    twins = {ln["type"] for ln in page.find_all("link", rel="alternate")}
     assert {"text/turtle", "application/ld+json", "application/n-triples"} <= twins
     jsonld = json.loads(page.find("script", type="application/ld+json").string)
     assert "City" in jsonld["@type"] and jsonld["@id"] == f"{BASE}id/city/lublin"
