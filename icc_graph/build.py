@@ -15,7 +15,7 @@ from . import yamlio
 from .errors import DataError, Problem, UsageError
 from .formats import for_path
 from .links import FACTS_FILE, LINKS_FILE, read_links
-from .loader import read_records
+from .loader import SHARED_FILES, read_records
 from .model import Iris, Quad, as_graph, build_quads
 from .paths import ONTOLOGY
 from .records import Records, Where
@@ -110,7 +110,12 @@ def validate_paths(paths: list[Path], data_dir: Path, base: str) -> int:
                              "(.ttl, .nt, .jsonld, .rdf, .trig, .nq, optionally .gz)")
     checked = 0
     if records:
-        _, quads, graph = graph_from_data(data_dir, base, Timings(), extra_practices=records)
+        # a shared file (places.yaml, ...) is checked as part of its data folder
+        shared = set(SHARED_FILES.values())
+        practices = [p for p in records if p.name not in shared]
+        if len(practices) < len(records):
+            data_dir = next(p for p in records if p.name in shared).parent
+        _, quads, graph = graph_from_data(data_dir, base, Timings(), extra_practices=practices)
         checked += len({q[0] for q in quads})
     if rdf:
         graph = Graph()

@@ -318,7 +318,7 @@ class _Importer:
             for raw in r.get("partners") or []:
                 self.partner(raw, guess_language(raw, r["lang"]), participants)
             for raw in r.get("projects") or []:
-                name = raw.strip().strip("“”\"")
+                name = re.sub(r"[“”\"]", "", raw).strip()  # quotes around part of a name
                 plang = guess_language(name, r["lang"])
                 slug = self.thing("projects", name, plang, {})
                 if slug not in projects:

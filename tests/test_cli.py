@@ -73,3 +73,14 @@ def test_usage_errors_exit_2(args, tmp_path):
         args = ["validate", str(tmp_path / "x.docx")]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
+
+
+def test_validate_a_shared_record_file(small_data):
+    result = CliRunner().invoke(main, ["validate", str(small_data / "places.yaml")])
+    assert result.exit_code == 0, result.output
+    places = small_data / "places.yaml"
+    places.write_text(places.read_text(encoding="utf-8").replace("country: pl", "country: zz", 1),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(places)])
+    assert result.exit_code == 1
+    assert "places.yaml" in result.output and "unknown country 'zz'" in result.output
