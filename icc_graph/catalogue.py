@@ -22,7 +22,7 @@ from . import yamlio
 from .errors import DataError, Problem, rel
 from .loader import PRACTICES_DIR, SHARED_FILES
 from .names import Gazetteer, guess_language, normalise, slugify
-from .periods import parse_period
+from .periods import as_record, parse_period
 from .records import SLUG
 
 CURATION_FILE = Path("curation") / "catalogue.yaml"
@@ -115,7 +115,6 @@ class _Importer:
                  today: str):
         self.rows, self.data, self.cur, self.today = rows, data_dir, curation, today
         self.report = Report(rows=len(rows))
-        self.problems: list[Problem] = []
         self.shared: dict[str, dict[str, dict[str, Any]]] = {}
         self.gaz: dict[str, Gazetteer] = {}
         for kind in ("topics", "countries", "places", "organisations", "projects", "programmes"):
@@ -266,7 +265,7 @@ class _Importer:
     def practice(self, group: list[dict[str, Any]], used: set[str]) -> dict[str, Any] | None:
         group = sorted(group, key=lambda r: (r["kind"] != "detail", r["lang"] != "en"))
         urls = [canonical_url(r["source_url"]) for r in group]
-        coe = [u for u in urls if "coe.int" in urls and u or "coe.int" in urlsplit(u).netloc]
+        coe = [u for u in urls if urlsplit(u).netloc.endswith("coe.int")]
         details = [u for u in coe if detail_slug(u)]
         source = (details or coe or urls)[0]
         also = sorted(set(urls) - {source})
@@ -382,12 +381,7 @@ class _Importer:
             score = 4 * (p.start is not None) + 2 * (r["kind"] == "listing") + p.ongoing
             if p.start is None and p.end is None and not p.ongoing:
                 score = -1
-            value: dict[str, Any] = {"text": text}
-            if p.start is not None:
-                value["start"] = p.start
-            if p.end is not None:
-                value["end"] = p.end
-            value["ongoing"] = p.ongoing
+            value = as_record(p)
             if best is None or score > best[0]:
                 best = (score, value)
         return best[1] if best else None
@@ -436,10 +430,8 @@ def import_catalogue(file: Path, data_dir: Path, force: bool = False,
     practice_dir = data_dir / PRACTICES_DIR
     writes: dict[Path, str] = {}
     used: set[str] = set()
-    reserved = dict(imp.new)  # things created only for practices that are kept are dropped
     kept_practices: list[dict[str, Any]] = []
     for group in imp.groups():
-        snapshot = {k: dict(v) for k, v in imp.new.items()}
         record = imp.practice(group, used)
         if record is None:
             continue
@@ -448,24 +440,30 @@ def import_catalogue(file: Path, data_dir: Path, force: bool = False,
         if existing is not None and not force:
             if existing.get("status") == "reviewed":
                 imp.report.kept_reviewed.append(record["slug"])
-                imp.new = snapshot
                 continue
             if _same(existing, record):
                 imp.report.unchanged += 1
                 kept_practices.append(existing)
                 continue
             imp.report.kept_edited.append(record["slug"])
-            imp.new = snapshot
             continue
         record["updated"] = today
         writes[path] = yamlio.dump(record)
         imp.report.written.append(record["slug"])
         kept_practices.append(record)
-    del reserved
-    if imp.problems:
-        raise DataError(imp.problems)
 
+    # new shared records are kept only when a practice that is written or unchanged uses them
+    # (a name met only in a kept reviewed or edited record creates nothing)
+    used_slugs = {
+        "places": {s for p in kept_practices for s in p.get("places", [])}
+        | {x["place"] for p in kept_practices for x in p.get("participants", []) if "place" in x},
+        "organisations": {x["org"] for p in kept_practices for x in p.get("participants", [])
+                          if "org" in x},
+        "projects": {s for p in kept_practices for s in p.get("projects", [])},
+        "programmes": {s for p in kept_practices for s in p.get("programmes", [])},
+    }
     for kind, new in imp.new.items():
+        new = {slug: rec for slug, rec in new.items() if slug in used_slugs.get(kind, set())}
         if not new:
             continue
         merged = dict(imp.shared[kind])

@@ -25,7 +25,7 @@ from .catalogue import canonical_url, detail_slug
 from .errors import DataError, rel
 from .loader import PRACTICES_DIR, read_records
 from .names import Gazetteer, slugify
-from .periods import parse_period
+from .periods import as_record, parse_period
 from .records import Records
 
 BACK = {"back": "en", "retour": "fr", "zurück": "de", "zuruck": "de", "indietro": "it",
@@ -168,8 +168,7 @@ class Reader:
         if body and len(body[0]) < 90:
             p = parse_period(body[0])
             if p.start is not None or p.ongoing:
-                period = {"text": body[0], **({"start": p.start} if p.start else {}),
-                          **({"end": p.end} if p.end else {}), "ongoing": p.ongoing}
+                period = as_record(p)
                 body = body[1:]
         closing = None
         for pattern in PROJECT_SENTENCE:
@@ -276,10 +275,7 @@ class Reader:
                 record["places"] = places
             record["countries"] = [country]
             if period is not None and (period.start or period.ongoing):
-                record["period"] = {"text": rest, **({"start": period.start} if period.start
-                                                     else {}),
-                                    **({"end": period.end} if period.end else {}),
-                                    "ongoing": period.ongoing}
+                record["period"] = as_record(period)
             if source:
                 record["source"] = source
             else:

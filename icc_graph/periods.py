@@ -32,6 +32,17 @@ def _years(text: str) -> list[int]:
     return [int(y) for y in _YEAR_RE.findall(expanded)]
 
 
+def as_record(period: Period) -> dict[str, object]:
+    """The ``period:`` mapping of a source record: the text as written and what was parsed."""
+    out: dict[str, object] = {"text": period.text}
+    if period.start is not None:
+        out["start"] = period.start
+    if period.end is not None:
+        out["end"] = period.end
+    out["ongoing"] = period.ongoing
+    return out
+
+
 def parse_period(text: str | None) -> Period:
     """Parse a period text. The raw text is always kept in the result."""
     if text is None or not text.strip():

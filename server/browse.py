@@ -15,16 +15,10 @@ from . import negotiation
 from .catalogue import FACET_LABELS, FACETS, Catalogue, Practice, catalogue_of
 from .context import ctx
 from .errors import Problem
+from .resources import language
 
 bp = Blueprint("browse", __name__)
 SORTS = ("title", "year", "-year")
-
-
-def language() -> str:
-    lang = request.args.get("lang")
-    if lang in ("en", "fr"):
-        return lang
-    return request.accept_languages.best_match(["en", "fr"]) or "en"
 
 
 def catalogue() -> Catalogue:

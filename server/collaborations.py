@@ -16,10 +16,10 @@ from markupsafe import Markup, escape
 from icc_graph.backends import Query
 
 from . import negotiation
-from .browse import catalogue, language
+from .browse import catalogue
 from .context import ctx
 from .errors import Problem
-from .resources import local
+from .resources import language, local
 
 bp = Blueprint("collaborations", __name__)
 P = "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from flask import current_app
 
 from icc_graph.backends import Backend
-from icc_graph.release import MARKER
+from icc_graph.release import read_sums
 
 from .cache import Cache
 from .settings import Settings
@@ -35,10 +35,7 @@ class ReleaseInfo:
 
             return cls(path, vocabulary=_parse(ONTOLOGY), shapes=_parse(SHAPES))
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        sums = {}
-        for line in (path / MARKER).read_text(encoding="utf-8").splitlines():
-            sha, name = line.split("  ", 1)
-            sums[name] = sha
+        sums = read_sums(path)
         modified = dt.datetime.fromtimestamp(int(meta_file.stat().st_mtime), tz=dt.UTC)
         return cls(path, meta["version"], modified, sums, _parse(path / "ontology.ttl"),
                    _parse(path / "shapes.ttl"), _parse(path / "void.ttl"))

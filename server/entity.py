@@ -80,6 +80,8 @@ RELATED["place"] = RELATED["city"]
 
 
 def related(kind: str, iri: str, lang: str) -> list[dict[str, Any]]:
+    from .resources import local
+
     sections = []
     for heading, pattern in RELATED.get(kind, []):
         q = (P + "SELECT DISTINCT ?x ?note ?label ?en WHERE { " + pattern.replace("<THIS>",
@@ -100,11 +102,6 @@ def related(kind: str, iri: str, lang: str) -> list[dict[str, Any]]:
 
 def _run(q: str) -> QueryResult:
     return ctx().backend.query(Query(q), ctx().settings.query_timeout)
-
-
-def local(iri: str) -> str:
-    base = ctx().settings.base_iri
-    return "/" + iri[len(base):] if iri.startswith(base) else iri
 
 
 def schema_org(triples: list[ox.Triple], iri: str, title: str) -> str:

@@ -85,7 +85,7 @@ def shapes(ext: str | None = None) -> Response:
 
 @bp.route("/")
 def home() -> Response:
-    from .browse import catalogue, language, value_key
+    from .browse import catalogue, value_key
 
     cat, lang = catalogue(), language()
     practices = cat.practices.values()

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, render_template, request
 
 from icc_graph import results
-from icc_graph.backends import Query, query_form
+from icc_graph.backends import Query, query_form, term
 from icc_graph.formats import BY_NAME
 
 from . import negotiation
@@ -168,8 +168,8 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
                 import pyoxigraph as ox
 
                 context["columns"] = ("subject", "predicate", "object")
-                context["rows"] = [[_cell(_term(x), local) for x in (t.subject, t.predicate,
-                                                                     t.object)]
+                context["rows"] = [[_cell(term(x), local) for x in (t.subject, t.predicate,
+                                                                    t.object)]
                                    for t in ox.parse(result.data, format=ox.RdfFormat.N_TRIPLES)]
                 context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))
                                         for name, fmt in (("Turtle", "ttl"), ("N-Triples", "nt"))]
@@ -184,12 +184,6 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
                         mimetype="text/html")
     response.vary.add("Accept")
     return response
-
-
-def _term(node: object) -> tuple[str | None, ...]:
-    from icc_graph.backends import term
-
-    return term(node)
 
 
 def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]
