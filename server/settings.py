@@ -20,6 +20,13 @@ class Settings:
     max_rows: int = 10_000
     query_workers: int = 2
     cache_size: int = 2048
+    # the public-endpoint bounds (a setting each; see docs/server.md)
+    service_allow: tuple[str, ...] = ()  # SERVICE endpoints a query may call; none by default
+    worker_memory_mib: int = 1024  # memory limit of one query worker
+    max_body_bytes: int = 1 << 20  # largest request body accepted (413 beyond)
+    client_concurrency: int = 5  # queries one client may run at once (429 beyond)
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed
+    cache_bytes: int = 64 << 20  # the response cache's bound in bytes
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

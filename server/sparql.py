@@ -3,18 +3,16 @@ refused; results negotiated (q-values, or a ``format`` parameter); bounded in ti
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 
 from icc_graph import results
-from icc_graph.backends import Query, query_form, term
+from icc_graph.backends import Query, query_form
 from icc_graph.formats import BY_NAME
 
 from . import negotiation
 from .context import ctx
 from .errors import Problem
+from .query_page import query_page
 
 bp = Blueprint("sparql", __name__)
 
@@ -123,78 +121,6 @@ def _answer(job: Query, media: str) -> tuple[bytes, bool]:
     else:
         body = result.data
     return body, result.truncated
-
-
-def query_page(query: str | None, defaults: list[str], named: list[str]) -> Response:
-    """The query page for people: an editor with the graph's prefixes, the gallery of examples,
-    and the results as a table with links, downloads and a shareable URL."""
-    from urllib.parse import urlencode
-
-    from icc_graph.backends import BackendError, QueryError, QueryTimeout
-    from icc_graph.namespaces import PREFIXES
-
-    from .gallery import read_examples
-    from .resources import local
-
-    release = ctx().release.path
-    folder = release / "queries" if (release / "queries").is_dir() else \
-        Path(__file__).resolve().parent.parent / "data" / "queries"
-    examples = [{"title": e.title, "description": e.description,
-                 "url": "/sparql?" + urlencode({"query": e.text})} for e in read_examples(folder)]
-    default = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()) + (
-        "\nSELECT ?practice ?title WHERE {\n  ?practice a icc:GoodPractice ; icc:title ?title .\n"
-        "  FILTER(lang(?title) = \"en\")\n} ORDER BY ?title LIMIT 20\n")
-    context: dict[str, object] = {"query": query or default, "examples": examples,
-                                  "error": None, "columns": [], "rows": [], "boolean": None}
-    status = 200
-    if query:
-        params = [("query", query), *[("default-graph-uri", g) for g in defaults],
-                  *[("named-graph-uri", g) for g in named]]
-        context["share"] = "/sparql?" + urlencode(params)
-        context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))
-                                for name, fmt in (("CSV", "csv"), ("JSON", "json"))]
-        try:
-            query_form(query)  # the parser's message and position for a bad query
-            settings = ctx().settings
-            result = ctx().backend.query(
-                Query(query, tuple(defaults), tuple(named), "ntriples", settings.max_rows),
-                settings.query_timeout)
-            if result.kind == "select":
-                context["columns"] = result.variables
-                context["rows"] = [[_cell(t, local) for t in row] for row in result.rows]
-            elif result.kind == "ask":
-                context["boolean"] = result.boolean
-            else:
-                import pyoxigraph as ox
-
-                context["columns"] = ("subject", "predicate", "object")
-                context["rows"] = [[_cell(term(x), local) for x in (t.subject, t.predicate,
-                                                                    t.object)]
-                                   for t in ox.parse(result.data, format=ox.RdfFormat.N_TRIPLES)]
-                context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))
-                                        for name, fmt in (("Turtle", "ttl"), ("N-Triples", "nt"))]
-            context["truncated"] = result.truncated
-        except QueryError as exc:
-            context["error"], status = f"The query is not valid SPARQL: {exc}", 400
-        except QueryTimeout as exc:
-            context["error"], status = f"{exc}; simplify the query or add a LIMIT.", 503
-        except BackendError as exc:
-            context["error"], status = f"The store cannot answer now: {exc}", 503
-    response = Response(render_template("sparql.html", **context), status=status,
-                        mimetype="text/html")
-    response.vary.add("Accept")
-    return response
-
-
-def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]
-          ) -> dict[str, str | None]:
-    if t is None:
-        return {"text": "", "href": None}
-    if t[0] == "uri":
-        return {"text": str(t[1]), "href": local(str(t[1]))}
-    if t[0] == "literal" and t[3]:
-        return {"text": f"{t[1]} @{t[3]}", "href": None}
-    return {"text": str(t[1]), "href": None}
 
 
 SD_TEMPLATE = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
