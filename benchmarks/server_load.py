@@ -116,10 +116,9 @@ def main() -> None:
         wait_for(f"{our_url}/sparql?query=ASK%7B%7D")
 
         practice = "https://w3id.org/icc-graph/id/practice/practice-1"
-        from icc_graph.backends import DESCRIBE
+        from icc_graph.store import documents
 
-        describe = DESCRIBE.replace("VALUES ?label", f"VALUES ?this {{ <{practice}> }} "
-                                    "VALUES ?label", 1)
+        describe = documents.query(practice)
         cases = {name: (f"{our_url}/sparql?{urllib.parse.urlencode({'query': q})}",
                         f"{ox_url}/query?{urllib.parse.urlencode({'query': q})}")
                  for name, q in QUERIES.items()}

@@ -200,7 +200,8 @@ def query(query: str, release: Path) -> None:
     release's named graphs.
     """
     from .release import STORE_DIR
-    from .store import query_to_csv
+    from .store import QueryError, StoreError
+    from .store.embedded import query_to_csv
 
     if query.startswith("@"):
         query = Path(query[1:]).read_text(encoding="utf-8")
@@ -209,9 +210,9 @@ def query(query: str, release: Path) -> None:
         raise UsageError(f"no store in {release}: run `icc-graph build --out {release}` first")
     try:
         click.echo(query_to_csv(store, query), nl=False)
-    except SyntaxError as exc:
+    except QueryError as exc:
         raise UsageError(f"the query is not valid SPARQL: {exc}") from None
-    except (OSError, RuntimeError, ValueError) as exc:  # e.g. a SERVICE that cannot be reached
+    except StoreError as exc:  # e.g. a SERVICE that cannot be reached
         raise UsageError(f"the query could not be answered: {exc}") from None
 
 
@@ -249,22 +250,29 @@ def serve(host: str, port: int, release: Path | None) -> None:
 
 @main.command()
 @click.option("--endpoint", required=True,
-              help="Graph Store Protocol URL of the store, e.g. http://127.0.0.1:7878/store")
+              help="Graph Store Protocol URL of the store, e.g. http://127.0.0.1:7878/store "
+                   "(Oxigraph server) or http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso)")
 @click.option("--release", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="The release folder to load.")
-def publish(endpoint: str, release: Path) -> None:
+@click.option("--user", default=None,
+              help="User for HTTP digest or basic authentication; the password is read from "
+                   "the environment variable ICC_STORE_PASSWORD.")
+def publish(endpoint: str, release: Path, user: str | None) -> None:
     """Load a release into an external SPARQL store, one named graph at a time (Graph Store
     Protocol PUT). Graphs of the release are replaced; other graphs are left alone. Then run
     the server with ICC_SPARQL_ENDPOINT set to the store's query endpoint."""
-    from .backends import BackendError
-    from .remote import publish as run
+    import os
+
+    from .store import BackendError
+    from .store.remote import publish as run
 
     @handle_errors
     def go() -> None:
         if not (release / "store").is_dir():
             raise UsageError(f"no release in {release}: run `icc-graph build --out {release}`")
         try:
-            n = run(release, endpoint, _progress)
+            n = run(release, endpoint, _progress, user=user,
+                    password=os.environ.get("ICC_STORE_PASSWORD"))
         except BackendError as exc:
             raise UsageError(str(exc)) from None
         click.echo(f"{n} graphs of {release} loaded into {endpoint}")

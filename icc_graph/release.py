@@ -17,13 +17,13 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from . import store
 from .describe import describe
 from .errors import UsageError
 from .formats import BY_NAME
 from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
+from .store import oxigraph as store
 
 DUMP_STEM = "icc-graph"
 MARKER = "SHA256SUMS"

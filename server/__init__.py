@@ -1,16 +1,17 @@
 """The linked-data server: a read-only Flask app over a release.
 
-``create_app(settings=None, store=None)`` is the only way to make it. Production:
-``gunicorn -w 4 'server:create_app()'``; one person: ``icc-graph serve``.
+``create_app(settings=None, backend=None)`` is the only way to make it. Production:
+``gunicorn 'server:create_app()'`` (see README); one person: ``icc-graph serve``.
 """
 
 from __future__ import annotations
 
-import pyoxigraph as ox
+import weakref
+
 from flask import Flask
 
-from icc_graph.backends import Backend, EmbeddedBackend
 from icc_graph.release import STORE_DIR
+from icc_graph.store import Backend, open_backend
 
 from . import browse, collaborations, dumps, errors, http, resources, sparql
 from .cache import Cache
@@ -18,24 +19,22 @@ from .context import Context, ReleaseInfo
 from .settings import Settings
 
 
-def create_app(settings: Settings | None = None, store: ox.Store | None = None) -> Flask:
-    """Make the app. ``store`` (an in-memory pyoxigraph store, for tests) replaces the release's
-    store; ``settings`` default to the ``ICC_*`` environment variables."""
+def create_app(settings: Settings | None = None, backend: Backend | None = None) -> Flask:
+    """Make the app. ``settings`` default to the ``ICC_*`` environment variables; ``backend``
+    defaults to the one the settings name (the release's embedded store, or the external
+    endpoint of ``ICC_SPARQL_ENDPOINT``). The app owns its backend: it is kept in
+    ``app.extensions["icc"]`` and closed when the app goes (``close_app``) or the process
+    ends."""
     settings = settings or Settings.from_env()
+    release = ReleaseInfo.read(settings.release)
+    if backend is None:
+        backend = open_backend(settings.release / STORE_DIR, settings.sparql_endpoint,
+                               settings.query_workers, settings.worker_memory_mib)
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    backend: Backend
-    if store is not None:
-        backend = EmbeddedBackend(store=store, workers=settings.query_workers)
-    elif settings.sparql_endpoint:
-        from icc_graph.remote import RemoteBackend
-
-        backend = RemoteBackend(settings.sparql_endpoint)
-    else:
-        backend = EmbeddedBackend(path=settings.release / STORE_DIR,
-                                  workers=settings.query_workers)
-    app.extensions["icc"] = Context(settings, backend, ReleaseInfo.read(settings.release),
-                                    Cache(settings.cache_size))
+    app.extensions["icc"] = Context(settings, backend, release,
+                                    Cache(settings.cache_size, settings.cache_bytes))
+    weakref.finalize(app, backend.close)
     http.init_app(app)
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
@@ -44,3 +43,9 @@ def create_app(settings: Settings | None = None, store: ox.Store | None = None) 
     app.register_blueprint(dumps.bp)
     app.register_blueprint(resources.bp)
     return app
+
+
+def close_app(app: Flask) -> None:
+    """End the app's backend (its query workers) now rather than when the process ends."""
+    context: Context = app.extensions["icc"]
+    context.backend.close()

@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from icc_graph.backends import Backend, Query
+from icc_graph.store import Backend, Query
 
 FACETS = ("topic", "country", "year", "city", "organisation", "project", "programme")
 FACET_LABELS = {"topic": "Topic", "country": "Country", "year": "Year", "city": "City",

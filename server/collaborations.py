@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from icc_graph.backends import Query
+from icc_graph.store import Query
 
 from . import negotiation
 from .browse import catalogue

@@ -7,11 +7,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from flask import current_app
 
-from icc_graph.backends import Backend
 from icc_graph.release import read_sums
+from icc_graph.store import Backend, Triple, read_file
 
 from .cache import Cache
 from .settings import Settings
@@ -23,9 +22,9 @@ class ReleaseInfo:
     version: str = "unreleased"
     modified: dt.datetime = field(default_factory=lambda: dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     sums: dict[str, str] = field(default_factory=dict)
-    vocabulary: tuple[ox.Triple, ...] = ()
-    shapes: tuple[ox.Triple, ...] = ()
-    void: tuple[ox.Triple, ...] = ()
+    vocabulary: tuple[Triple, ...] = ()
+    shapes: tuple[Triple, ...] = ()
+    void: tuple[Triple, ...] = ()
 
     @classmethod
     def read(cls, path: Path) -> ReleaseInfo:
@@ -41,8 +40,8 @@ class ReleaseInfo:
                    _parse(path / "shapes.ttl"), _parse(path / "void.ttl"))
 
 
-def _parse(path: Path) -> tuple[ox.Triple, ...]:
-    return tuple(q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+def _parse(path: Path) -> tuple[Triple, ...]:
+    return tuple(read_file(path))
 
 
 @dataclass(frozen=True)

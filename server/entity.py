@@ -8,9 +8,7 @@ import json
 from functools import partial
 from typing import Any
 
-import pyoxigraph as ox
-
-from icc_graph.backends import Query, QueryResult
+from icc_graph.store import Query, QueryResult, Triple
 
 from .context import ctx
 
@@ -104,14 +102,14 @@ def _run(q: str) -> QueryResult:
     return ctx().backend.query(Query(q), ctx().settings.query_timeout)
 
 
-def schema_org(triples: list[ox.Triple], iri: str, title: str) -> str:
+def schema_org(triples: list[Triple], iri: str, title: str) -> str:
     """A small schema.org JSON-LD object for the page head, safe inside <script>."""
     data: dict[str, Any] = {"@context": "https://schema.org/", "@id": iri, "name": title}
     types, same, urls = [], [], []
-    for t in triples:
-        if getattr(t.subject, "value", None) != iri:
+    for s, pred, obj in triples:
+        if s != ("uri", iri):
             continue
-        p, o = t.predicate.value, getattr(t.object, "value", "")
+        p, o = str(pred[1]), str(obj[1])
         if p.endswith("#type") and o.startswith(SCHEMA):
             types.append(o[len(SCHEMA):])
         elif p == "http://www.w3.org/2002/07/owl#sameAs":

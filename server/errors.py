@@ -8,9 +8,16 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from icc_graph.backends import BackendError, QueryError, QueryTimeout
+from icc_graph.store import (
+    BackendError,
+    NotAcceptable,
+    QueryCrashed,
+    QueryError,
+    QueryTimeout,
+    QueryTooLarge,
+)
 
-from .negotiation import wants_html
+from .negotiation import QUERY_TYPES, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +59,21 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(QueryTimeout)
     def _timeout(exc: QueryTimeout) -> Response:
         return respond(503, f"{exc}; simplify the query or add a LIMIT", {"Retry-After": "5"})
+
+    @app.errorhandler(QueryTooLarge)
+    def _memory(exc: QueryTooLarge) -> Response:
+        return respond(503, str(exc), {"Retry-After": "5"})
+
+    @app.errorhandler(QueryCrashed)
+    def _crashed(exc: QueryCrashed) -> Response:
+        return respond(400, str(exc))
+
+    @app.errorhandler(NotAcceptable)
+    def _not_acceptable(exc: NotAcceptable) -> Response:
+        kind = {"select": "SELECT results", "ask": "ASK results",
+                "graph": "CONSTRUCT and DESCRIBE results"}[exc.form]
+        return respond(406, f"{kind} cannot be given in a format the request accepts; accept "
+                            f"(or give as format=) one of: {', '.join(QUERY_TYPES[exc.form])}")
 
     @app.errorhandler(BackendError)
     def _backend(exc: BackendError) -> Response:

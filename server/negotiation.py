@@ -45,3 +45,34 @@ def graph_format(name_or_type: str | None) -> Format | None:
     value = ALIASES.get(name_or_type, name_or_type)
     fmt = BY_MEDIA_TYPE.get(value) or BY_EXTENSION.get(value.lower())
     return fmt if fmt is not None and not fmt.dataset else None
+
+
+SPARQL_JSON, SPARQL_XML = "application/sparql-results+json", "application/sparql-results+xml"
+# what each query form can be answered in, the first being the default
+QUERY_TYPES: dict[str, list[str]] = {
+    "select": [SPARQL_JSON, SPARQL_XML, "text/csv", "text/tab-separated-values"],
+    "ask": [SPARQL_JSON, SPARQL_XML],
+    "graph": GRAPH_TYPES,
+}
+# values of ?format= for results (the graph names come from the format table)
+RESULT_NAMES = {"json": SPARQL_JSON, "xml": SPARQL_XML, "csv": "text/csv",
+                "tsv": "text/tab-separated-values"}
+
+
+def query_formats(format_param: str | None) -> dict[str, str | None]:
+    """For each query form, the media type to answer in (None: nothing the client accepts).
+
+    ``format`` names a results format for SELECT and ASK and a graph format for CONSTRUCT and
+    DESCRIBE; without it, Accept decides."""
+    out: dict[str, str | None] = {}
+    for form, offered in QUERY_TYPES.items():
+        if format_param:
+            if form == "graph":
+                fmt = graph_format(format_param)
+                media = fmt.media_type if fmt else None
+            else:
+                media = RESULT_NAMES.get(format_param.lower(), format_param.lower())
+            out[form] = media if media in offered else None
+        else:
+            out[form] = best(offered)
+    return out

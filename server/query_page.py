@@ -3,12 +3,14 @@ the results as a table with links, downloads and a shareable URL."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import Response, render_template
 
-from icc_graph.backends import Query, query_form, term
+from icc_graph.paths import QUERIES
+from icc_graph.store import QueryRequest, read_triples
+from icc_graph.store.results import JSON, read_json
 
 from .context import ctx
 
@@ -18,15 +20,14 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
     and the results as a table with links, downloads and a shareable URL."""
     from urllib.parse import urlencode
 
-    from icc_graph.backends import BackendError, QueryError, QueryTimeout
     from icc_graph.namespaces import PREFIXES
+    from icc_graph.store import StoreError
 
     from .gallery import read_examples
     from .resources import local
 
     release = ctx().release.path
-    folder = release / "queries" if (release / "queries").is_dir() else \
-        Path(__file__).resolve().parent.parent / "data" / "queries"
+    folder = release / "queries" if (release / "queries").is_dir() else QUERIES
     examples = [{"title": e.title, "description": e.description,
                  "url": "/sparql?" + urlencode({"query": e.text})} for e in read_examples(folder)]
     default = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()) + (
@@ -41,37 +42,48 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
         context["share"] = "/sparql?" + urlencode(params)
         context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))
                                 for name, fmt in (("CSV", "csv"), ("JSON", "json"))]
+        settings = ctx().settings
+        job = QueryRequest(query, {"select": JSON, "ask": JSON, "graph": NTRIPLES},
+                           time.monotonic() + settings.query_timeout, settings.max_rows,
+                           tuple(defaults), tuple(named))
         try:
-            query_form(query)  # the parser's message and position for a bad query
-            settings = ctx().settings
-            result = ctx().backend.query(
-                Query(query, tuple(defaults), tuple(named), "ntriples", settings.max_rows),
-                settings.query_timeout)
-            if result.kind == "select":
-                context["columns"] = result.variables
-                context["rows"] = [[_cell(t, local) for t in row] for row in result.rows]
-            elif result.kind == "ask":
-                context["boolean"] = result.boolean
-            else:
-                import pyoxigraph as ox
-
+            reply = ctx().backend.run(job)
+        except StoreError as exc:
+            context["error"], status = _message(exc)
+        else:
+            if reply.form == "graph":
                 context["columns"] = ("subject", "predicate", "object")
-                context["rows"] = [[_cell(term(x), local) for x in (t.subject, t.predicate,
-                                                                    t.object)]
-                                   for t in ox.parse(result.data, format=ox.RdfFormat.N_TRIPLES)]
+                context["rows"] = [[_cell(x, local) for x in t]
+                                   for t in read_triples(reply.body, NTRIPLES)]
                 context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))
                                         for name, fmt in (("Turtle", "ttl"), ("N-Triples", "nt"))]
-            context["truncated"] = result.truncated
-        except QueryError as exc:
-            context["error"], status = f"The query is not valid SPARQL: {exc}", 400
-        except QueryTimeout as exc:
-            context["error"], status = f"{exc}; simplify the query or add a LIMIT.", 503
-        except BackendError as exc:
-            context["error"], status = f"The store cannot answer now: {exc}", 503
+            else:
+                result = read_json(reply.body)
+                if result.kind == "ask":
+                    context["boolean"] = result.boolean
+                context["columns"] = result.variables
+                context["rows"] = [[_cell(t, local) for t in row] for row in result.rows]
+            context["truncated"] = reply.truncated
     response = Response(render_template("sparql.html", **context), status=status,
                         mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+NTRIPLES = "application/n-triples"
+
+
+def _message(exc: Exception) -> tuple[str, int]:
+    """What the page says of a query the store could not answer, and the status."""
+    from icc_graph.store import QueryCrashed, QueryError, QueryTimeout, QueryTooLarge
+
+    if isinstance(exc, QueryError):
+        return f"The query is not valid SPARQL: {exc}", 400
+    if isinstance(exc, QueryCrashed):
+        return str(exc), 400
+    if isinstance(exc, QueryTimeout | QueryTooLarge):
+        return f"{exc}.", 503
+    return f"The store cannot answer now: {exc}", 503
 
 
 def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]

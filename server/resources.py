@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
+from icc_graph.store import Description, Term, Triple, write_triples
 
 from . import negotiation
 from .context import ctx
@@ -55,13 +55,22 @@ def thing(kind: str, slug: str) -> BaseResponse:
 def document(kind: str, name: str) -> Response:
     slug, fmt = _split_extension(name)
     iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
-    triples = ctx().cache.get_or_make(
-        ("describe", iri), lambda: ctx().backend.describe(iri) if kind in KINDS else [],
-        lambda value: 200 * len(value))
-    if not any(getattr(t.subject, "value", None) == iri for t in triples):
+    doc: Description = ctx().cache.get_or_make(
+        ("describe", iri), lambda: ctx().backend.describe(iri) if kind in KINDS
+        else Description(iri), lambda value: 200 * len(value.triples))
+    if not doc:
         raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
                            "with the SPARQL endpoint at /sparql")
-    return serve_graph(triples, iri, f"/doc/{kind}/{slug}", fmt, kind)
+    response = serve_graph(list(doc.triples), iri, f"/doc/{kind}/{slug}", fmt, kind)
+    if doc.more_incoming:
+        from urllib.parse import urlencode
+
+        from icc_graph.store.documents import incoming_query
+
+        rest = "/sparql?" + urlencode({"query": incoming_query(iri)})
+        response.headers["Link"] += f', <{rest}>; rel="related"; title="every incoming link"'
+        response.headers["X-Incoming-Links-Cut"] = str(doc.cap)
+    return response
 
 
 @bp.route("/def/icc")
@@ -106,7 +115,7 @@ def home() -> Response:
     return response
 
 
-def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | None,
+def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
                 kind: str | None = None) -> Response:
     """One description, in the format asked for, with its twins, validators and Vary."""
     if fmt is None and request.args.get("format"):
@@ -129,10 +138,8 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
         response.vary.add("Accept-Language")
     else:
         chosen = fmt
-        body = ctx().cache.get_or_make(("body", path, fmt.name), lambda: ox.serialize(
-            triples, format=chosen.oxigraph,
-            prefixes=PREFIXES if chosen.name in ("turtle", "jsonld", "rdfxml") else None) or b"",
-            len)
+        body = ctx().cache.get_or_make(("body", path, fmt.name),
+                                       lambda: write_triples(triples, chosen.media_type), len)
         response = Response(body, mimetype=fmt.media_type)
     release = ctx().release
     tag = hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"
@@ -150,13 +157,13 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
     return response.make_conditional(request)  # type: ignore[return-value]
 
 
-def _label(labels: dict[str, list[ox.Literal]], node: object, lang: str = "en") -> str | None:
-    values = labels.get(getattr(node, "value", ""), [])
+def _label(labels: dict[str, list[Term]], node: Term, lang: str = "en") -> str | None:
+    values = labels.get(str(node[1]), []) if node[0] == "uri" else []
     for wanted in (lang, "en"):
         for lit in values:
-            if lit.language == wanted:
-                return lit.value
-    return values[0].value if values else None
+            if lit[3] == wanted:
+                return str(lit[1])
+    return str(values[0][1]) if values else None
 
 
 def language() -> str:
@@ -167,37 +174,36 @@ def language() -> str:
     return request.accept_languages.best_match(["en", "fr"]) or "en"
 
 
-def _html(triples: list[ox.Triple], iri: str, path: str, kind: str | None, lang: str) -> str:
+def _html(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str) -> str:
     from urllib.parse import urlencode
 
     from .entity import related, schema_org
 
-    labels: dict[str, list[ox.Literal]] = defaultdict(list)
-    for t in triples:
-        if t.predicate.value == LABEL and isinstance(t.object, ox.Literal):
-            labels[getattr(t.subject, "value", "")].append(t.object)
+    labels: dict[str, list[Term]] = defaultdict(list)
+    for s, p, o in triples:
+        if p == ("uri", LABEL) and o[0] == "literal" and s[0] == "uri":
+            labels[str(s[1])].append(o)
 
-    def show(node: object) -> dict[str, str | None]:
-        if isinstance(node, ox.NamedNode):
-            short = next((f"{p}:{node.value[len(ns):]}" for p, ns in PREFIXES.items()
-                          if node.value.startswith(ns)), node.value)
-            return {"href": local(node.value), "text": _label(labels, node, lang) or short}
-        if isinstance(node, ox.Literal):
-            tag = f" @{node.language}" if node.language else ""
-            return {"href": None, "text": node.value + tag}
-        return {"href": None, "text": str(node)}
+    def show(node: Term) -> dict[str, str | None]:
+        value = str(node[1])
+        if node[0] == "uri":
+            short = next((f"{p}:{value[len(ns):]}" for p, ns in PREFIXES.items()
+                          if value.startswith(ns)), value)
+            return {"href": local(value), "text": _label(labels, node, lang) or short}
+        if node[0] == "literal":
+            tag = f" @{node[3]}" if len(node) > 3 and node[3] else ""
+            return {"href": None, "text": value + tag}
+        return {"href": None, "text": f"_:{value}"}
 
-    out = sorted(((show(t.predicate), show(t.object)) for t in triples
-                  if getattr(t.subject, "value", None) == iri),
+    me = ("uri", iri)
+    out = sorted(((show(p), show(o)) for s, p, o in triples if s == me),
                  key=lambda r: (r[0]["text"] or "", r[1]["text"] or ""))
-    inc = sorted(((show(t.subject), show(t.predicate)) for t in triples
-                  if isinstance(t.object, ox.NamedNode) and t.object.value == iri),
+    inc = sorted(((show(s), show(p)) for s, p, o in triples if o == me and s != me),
                  key=lambda r: (r[1]["text"] or "", r[0]["text"] or ""))
-    title = _label(labels, ox.NamedNode(iri), lang) or iri
+    title = _label(labels, me, lang) or iri
     twins = [(f.name, f"{path}.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
-    mine = [(t.predicate.value, str(getattr(t.object, "value", ""))) for t in triples
-            if getattr(t.subject, "value", None) == iri]
+    mine = [(str(p[1]), str(o[1])) for s, p, o in triples if s == me]
     sources = [o for p, o in mine if p.endswith("#sourcePage")]
     wikidata = [o for p, o in mine if p == "http://www.w3.org/2002/07/owl#sameAs"]
     period = [o for p, o in mine if p.endswith("#periodText")]

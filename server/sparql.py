@@ -3,11 +3,11 @@ refused; results negotiated (q-values, or a ``format`` parameter); bounded in ti
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, request
 
-from icc_graph import results
-from icc_graph.backends import Query, query_form
-from icc_graph.formats import BY_NAME
+from icc_graph.store import QueryRequest, read_triples, write_triples
 
 from . import negotiation
 from .context import ctx
@@ -16,14 +16,6 @@ from .query_page import query_page
 
 bp = Blueprint("sparql", __name__)
 
-FORMAT_PARAM = {  # values of ?format=
-    "json": results.SELECT_FORMATS["json"], "xml": results.SELECT_FORMATS["xml"],
-    "csv": "text/csv", "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle", "turtle": "text/turtle", "nt": "application/n-triples",
-    "ntriples": "application/n-triples", "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json", "rdf": "application/rdf+xml",
-    "rdfxml": "application/rdf+xml",
-}
 READ_ONLY = ("this endpoint is read-only: SPARQL Update is not accepted; "
              "download a dump from /dumps/ to change a copy of the data")
 
@@ -62,21 +54,6 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
             args.getlist("named-graph-uri"))
 
 
-def _wanted(offered: list[str]) -> str:
-    fmt = request.values.get("format")
-    if fmt:
-        media = FORMAT_PARAM.get(fmt.lower(), fmt)
-        if media not in offered:
-            raise Problem(406, f"format '{fmt}' is not available for this query; "
-                               f"choose one of: {', '.join(offered)}")
-        return media
-    choice = negotiation.best(offered)
-    if choice is None:
-        raise Problem(406, "none of the media types in Accept can be produced for this query; "
-                           f"accept one of: {', '.join(offered)}")
-    return choice
-
-
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     query, defaults, named = _protocol_request()
@@ -88,39 +65,22 @@ def endpoint() -> Response:
         raise Problem(400, "the query is empty")
     if negotiation.wants_html() and "format" not in request.values:
         return query_page(query, defaults, named)
-    form = query_form(query)  # raises QueryError (400) with the position
+    accept = {form: media for form, media in
+              negotiation.query_formats(request.values.get("format")).items() if media}
     settings = ctx().settings
-    if form == "graph":
-        offered = negotiation.GRAPH_TYPES
-    else:
-        offered = list((results.SELECT_FORMATS if form == "select" else results.ASK_FORMATS)
-                       .values())
-    media = _wanted(offered)
-    graph_format = next((f.name for f in negotiation.GRAPH_FORMATS if f.media_type == media),
-                        "turtle")
-    job = Query(query, tuple(defaults), tuple(named), graph_format, settings.max_rows)
-    body, truncated = ctx().cache.get_or_make(
-        ("sparql", job, media), lambda: _answer(job, media), lambda value: len(value[0]))
-    response = Response(body, mimetype=media)
+    job = QueryRequest(query, accept, time.monotonic() + settings.query_timeout,
+                       settings.max_rows, tuple(defaults), tuple(named))
+    key = ("sparql", job.text, tuple(sorted(accept.items())), job.max_rows, job.default_graphs,
+           job.named_graphs)
+    reply = ctx().cache.get_or_make(key, lambda: ctx().backend.run(job), lambda r: len(r.body))
+    response = Response(reply.body, mimetype=reply.media_type)
     response.vary.add("Accept")
     response.headers["X-Result-Limit"] = str(settings.max_rows)
-    response.headers["X-Result-Truncated"] = "true" if truncated else "false"
-    if truncated:
+    response.headers["X-Result-Truncated"] = "true" if reply.truncated else "false"
+    if reply.truncated:
         response.headers["Warning"] = (f'199 - "results cut at {settings.max_rows} rows; '
                                        'use LIMIT and OFFSET to page through them"')
     return response
-
-
-def _answer(job: Query, media: str) -> tuple[bytes, bool]:
-    result = ctx().backend.query(job, ctx().settings.query_timeout)
-    fmt_name = next((k for k, v in results.SELECT_FORMATS.items() if v == media), None)
-    if result.kind == "select":
-        body = results.select(result.variables, result.rows, fmt_name or "json")
-    elif result.kind == "ask":
-        body = results.ask(result.boolean, fmt_name or "json")
-    else:
-        body = result.data
-    return body, result.truncated
 
 
 SD_TEMPLATE = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
@@ -142,8 +102,6 @@ SD_TEMPLATE = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> 
 
 
 def service_description() -> Response:
-    import pyoxigraph as ox
-
     base = ctx().settings.base_iri
     if negotiation.wants_html():
         return query_page(None, [], [])
@@ -152,9 +110,7 @@ def service_description() -> Response:
         raise Problem(406, "the service description is served as: "
                            + ", ".join(negotiation.GRAPH_TYPES))
     turtle = SD_TEMPLATE.format(endpoint=f"{base}sparql", dataset=f"{base}dataset")
-    fmt = next(f for f in negotiation.GRAPH_FORMATS if f.media_type == media)
-    triples = [q.triple for q in ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE)]
-    body = ox.serialize(triples, format=BY_NAME[fmt.name].oxigraph) or b""
+    body = write_triples(read_triples(turtle.encode(), "text/turtle"), media)
     response = Response(body, mimetype=media)
     response.vary.add("Accept")
     return response

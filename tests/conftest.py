@@ -3,6 +3,7 @@ per test from the real shared files plus the records a test writes."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -55,73 +56,115 @@ def small_data(tmp_path: Path) -> Path:
     return data
 
 
-# ---------------------------------------------------------------- servers
+# ---------------------------------------------------------------- fixture data and servers
 
 import os  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import flask  # noqa: E402
 
-from server import create_app  # noqa: E402
+from server import close_app, create_app  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
-BIN = Path(sys.executable).parent
+from .engines import BIN, free_port, oxigraph_server, virtuoso, wait_for  # noqa: E402, F401
+
+# the practices of the small fixture release: the seed, practices in several cities, one with
+# a project of several cities, one with a topic and none, a Swiss city beside Neuchâtel
+FIXTURE_PRACTICES = (
+    "collaboration-with-neuchatel-study-visits-and-exchange-of-knowledge",
+    "iorispetto-active-citizenship-against-discrimination",
+    "fostering-inclusive-recruitment-project-report-and-guidebook-for-employers",
+    "a-welcoming-app",
+    "don-t-feed-the-rumour-1",
+    "geneva-the-city-tackles-hurtful-words",
+)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the last test, no process started by the suite is still running: servers,
+    engines and query workers all name a folder of the session's temporary tree."""
+    from .processes import gone, mentioning
 
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    base = str(tmp_path_factory.getbasetemp())
+    yield
+    left = gone(mentioning(base) | mentioning("icc_graph.store.worker --store " + base), 20)
+    assert not left, f"processes left running after the tests: {sorted(left)}"
 
 
 @pytest.fixture(scope="session")
-def oxigraph_server(release: Release, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Oxigraph server on loopback, loaded with the release by `icc-graph publish`."""
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen(
-        [str(BIN / "oxigraph"), "serve", "--location", str(location),
-         "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/query?query=ASK%7B%7D")
-        subprocess.run([str(BIN / "icc-graph"), "publish", "--endpoint", f"{url}/store",
-                        "--release", str(release.path)], check=True, capture_output=True)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
+def fixture_release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    """A small release: the real shared records and six practices (see FIXTURE_PRACTICES)."""
+    root = tmp_path_factory.mktemp("fixture")
+    data = root / "data"
+    (data / "practices").mkdir(parents=True)
+    for path in DATA.iterdir():
+        if path.is_file():
+            shutil.copy(path, data / path.name)
+    for folder in ("links", "queries", "curation"):
+        if (DATA / folder).is_dir():
+            shutil.copytree(DATA / folder, data / folder)
+    for slug in FIXTURE_PRACTICES:
+        shutil.copy(DATA / "practices" / f"{slug}.yaml", data / "practices" / f"{slug}.yaml")
+    return build(data, root / "dist", BASE)
 
 
-@pytest.fixture(scope="session", params=["embedded", "remote"])
-def app(request: pytest.FixtureRequest, release: Release) -> Iterator[flask.Flask]:
-    """The app on the release's embedded store, and on a real Oxigraph server."""
-    endpoint = None
-    if request.param == "remote":
-        endpoint = f"{request.getfixturevalue('oxigraph_server')}/query"
-    application = create_app(Settings(release=release.path, sparql_endpoint=endpoint,
-                                      query_timeout=5, max_rows=10_000))
+@pytest.fixture(scope="session")
+def fixture_dump(fixture_release: Release) -> Graph:
+    return Graph().parse(fixture_release.path / "icc-graph.ttl", format="turtle")
+
+
+ENGINES = ("embedded", "oxigraph", "virtuoso")
+
+
+class Engines:
+    """The external engines of a test session, each started the first time it is asked for
+    and loaded with the fixture release; stopped at the end of the session."""
+
+    def __init__(self, release: Path, factory: pytest.TempPathFactory,
+                 stack: contextlib.ExitStack):
+        self.release, self.factory, self.stack = release, factory, stack
+        self.urls: dict[str, str] = {}
+
+    def endpoint(self, name: str) -> str | None:
+        """The SPARQL query endpoint of an engine (None for the embedded store)."""
+        if name == "embedded":
+            return None
+        if name not in self.urls:
+            folder = self.factory.mktemp(name)
+            if name == "oxigraph":
+                base = self.stack.enter_context(oxigraph_server(self.release, folder))
+                self.urls[name] = f"{base}/query"
+            else:
+                base = self.stack.enter_context(virtuoso(self.release, folder))
+                self.urls[name] = f"{base}/sparql"
+        return self.urls[name]
+
+
+@pytest.fixture(scope="session")
+def engines(fixture_release: Release, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[Engines]:
+    with contextlib.ExitStack() as stack:
+        yield Engines(fixture_release.path, tmp_path_factory, stack)
+
+
+def make_app(release: Release, endpoint: str | None, **changes: object) -> flask.Flask:
+    """The app on a release, answering from its store or from an external endpoint."""
+    import dataclasses
+
+    settings = Settings(release=release.path, sparql_endpoint=endpoint, query_timeout=10)
+    return create_app(dataclasses.replace(settings, **changes))
+
+
+@pytest.fixture(scope="session", params=["embedded", "oxigraph"])
+def app(request: pytest.FixtureRequest, fixture_release: Release,
+        engines: Engines) -> Iterator[flask.Flask]:
+    """The app on the fixture release: the embedded store, and a real Oxigraph server."""
+    application = make_app(fixture_release, engines.endpoint(request.param))
     yield application
-    application.extensions["icc"].backend.close()
+    close_app(application)
 
 
 @pytest.fixture
@@ -130,20 +173,40 @@ def client(app: flask.Flask) -> flask.testing.FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def gunicorn_server(release: Release) -> Iterator[str]:
-    """The production form, started as the README says, with a 1 s query timeout."""
+def real_app(release: Release) -> Iterator[flask.Flask]:
+    """The app on the release of the real data (for the tests of what the real data shows)."""
+    application = create_app(Settings(release=release.path))
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def real_client(real_app: flask.Flask) -> flask.testing.FlaskClient:
+    return real_app.test_client()
+
+
+def gunicorn(release: Path, *args: str, env: dict[str, str] | None = None
+             ) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn started as README says for production, on a free loopback port."""
     port = free_port()
-    env = {**os.environ, "ICC_RELEASE": str(release.path), "ICC_QUERY_TIMEOUT": "1"}
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "server:create_app()"], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "--graceful-timeout", "5",
+               "-b", f"127.0.0.1:{port}", *args, "server:create_app()"]
+    process = subprocess.Popen(command, env={**os.environ, "ICC_RELEASE": str(release),
+                                             **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
+    wait_for(f"{url}/sparql?query=ASK%7B%7D", process=process)
+    return process, url
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(fixture_release: Release) -> Iterator[str]:
+    """The production form on the fixture release, with a 1 s query timeout."""
+    process, url = gunicorn(fixture_release.path, env={"ICC_QUERY_TIMEOUT": "1"})
     try:
-        wait_for(f"{url}/sparql?query=ASK%7B%7D")
         yield url
     finally:
-        process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
+        process.send_signal(signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:

@@ -36,13 +36,13 @@ def test_unacceptable_type_is_406(client):
 
 @pytest.mark.parametrize(("ext", "fmt"), [("ttl", "turtle"), ("nt", "nt"),
                                           ("rdf", "xml"), ("jsonld", "json-ld")])
-def test_document_formats_describe_the_city_and_what_points_to_it(client, dump, ext, fmt):
+def test_document_formats_describe_the_city_and_what_points_to_it(client, fixture_dump, ext, fmt):
     r = client.get(f"/doc/city/lublin.{ext}")
     assert r.status_code == 200
     g = Graph().parse(data=r.data, format=fmt)
     assert (LUBLIN, RDF.type, ICC.City) in g
     practices = set(g.subjects(ICC.place, LUBLIN))
-    assert practices == set(dump.subjects(ICC.place, LUBLIN)), "it lists all its practices"
+    assert practices == set(fixture_dump.subjects(ICC.place, LUBLIN)), "it lists all its practices"
     assert practices
     assert any(g.value(p, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
                for p in practices), "with their labels"
@@ -91,7 +91,7 @@ def test_vocabulary_and_shapes_resolve(client):
     assert client.get("/def/icc", headers={"Accept": BROWSER}).mimetype == "text/html"
 
 
-def test_dumps_listing_and_files(client, release):
+def test_dumps_listing_and_files(client):
     r = client.get("/dumps/", headers={"Accept": "application/json"})
     files = {f["name"]: f for f in json.loads(r.data)["files"]}
     assert {"icc-graph.ttl", "icc-graph.nt.gz", "void.ttl"} <= set(files)

@@ -1,8 +1,5 @@
-"""SPARQL query results (SELECT and ASK) in the four standard formats.
-
-Rows are plain tuples so that they cross process boundaries: a term is ``("uri", iri)``,
-``("bnode", id)`` or ``("literal", text, datatype or None, language or None)``.
-"""
+"""SPARQL query results (SELECT and ASK): written in the four standard formats from rows of
+plain terms (see ``protocol.Term``), and read back from SPARQL JSON."""
 
 from __future__ import annotations
 
@@ -12,20 +9,18 @@ import json
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-Term = tuple[str | None, ...]
-Row = tuple[Term | None, ...]
+from .protocol import QueryResult, Row, Term
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-# name -> media type
-SELECT_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-ASK_FORMATS = {"json": SELECT_FORMATS["json"], "xml": SELECT_FORMATS["xml"]}
+JSON = "application/sparql-results+json"
+XML = "application/sparql-results+xml"
+# media type -> writer name
+SELECT_TYPES = {JSON: "json", XML: "xml", "text/csv": "csv",
+                "text/tab-separated-values": "tsv"}
+ASK_TYPES = {JSON: "json", XML: "xml"}
 
 
 def _json_term(t: Term) -> dict[str, str]:
@@ -107,3 +102,40 @@ def ask(value: bool, fmt: str) -> bytes:
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>").encode()
     raise ValueError(fmt)
+
+
+def write(result: QueryResult, media_type: str) -> bytes:
+    """A SELECT or ASK result in the results format of ``media_type``."""
+    if result.kind == "ask":
+        return ask(result.boolean, ASK_TYPES[media_type])
+    return select(result.variables, result.rows, SELECT_TYPES[media_type])
+
+
+def _from_json(binding: dict[str, str] | None) -> Term | None:
+    if binding is None:
+        return None
+    kind = binding["type"]
+    if kind == "uri":
+        return ("uri", binding["value"])
+    if kind == "bnode":
+        return ("bnode", binding["value"])
+    # SPARQL 1.1 JSON says "literal"; older writers (Virtuoso) say "typed-literal", and write
+    # booleans as 1 and 0, which are read here in their canonical form
+    value, datatype = binding["value"], binding.get("datatype")
+    if datatype == XSD_BOOLEAN and value in ("0", "1"):
+        value = "true" if value == "1" else "false"
+    return ("literal", value, datatype, binding.get("xml:lang"))
+
+
+def read_json(body: bytes, max_rows: int | None = None) -> QueryResult:
+    """Parse SPARQL JSON results (SELECT or ASK)."""
+    data = json.loads(body)
+    if "boolean" in data:
+        return QueryResult("ask", boolean=bool(data["boolean"]))
+    variables = tuple(data["head"].get("vars", []))
+    bindings = data["results"]["bindings"]
+    truncated = max_rows is not None and len(bindings) > max_rows
+    if truncated:
+        bindings = bindings[:max_rows]
+    rows = tuple(tuple(_from_json(b.get(v)) for v in variables) for b in bindings)
+    return QueryResult("select", variables, rows, truncated=truncated)

@@ -1,0 +1,149 @@
+"""pyoxigraph's terms, parsers, serialisers and on-disk stores, for the release writer and the
+store backends. pyoxigraph's API has changed between versions; it is pinned in pyproject.toml
+and kept inside this package (queries are run by ``embedded``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from ..formats import BY_MEDIA_TYPE, BY_NAME, Format
+from ..namespaces import PREFIXES
+from .protocol import Term, Triple
+
+RdflibQuad = tuple[Node, Node, Node, Node | None]
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+PREFIXED = ("turtle", "trig", "jsonld", "rdfxml")  # the formats that can write prefixes
+
+
+def prefixes_for(fmt: Format, prefixes: dict[str, str] | None = None) -> dict[str, str] | None:
+    return (prefixes or PREFIXES) if fmt.name in PREFIXED else None
+
+
+# ---------------------------------------------------------------- terms
+
+
+def to_ox(term: Node) -> OxTerm:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert {term!r}")
+
+
+def to_ox_quads(quads: Iterable[RdflibQuad]) -> Iterator[ox.Quad]:
+    cache: dict[Node, OxTerm] = {}
+
+    def conv(t: Node) -> OxTerm:
+        c = cache.get(t)
+        if c is None:
+            c = cache[t] = to_ox(t)
+        return c
+
+    for s, p, o, g in quads:
+        graph = conv(g) if g is not None else ox.DefaultGraph()
+        yield ox.Quad(conv(s), conv(p), conv(o), graph)  # type: ignore[arg-type]
+
+
+def term(t: Any) -> Term:
+    """A pyoxigraph term as a plain term."""
+    if isinstance(t, ox.NamedNode):
+        return ("uri", t.value)
+    if isinstance(t, ox.BlankNode):
+        return ("bnode", t.value)
+    return ("literal", t.value, t.datatype.value if t.datatype else None, t.language)
+
+
+def from_term(t: Term) -> OxTerm:
+    """A plain term as a pyoxigraph term."""
+    if t[0] == "uri":
+        return ox.NamedNode(str(t[1]))
+    if t[0] == "bnode":
+        return ox.BlankNode(str(t[1]))
+    if len(t) > 3 and t[3]:
+        return ox.Literal(str(t[1]), language=str(t[3]))
+    if len(t) > 2 and t[2]:
+        return ox.Literal(str(t[1]), datatype=ox.NamedNode(str(t[2])))
+    return ox.Literal(str(t[1]))
+
+
+def plain(t: ox.Triple) -> Triple:
+    return (term(t.subject), term(t.predicate), term(t.object))
+
+
+# ---------------------------------------------------------------- graphs as bytes
+
+
+def write_triples(triples: Iterable[Triple], media_type: str) -> bytes:
+    """Plain triples in an RDF format, with the graph's prefixes where the format has them."""
+    fmt = BY_MEDIA_TYPE[media_type]
+    items = [ox.Triple(from_term(s), from_term(p), from_term(o))  # type: ignore[arg-type]
+             for s, p, o in triples]
+    return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b""
+
+
+def read_triples(data: bytes, media_type: str) -> list[Triple]:
+    """The triples of an RDF document (of a triple format)."""
+    fmt = BY_MEDIA_TYPE[media_type]
+    return [plain(q.triple) for q in ox.parse(data, format=fmt.oxigraph)]
+
+
+def read_file(path: Path) -> list[Triple]:
+    """The triples of a Turtle file (the ontology, the shapes, the VoID description)."""
+    return [plain(q.triple) for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+
+
+def serialize_ox(items: Iterable[ox.Triple], fmt: Format) -> bytes:
+    return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b""
+
+
+# ---------------------------------------------------------------- release files and stores
+
+
+def serialize(quads: list[ox.Quad], path: Path, fmt: Format, prefixes: dict[str, str]) -> None:
+    """Write quads (or, for a triple format, their triples) in the order given."""
+    items: list[ox.Quad] | Iterator[ox.Triple] = quads
+    if not fmt.dataset:
+        items = (q.triple for q in quads)
+    ox.serialize(items, str(path), fmt.oxigraph, prefixes=prefixes_for(fmt, prefixes))
+
+
+def parse_file(path: Path, fmt: Format) -> list[ox.Quad]:
+    return list(ox.parse(path=str(path), format=fmt.oxigraph))
+
+
+def write_store(path: Path, quads: Iterable[ox.Quad]) -> int:
+    """Create an on-disk store holding the quads; returns how many it holds."""
+    store = ox.Store(str(path))
+    store.bulk_extend(quads)
+    store.flush()
+    store.optimize()
+    count = len(store)
+    del store
+    return count
+
+
+def open_read_only(path: Path) -> ox.Store:
+    return ox.Store.read_only(str(path))
+
+
+def graph_ntriples(store: ox.Store, graph: str) -> bytes:
+    """One named graph of a store as N-Triples (for loading it elsewhere)."""
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    return ox.serialize((q.triple for q in quads), format=BY_NAME["ntriples"].oxigraph) or b""
+
+
+def named_graphs(store: ox.Store) -> list[str]:
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
