@@ -16,6 +16,7 @@ from icc_graph.store import Backend, open_backend
 from . import browse, collaborations, dumps, errors, http, resources, sparql
 from .cache import Cache
 from .context import Context, ReleaseInfo
+from .limits import ClientLimits
 from .settings import Settings
 
 
@@ -32,8 +33,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
                                settings.query_workers, settings.worker_memory_mib)
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    limits = ClientLimits(settings.client_concurrency, settings.trusted_proxies)
     app.extensions["icc"] = Context(settings, backend, release,
-                                    Cache(settings.cache_size, settings.cache_bytes))
+                                    Cache(settings.cache_size, settings.cache_bytes), limits)
     weakref.finalize(app, backend.close)
     http.init_app(app)
     errors.init_app(app)

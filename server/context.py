@@ -13,6 +13,7 @@ from icc_graph.release import read_sums
 from icc_graph.store import Backend, Triple, read_file
 
 from .cache import Cache
+from .limits import ClientLimits
 from .settings import Settings
 
 
@@ -50,6 +51,7 @@ class Context:
     backend: Backend
     release: ReleaseInfo
     cache: Cache
+    limits: ClientLimits
     memo: dict[str, object] = field(default_factory=dict)
 
 

@@ -47,7 +47,8 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
                            time.monotonic() + settings.query_timeout, settings.max_rows,
                            tuple(defaults), tuple(named))
         try:
-            reply = ctx().backend.run(job)
+            with ctx().limits.slot():
+                reply = ctx().backend.run(job)
         except StoreError as exc:
             context["error"], status = _message(exc)
         else:

@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from icc_graph.store import QueryRequest, read_triples, write_triples
+from icc_graph.store import QueryReply, QueryRequest, read_triples, write_triples
 
 from . import negotiation
 from .context import ctx
@@ -72,7 +72,7 @@ def endpoint() -> Response:
                        settings.max_rows, tuple(defaults), tuple(named))
     key = ("sparql", job.text, tuple(sorted(accept.items())), job.max_rows, job.default_graphs,
            job.named_graphs)
-    reply = ctx().cache.get_or_make(key, lambda: ctx().backend.run(job), lambda r: len(r.body))
+    reply = ctx().cache.get_or_make(key, lambda: _run(job), lambda r: len(r.body))
     response = Response(reply.body, mimetype=reply.media_type)
     response.vary.add("Accept")
     response.headers["X-Result-Limit"] = str(settings.max_rows)
@@ -81,6 +81,11 @@ def endpoint() -> Response:
         response.headers["Warning"] = (f'199 - "results cut at {settings.max_rows} rows; '
                                        'use LIMIT and OFFSET to page through them"')
     return response
+
+
+def _run(job: QueryRequest) -> QueryReply:
+    with ctx().limits.slot():
+        return ctx().backend.run(job)
 
 
 SD_TEMPLATE = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .

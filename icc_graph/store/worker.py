@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     _die_with_parent(args.parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker ends
+    os.nice(10)  # pages and documents, served by the web process, go first
     sock = socket.socket(fileno=args.fd)
     conn = Connection(os.dup(sock.fileno()))
     sock.close()

@@ -107,7 +107,8 @@ class WorkerPool:
                  "--fd", str(child.fileno()), "--parent", str(os.getpid()),
                  "--memory-mib", str(self.memory_mib)],
                 pass_fds=(child.fileno(),), close_fds=True, start_new_session=True,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                env={**os.environ, "RUST_BACKTRACE": "0"})
         finally:
             child.close()
         conn = Connection(os.dup(parent.fileno()))

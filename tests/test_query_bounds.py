@@ -1,0 +1,127 @@
+"""Bounds a client cannot pass: a query that exhausts its worker's memory or crashes the engine
+gets a clear answer and a fresh worker (the web process never runs a user's query); the
+deadline counts the wait for a worker; a client runs at most N queries at once; the response
+cache is bounded in bytes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from server import close_app
+from server.cache import Cache
+
+from .conftest import make_app
+
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+ASK = "ASK { ?s ?p ?o }"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+def doubling(times: int) -> str:
+    """An ASK of under 1.5 KB whose string doubles ``times`` times (2**times bytes)."""
+    binds = ['BIND("ab" AS ?v0)'] + [f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})"
+                                     for i in range(times)]
+    return "ASK { " + " ".join(binds) + " }"
+
+
+@pytest.fixture
+def small_app(fixture_release):
+    app = make_app(fixture_release, None, query_workers=1, worker_memory_mib=256,
+                   query_timeout=5, cache_size=0)
+    yield app
+    close_app(app)
+
+
+def _query(client, text, headers=None, **kwargs):
+    return client.post("/sparql", data={"query": text}, headers={**JSON, **(headers or {})},
+                       **kwargs)
+
+
+def test_a_query_past_the_memory_limit_is_stopped_and_the_next_one_answered(small_app):
+    client = small_app.test_client()
+    r = _query(client, doubling(45))
+    assert r.status_code == 503 and "memory" in r.get_json()["error"]
+    assert r.headers["Retry-After"]
+    assert _query(client, ASK).get_json()["boolean"] is True
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE " + "{" * 2500 + "}" * 2500,
+    "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+    "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 10_000) + " }",
+    "ASK { FILTER(" + " && ".join(["true"] * 10_000) + ") }",
+])
+def test_a_query_that_crashes_the_engine_gets_a_clean_answer(small_app, text):
+    client = small_app.test_client()
+    r = _query(client, text)
+    assert 400 <= r.status_code < 600 and r.status_code != 500
+    assert r.get_json()["error"]
+    assert _query(client, ASK).get_json()["boolean"] is True, "a fresh worker answers"
+
+
+def test_waiting_for_a_worker_counts_in_the_deadline(fixture_release):
+    app = make_app(fixture_release, None, query_workers=1, query_timeout=1, cache_size=0)
+    try:
+        answers: list[int] = []
+        first = threading.Thread(target=lambda: answers.append(
+            _query(app.test_client(), HEAVY).status_code))
+        first.start()
+        second = _query(app.test_client(), ASK + " # another")
+        first.join(30)
+        assert answers == [503]
+        assert second.status_code in (200, 503)  # answered or stopped, never left waiting
+        if second.status_code == 503:
+            assert "deadline" in second.get_json()["error"]
+    finally:
+        close_app(app)
+
+
+def test_a_client_runs_at_most_n_queries_at_once(fixture_release):
+    app = make_app(fixture_release, None, query_workers=2, query_timeout=8, cache_size=0,
+                   client_concurrency=1, trusted_proxies=("10.0.0.9",))
+    try:
+        busy = threading.Event()
+        statuses: list[int] = []
+
+        def heavy() -> None:
+            busy.set()
+            statuses.append(_query(app.test_client(), HEAVY,
+                                   environ_base={"REMOTE_ADDR": "127.0.0.5"}).status_code)
+
+        thread = threading.Thread(target=heavy)
+        thread.start()
+        busy.wait(5)
+        deadline = time.monotonic() + 5
+        r = None
+        while time.monotonic() < deadline:  # until the heavy query holds its slot
+            r = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.5"})
+            if r.status_code == 429:
+                break
+        assert r is not None and r.status_code == 429
+        assert r.headers["Retry-After"] and "ICC_CLIENT_CONCURRENCY" in r.get_json()["error"]
+        other = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.6"})
+        assert other.status_code == 200, "another client is answered"
+        proxied = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "10.0.0.9"},
+                         headers={"X-Forwarded-For": "127.0.0.5"})
+        assert proxied.status_code == 429, "behind a trusted proxy, the forwarded address counts"
+        spoofed = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.7"},
+                         headers={"X-Forwarded-For": "127.0.0.5"})
+        assert spoofed.status_code == 200, "an untrusted peer cannot borrow another's address"
+        thread.join(30)
+        assert statuses == [503]
+    finally:
+        close_app(app)
+
+
+def test_the_cache_is_bounded_in_bytes():
+    cache = Cache(size=1000, max_bytes=1600)
+    for n in range(50):
+        cache.get_or_make(n, lambda n=n: b"x" * 100, len)
+    assert cache.bytes <= 1600
+    assert cache.get_or_make(49, lambda: b"new", len) == b"x" * 100, "recent entries stay"
+    assert cache.get_or_make(0, lambda: b"new", len) == b"new", "old ones went"
+    cache.get_or_make("big", lambda: b"y" * 1000, len)
+    assert "big" not in cache._items, "no one body takes more than its share"
