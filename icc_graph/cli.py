@@ -229,14 +229,16 @@ def serve(host: str, port: int, release: Path | None) -> None:
     import dataclasses
 
     from server import create_app
-    from server.settings import Settings
-
-    settings = Settings.from_env()
-    if release is not None:
-        settings = dataclasses.replace(settings, release=release)
+    from server.settings import Settings, SettingsError
 
     @handle_errors
     def go() -> None:
+        try:
+            settings = Settings.from_env()
+        except SettingsError as exc:
+            raise UsageError(str(exc)) from None
+        if release is not None:
+            settings = dataclasses.replace(settings, release=release)
         if not (settings.release / "release.json").exists() and not settings.sparql_endpoint:
             raise UsageError(f"no release in {settings.release}: run `icc-graph build "
                              f"--out {settings.release}` first")

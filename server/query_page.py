@@ -27,7 +27,7 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
     release = ctx().release.path
     folder = release / "queries" if (release / "queries").is_dir() else \
         Path(__file__).resolve().parent.parent / "data" / "queries"
-    examples = [{"title": e.title, "description": e.description,
+    examples = [{"title": e.title, "description": e.description, "note": _federation_note(e.text),
                  "url": "/sparql?" + urlencode({"query": e.text})} for e in read_examples(folder)]
     default = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()) + (
         "\nSELECT ?practice ?title WHERE {\n  ?practice a icc:GoodPractice ; icc:title ?title .\n"
@@ -72,6 +72,18 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
                         mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+def _federation_note(text: str) -> str | None:
+    """Why an example cannot run here: it calls an endpoint this server does not allow."""
+    from icc_graph.federation import SETTING, ServiceRefused, check_services
+
+    try:
+        check_services(text, ctx().settings.service_allow)
+    except ServiceRefused:
+        return (f"Federation is off for this endpoint on this server: its operator can allow it "
+                f"with the setting {SETTING} (see docs/server.md).")
+    return None
 
 
 def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]

@@ -97,6 +97,7 @@ HOSTILE = {
     "unterminated string": f"SELECT * {{ SERVICE <{WDQS}> {{}} \"abc }}",
     "unterminated long string": f"SELECT * {{ SERVICE <{WDQS}> {{}} '''abc }}",
     "stray backslash": f"SELECT * {{ SERVICE <{WDQS}> {{}} \\ }}",
+    "keyword glued to a prefixed name": "PREFIX : <http://127.0.0.1:9/> SELECT * { SERVICE:x {} }",
     "nothing after SERVICE": "SELECT * { SERVICE",
     "SILENT and nothing": "SELECT * { SERVICE SILENT",
     "a literal as endpoint": "SELECT * { SERVICE 'https://query.wikidata.org/sparql' {} }",
@@ -268,3 +269,23 @@ def test_a_refused_service_is_a_400_and_nothing_connects(federating_client, list
         assert listener.count == before, f"{name}: the server connected to the listener"
         assert response.status_code == 400, response.get_data(as_text=True)
         assert SETTING in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("allowed", "noted"), [((), True), ((WDQS,), False)])
+def test_the_gallery_says_when_federation_is_off(release, allowed, noted):
+    from bs4 import BeautifulSoup
+
+    from server import create_app
+    from server.settings import Settings
+
+    app = create_app(Settings(release=release.path, service_allow=allowed))
+    try:
+        page = app.test_client().get("/sparql", headers={"Accept": "text/html"})
+    finally:
+        app.extensions["icc"].backend.close()
+    items = BeautifulSoup(page.data, "html.parser").select("#examples li")
+    federated = [li for li in items if "Wikidata" in li.text]
+    assert federated and len(items) > len(federated)
+    assert all(bool(li.select(".federation-off")) == noted for li in federated)
+    assert all(SETTING in note.text for li in federated for note in li.select(".federation-off"))
+    assert not any(li.select(".federation-off") for li in items if li not in federated)
