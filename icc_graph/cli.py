@@ -86,7 +86,9 @@ def build(data_dir: Path, out: Path, base_iri: str) -> None:
     _progress(f"reading {data_dir} ...")
     release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings)
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in timings.stages.items())
-    click.echo(f"release {release.version} in {out}: {release.triples} triples ({stages})")
+    click.echo(f"release {release.version} in {out} ({out}/current -> "
+               f"{release.path.parent.name}/{release.path.name}): {release.triples} triples "
+               f"({stages})")
 
 
 @main.command()
@@ -199,14 +201,12 @@ def query(query: str, release: Path) -> None:
     as CSV, CONSTRUCT and DESCRIBE results as N-Triples. The default graph is the union of the
     release's named graphs.
     """
-    from .release import STORE_DIR
+    from .release import STORE_DIR, open_release
     from .store import query_to_csv
 
     if query.startswith("@"):
         query = Path(query[1:]).read_text(encoding="utf-8")
-    store = release / STORE_DIR
-    if not store.is_dir():
-        raise UsageError(f"no store in {release}: run `icc-graph build --out {release}` first")
+    store = open_release(release) / STORE_DIR
     try:
         click.echo(query_to_csv(store, query), nl=False)
     except SyntaxError as exc:
@@ -231,6 +231,8 @@ def serve(host: str, port: int, release: Path | None) -> None:
     from server import create_app
     from server.settings import Settings, SettingsError
 
+    from .release import open_release
+
     @handle_errors
     def go() -> None:
         try:
@@ -239,9 +241,8 @@ def serve(host: str, port: int, release: Path | None) -> None:
             raise UsageError(str(exc)) from None
         if release is not None:
             settings = dataclasses.replace(settings, release=release)
-        if not (settings.release / "release.json").exists() and not settings.sparql_endpoint:
-            raise UsageError(f"no release in {settings.release}: run `icc-graph build "
-                             f"--out {settings.release}` first")
+        if not settings.sparql_endpoint:  # one version, resolved once
+            settings = dataclasses.replace(settings, release=open_release(settings.release))
         app = create_app(settings)
         click.echo(f"serving release {settings.release} on http://{host}:{port}/", err=True)
         app.run(host=host, port=port, threaded=True)
@@ -263,13 +264,14 @@ def publish(endpoint: str, release: Path) -> None:
 
     @handle_errors
     def go() -> None:
-        if not (release / "store").is_dir():
-            raise UsageError(f"no release in {release}: run `icc-graph build --out {release}`")
+        from .release import open_release
+
+        folder = open_release(release)
         try:
-            n = run(release, endpoint, _progress)
+            n = run(folder, endpoint, _progress)
         except BackendError as exc:
             raise UsageError(str(exc)) from None
-        click.echo(f"{n} graphs of {release} loaded into {endpoint}")
+        click.echo(f"{n} graphs of {folder} loaded into {endpoint}")
 
     go()
 

@@ -1,4 +1,6 @@
-"""Cross-cutting HTTP behaviour: CORS on everything, gzip when asked, and caching headers."""
+"""Cross-cutting HTTP behaviour: CORS on everything, gzip when asked, caching headers, the
+security headers (a Content-Security-Policy on HTML pages, nosniff, Referrer-Policy) and the
+request-body limit."""
 
 from __future__ import annotations
 
@@ -10,11 +12,32 @@ COMPRESSIBLE = ("text/", "application/sparql-results", "application/ld+json", "a
                 "application/n-triples", "application/rdf+xml", "application/trig",
                 "application/xml")
 EXPOSED = "ETag, Link, Location, Content-Location, X-Result-Limit, X-Result-Truncated"
+# pages load nothing from elsewhere, run no inline script or style, and may not be framed
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 
 def init_app(app: Flask) -> None:
+    from .settings import Settings
+
+    limit = getattr(app.extensions.get("icc"), "settings", Settings()).max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = limit  # werkzeug answers 413 beyond it
+    app.config["MAX_FORM_MEMORY_SIZE"] = limit  # one form field (a query=) may be as long
     app.after_request(_cors)
+    app.after_request(_security)
     app.after_request(_gzip)
+
+
+def _security(response: Response) -> Response:
+    """nosniff and Referrer-Policy everywhere; the CSP on HTML unless the page set its own (a
+    page meant to be embedded, such as the reconciliation preview card)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    if (response.mimetype or "").startswith(("text/html", "application/xhtml")) \
+            and "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = CSP
+    return response
 
 
 def _cors(response: Response) -> Response:

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Response, render_template
 
 from icc_graph.backends import Query, query_form, term
+from icc_graph.iri import is_web_iri
 
 from .context import ctx
 
@@ -90,8 +91,8 @@ def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]
           ) -> dict[str, str | None]:
     if t is None:
         return {"text": "", "href": None}
-    if t[0] == "uri":
-        return {"text": str(t[1]), "href": local(str(t[1]))}
+    if t[0] == "uri":  # a link only where a browser would go: http and https
+        return {"text": str(t[1]), "href": local(str(t[1])) if is_web_iri(str(t[1])) else None}
     if t[0] == "literal" and t[3]:
         return {"text": f"{t[1]} @{t[3]}", "href": None}
     return {"text": str(t[1]), "href": None}

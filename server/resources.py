@@ -11,6 +11,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from icc_graph.formats import BY_EXTENSION, Format
+from icc_graph.iri import FORBIDDEN, is_web_iri
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
 
@@ -36,8 +37,19 @@ def _split_extension(name: str) -> tuple[str, Format | None]:
     return name, None
 
 
+def _check_slug(text: str) -> None:
+    """A 400 for an address no IRI of ours can have: characters an IRI cannot hold (spaces,
+    controls, CR/LF, <, ", ...) or bytes that are not UTF-8."""
+    bad = FORBIDDEN.search(text)
+    if bad or "\ufffd" in text:
+        what = f"the character {bad.group()!r}" if bad else "bytes that are not UTF-8"
+        raise Problem(400, f"this address holds {what}, which no IRI of this dataset contains: "
+                           "check the address, or find things with /practices or /sparql")
+
+
 @bp.route("/id/<kind>/<slug>")
 def thing(kind: str, slug: str) -> BaseResponse:
+    _check_slug(kind + slug)
     if kind not in KINDS:
         raise Problem(404, f"there are no things of kind '{kind}'; kinds: {', '.join(KINDS)}")
     media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
@@ -53,6 +65,7 @@ def thing(kind: str, slug: str) -> BaseResponse:
 
 @bp.route("/doc/<kind>/<name>")
 def document(kind: str, name: str) -> Response:
+    _check_slug(kind + name)
     slug, fmt = _split_extension(name)
     iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
     triples = ctx().cache.get_or_make(
@@ -181,7 +194,8 @@ def _html(triples: list[ox.Triple], iri: str, path: str, kind: str | None, lang:
         if isinstance(node, ox.NamedNode):
             short = next((f"{p}:{node.value[len(ns):]}" for p, ns in PREFIXES.items()
                           if node.value.startswith(ns)), node.value)
-            return {"href": local(node.value), "text": _label(labels, node, lang) or short}
+            href = local(node.value) if is_web_iri(node.value) else None
+            return {"href": href, "text": _label(labels, node, lang) or short}
         if isinstance(node, ox.Literal):
             tag = f" @{node.language}" if node.language else ""
             return {"href": None, "text": node.value + tag}
@@ -198,8 +212,9 @@ def _html(triples: list[ox.Triple], iri: str, path: str, kind: str | None, lang:
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
     mine = [(t.predicate.value, str(getattr(t.object, "value", ""))) for t in triples
             if getattr(t.subject, "value", None) == iri]
-    sources = [o for p, o in mine if p.endswith("#sourcePage")]
-    wikidata = [o for p, o in mine if p == "http://www.w3.org/2002/07/owl#sameAs"]
+    sources = [o for p, o in mine if p.endswith("#sourcePage") and is_web_iri(o)]
+    wikidata = [o for p, o in mine if p == "http://www.w3.org/2002/07/owl#sameAs"
+                and is_web_iri(o)]
     period = [o for p, o in mine if p.endswith("#periodText")]
     return render_template(
         "resource.html", title=title, iri=iri, out=out, inc=inc, twins=twins, lang=lang,
