@@ -1,5 +1,7 @@
 """The ``icc-graph`` command. Errors are turned into messages and exit codes here, and only here:
-0 success, 1 the data is wrong (a report is printed), 2 the command was used wrongly."""
+0 success, 1 the data is wrong (a report is printed), 2 the command was used wrongly, 3 the
+output cannot be written (full disk, unwritable folder), 130 and 143 a build stopped by Ctrl-C or
+SIGTERM (its temporary folder removed, the release unchanged)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,23 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import DataError, UsageError
+from .errors import DataError, UsageError, WriteError
 from .namespaces import DEFAULT_BASE_IRI
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
+EXIT_WRITE = 3
+EXIT_SIGNAL = 128  # plus the signal's number: 130 for SIGINT, 143 for SIGTERM
+
+
+class Stopped(BaseException):
+    """A signal asked a build to stop (a BaseException, so no ``except Exception`` swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _report(message: str) -> None:
@@ -39,6 +51,9 @@ def handle_errors(fn: F) -> F:
         except UsageError as exc:
             _report(f"error: {exc}")
             sys.exit(EXIT_USAGE)
+        except WriteError as exc:
+            _report(f"error: {exc}")
+            sys.exit(EXIT_WRITE)
     return wrapper  # type: ignore[return-value]
 
 
@@ -70,21 +85,36 @@ def main() -> None:
 @main.command()
 @data_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
-              help="Release folder: created if missing; an empty folder or an older release "
-                   "is fine, and is replaced only when the new build succeeds.")
+              help="Release folder: created if missing; each build adds versions/VERSION and "
+                   "then points the current link at it, keeping the last three.")
 @base_option
 @handle_errors
 def build(data_dir: Path, out: Path, base_iri: str) -> None:
     """Build the graph from the data folder, validate it, and write a release.
 
-    Exit status: 0 built, 1 the data does not conform (nothing written), 2 usage error.
+    Exit status: 0 built, 1 the data does not conform (nothing written), 2 usage error, 3 the
+    release cannot be written (full disk, unwritable folder), 130/143 stopped by Ctrl-C/SIGTERM.
     """
+    import signal
+
     from .build import Timings
     from .build import build as run_build
 
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
     timings = Timings()
     _progress(f"reading {data_dir} ...")
-    release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings)
+    except (Stopped, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        _report(f"error: the build was stopped by {signal.Signals(signum).name}; its temporary "
+                f"folder was removed and {out} is unchanged")
+        sys.exit(EXIT_SIGNAL + signum)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in timings.stages.items())
     click.echo(f"release {release.version} in {out} ({out}/current -> "
                f"{release.path.parent.name}/{release.path.name}): {release.triples} triples "

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable
@@ -184,12 +185,17 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
 
 
 def _describe(exc: OSError, out: Path) -> str:
+    code = exc.errno
+    if code is None:  # pyoxigraph's errors carry the number in the text: "... (os error 28)"
+        found = re.search(r"os error (\d+)", str(exc))
+        code = int(found.group(1)) if found else None
     what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
             errno.EFBIG: "a file grew past the size allowed", errno.EACCES: "permission denied",
             errno.EPERM: "the operation is not permitted", errno.EROFS: "the file system is "
-            "read-only"}.get(exc.errno or 0, exc.strerror or str(exc))
-    return (f"cannot write the release to {out}: {what} ({exc.filename or out}); nothing was "
-            "changed: free space or choose a writable --out, then build again")
+            "read-only"}.get(code or 0, exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"cannot write the release to {out}: {what}{where}; nothing was changed: free "
+            "space or choose a writable --out, then build again")
 
 
 def _point(out: Path, version: str) -> None:
