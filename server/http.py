@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 COMPRESSIBLE = ("text/", "application/sparql-results", "application/ld+json", "application/json",
                 "application/n-triples", "application/rdf+xml", "application/trig",
@@ -24,9 +25,20 @@ def init_app(app: Flask) -> None:
     limit = getattr(app.extensions.get("icc"), "settings", Settings()).max_body_bytes
     app.config["MAX_CONTENT_LENGTH"] = limit  # werkzeug answers 413 beyond it
     app.config["MAX_FORM_MEMORY_SIZE"] = limit  # one form field (a query=) may be as long
+    app.before_request(_bounded_body)
     app.after_request(_cors)
     app.after_request(_security)
     app.after_request(_gzip)
+
+
+def _bounded_body() -> None:
+    """A body sent without Content-Length (chunked) is read here: werkzeug would cut it at the
+    limit without a word, and the query would be answered on a truncated text."""
+    if request.content_length is None and "chunked" in request.headers.get(
+            "Transfer-Encoding", "").lower():
+        request.get_data(cache=True)  # at most the limit
+        if request.stream.read(1):  # more is there: werkzeug raises 413
+            raise RequestEntityTooLarge()
 
 
 def _security(response: Response) -> Response:
