@@ -5,7 +5,8 @@ pyoxigraph offers no hook for outbound calls, so the query text is checked befor
 a SPARQL tokeniser (strings in their four quote forms with escapes, IRIs, comments, prefixed
 names with their escapes, variables, case-insensitive keywords). Two extra scans close the gaps
 a tokeniser alone would leave: any ``SERVICE`` word followed by what could name an endpoint,
-wherever it sits (inside a string, a comment, an IRI), must be a keyword the tokeniser saw; and
+outside comments and IRIs (inside a string, a prefixed name), must be a keyword the tokeniser
+saw, and an IRI may not hold ``'`` (read as less-than, ``<`` would make it open a string); and
 the text with its ``\\u``/``\\U`` escapes decoded (as some engines read it) must not spell more.
 """
 
@@ -59,9 +60,9 @@ class Token:
     start: int
 
 
-def tokens(query: str) -> Iterator[Token]:
-    """The tokens of ``query`` (whitespace and comments dropped); ``ServiceRefused`` at the first
-    character that starts no SPARQL token."""
+def tokens(query: str, comments: bool = False) -> Iterator[Token]:
+    """The tokens of ``query`` (whitespace dropped, comments too unless asked for);
+    ``ServiceRefused`` at the first character that starts no SPARQL token."""
     pos = 0
     while pos < len(query):
         m = TOKEN.match(query, pos)
@@ -70,7 +71,7 @@ def tokens(query: str) -> Iterator[Token]:
             raise _refuse(query, pos, f"the query cannot be read at {what}, so its SERVICE calls "
                                       "cannot be checked; fix the query's syntax")
         kind = m.lastgroup or "punct"
-        if kind not in ("ws", "comment"):
+        if kind != "ws" and (comments or kind != "comment"):
             yield Token(kind, m.group(), pos)
         pos = m.end()
 
@@ -92,9 +93,23 @@ def _check(query: str, allowed: Collection[str]) -> None:
     if "service" not in query.casefold():
         return  # no SERVICE can be spelt without these letters
     keyword_at: set[int] = set()
+    quiet: list[tuple[int, int]] = []  # comments and IRIs: text no engine runs
     stack: list[str] = []  # the kind of each open group: "group", "exists", "service"
     pending = "group"
-    stream = tokens(query)
+
+    def significant() -> Iterator[Token]:
+        for tok in tokens(query, comments=True):
+            if tok.kind == "iri" and "'" in tok.text:
+                # after a variable, `<` may be less-than: the ' would then open a string, and
+                # what follows would be read differently by an engine and by this check
+                raise _refuse(query, tok.start, f"the IRI {tok.text} holds ', which makes this "
+                                                "query ambiguous; write ' in IRIs as %27")
+            if tok.kind in ("comment", "iri"):
+                quiet.append((tok.start, tok.start + len(tok.text)))
+            if tok.kind != "comment":
+                yield tok
+
+    stream = significant()
     for tok in stream:
         word = tok.text.upper() if tok.kind == "word" else ""
         if word == "EXISTS":
@@ -120,10 +135,10 @@ def _check(query: str, allowed: Collection[str]) -> None:
             _check_target(query, tok, target, allowed)
             pending = "service"
     for m in SUSPECT.finditer(query):
-        if m.start() not in keyword_at:
-            raise _refuse(query, m.start(), "this SERVICE is inside a string, an IRI or a "
-                                            "comment in a way engines may read differently; "
-                                            "rewrite that part of the query")
+        if m.start() not in keyword_at and not any(a <= m.start() < b for a, b in quiet):
+            raise _refuse(query, m.start(), "this SERVICE is inside a string or a name in a way "
+                                            "engines may read differently; rewrite that part "
+                                            "of the query")
 
 
 def _check_target(query: str, service: Token, target: Token | None,

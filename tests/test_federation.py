@@ -87,6 +87,8 @@ HOSTILE = {
     "in a subquery": f"SELECT * {{ {{ SELECT * {{ SERVICE <{EVIL}> {{}} }} }} }}",
     "after an allowed one": f"SELECT * {{ SERVICE <{WDQS}> {{}} SERVICE <{EVIL}> {{}} }}",
     "string that an IRI swallows": f"SELECT * {{ FILTER(?s<'x>' ) SERVICE <{EVIL}> {{}} #'\n}}",
+    "a comment that is a string to the engine": f"SELECT * {{ FILTER(?s<'x>#' SERVICE <{EVIL}> "
+                                                "{} ) }",
     "pname escape before #": "PREFIX e: <http://e/> SELECT * { ?s e:a\\# SERVICE <"
                              + EVIL + "> {} }",
     "escaped quote closing a string": "SELECT * { BIND(\"\\u0022 SERVICE <" + EVIL
@@ -129,6 +131,10 @@ ACCEPTED = {
     "two allowed side by side": f"SELECT * {{ SERVICE <{WDQS}> {{}} SERVICE <{WDQS}> {{}} }}",
     "the word in a literal": 'SELECT * { ?s ?p "customer service desk" }',
     "the word in a comment": "# a service to the reader\nSELECT * { ?s ?p ?o }",
+    "a comment that names one": f"# Wikidata's query service: <{EVIL}>\n"
+                                f"SELECT * {{ SERVICE <{WDQS}> {{}} }}",
+    "an IRI with service in it": f"SELECT * {{ ?s ?p <http://e/service?x=1> SERVICE <{WDQS}> "
+                                 "{} }",
     "a prefixed name ending in service": "PREFIX e: <http://e/> SELECT * { ?s e:service ?o }",
     "a variable named service": "SELECT ?service { ?service ?p ?o }",
     "all four quote forms": "SELECT * { VALUES ?x { 'a\\'b' \"c\\\"d\" '''e''f''' "
@@ -173,13 +179,28 @@ def _text(parts: list[str]) -> str:
 texts = st.lists(st.sampled_from(PIECES), max_size=12).map(_text)
 
 
-@settings(max_examples=300, deadline=None)
+def _runs_without_calling(query: str, listener: Listener) -> None:
+    """Run a query the check let through on pyoxigraph: the listener must see no connection."""
+    before = listener.count
+    with contextlib.suppress(SyntaxError, OSError, RuntimeError, ValueError):
+        list(ox.Store().query(query))  # type: ignore[arg-type]
+    assert listener.count == before, query
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(before=texts, after=texts, spaces=st.sampled_from([" ", "\n", "\t", " # c\n", "  "]),
        silent=st.booleans())
-def test_a_service_to_a_non_allowed_iri_never_passes(before, after, spaces, silent):
+def test_a_service_to_a_non_allowed_iri_never_passes(before, after, spaces, silent, listener):
+    """Refused, or (inside a comment, say) never run as a SERVICE call."""
     keyword = "SERVICE" + (" SILENT" if silent else "")
-    with pytest.raises(ServiceRefused):
-        check_services(f"{before} {keyword}{spaces}<{EVIL}>{after}", ALLOWED)
+    query = f"SELECT * {{ {before} {keyword}{spaces}<{listener.url}>{{}}{after} }}"
+    try:
+        check_services(query, ALLOWED)
+    except ServiceRefused:
+        return
+    assert "#" in before or "#" in spaces, query  # only a comment hides it
+    _runs_without_calling(query, listener)
 
 
 @settings(max_examples=300, deadline=None,
@@ -191,14 +212,11 @@ def test_whatever_passes_the_check_makes_no_outbound_call(body, listener):
     """Run through pyoxigraph every generated query that the check lets through: the listener,
     the only endpoint the texts name, is never reached."""
     query = "SELECT * WHERE { " + body.replace("@", listener.url) + " }"
-    before = listener.count
     try:
         check_services(query, ALLOWED)
     except ServiceRefused:
         return
-    with contextlib.suppress(SyntaxError, OSError, RuntimeError, ValueError):
-        list(ox.Store().query(query))  # type: ignore[arg-type]
-    assert listener.count == before, query
+    _runs_without_calling(query, listener)
 
 
 # ----------------------------------------------------------------------------- the app
