@@ -12,6 +12,7 @@ the text with its ``\\u``/``\\U`` escapes decoded (as some engines read it) must
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -64,16 +65,16 @@ def tokens(query: str, comments: bool = False) -> Iterator[Token]:
     """The tokens of ``query`` (whitespace dropped, comments too unless asked for);
     ``ServiceRefused`` at the first character that starts no SPARQL token."""
     pos = 0
-    while pos < len(query):
-        m = TOKEN.match(query, pos)
-        if m is None or m.end() == pos:
-            what = repr(query[pos])
-            raise _refuse(query, pos, f"the query cannot be read at {what}, so its SERVICE calls "
-                                      "cannot be checked; fix the query's syntax")
+    for m in TOKEN.finditer(query):
+        if m.start() != pos or m.end() == pos:
+            break
         kind = m.lastgroup or "punct"
         if kind != "ws" and (comments or kind != "comment"):
             yield Token(kind, m.group(), pos)
         pos = m.end()
+    if pos < len(query):
+        raise _refuse(query, pos, f"the query cannot be read at {query[pos]!r}, so its SERVICE "
+                                  "calls cannot be checked; fix the query's syntax")
 
 
 def check_services(query: str, allowed: Collection[str]) -> None:
@@ -135,7 +136,8 @@ def _check(query: str, allowed: Collection[str]) -> None:
             _check_target(query, tok, target, allowed)
             pending = "service"
     for m in SUSPECT.finditer(query):
-        if m.start() not in keyword_at and not any(a <= m.start() < b for a, b in quiet):
+        at = bisect.bisect_right(quiet, (m.start(), len(query))) - 1
+        if m.start() not in keyword_at and not (at >= 0 and m.start() < quiet[at][1]):
             raise _refuse(query, m.start(), "this SERVICE is inside a string or a name in a way "
                                             "engines may read differently; rewrite that part "
                                             "of the query")
