@@ -311,8 +311,12 @@ def test_gunicorn_moves_to_the_new_version_on_sighup_only(small_data, tmp_path):
             assert time.monotonic() < deadline, "gunicorn did not move to the new version"
             time.sleep(0.2)
     finally:
-        process.terminate()
-        process.wait(20)
+        process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(20)
 
 
 def test_the_store_of_the_remote_backend_must_hold_the_folder_version(release, oxigraph_server,
