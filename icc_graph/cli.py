@@ -1,5 +1,7 @@
 """The ``icc-graph`` command. Errors are turned into messages and exit codes here, and only here:
-0 success, 1 the data is wrong (a report is printed), 2 the command was used wrongly."""
+0 success, 1 the data is wrong (a report is printed), 2 the command was used wrongly, 3 the
+output cannot be written (full disk, unwritable folder), 130 and 143 a build stopped by Ctrl-C or
+SIGTERM (its temporary folder removed, the release unchanged)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,23 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import DataError, UsageError
+from .errors import DataError, UsageError, WriteError
 from .namespaces import DEFAULT_BASE_IRI
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
+EXIT_WRITE = 3
+EXIT_SIGNAL = 128  # plus the signal's number: 130 for SIGINT, 143 for SIGTERM
+
+
+class Stopped(BaseException):
+    """A signal asked a build to stop (a BaseException, so no ``except Exception`` swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _report(message: str) -> None:
@@ -39,6 +51,9 @@ def handle_errors(fn: F) -> F:
         except UsageError as exc:
             _report(f"error: {exc}")
             sys.exit(EXIT_USAGE)
+        except WriteError as exc:
+            _report(f"error: {exc}")
+            sys.exit(EXIT_WRITE)
     return wrapper  # type: ignore[return-value]
 
 
@@ -70,23 +85,40 @@ def main() -> None:
 @main.command()
 @data_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
-              help="Release folder: created if missing; an empty folder or an older release "
-                   "is fine, and is replaced only when the new build succeeds.")
+              help="Release folder: created if missing; each build adds versions/VERSION and "
+                   "then points the current link at it, keeping the last three.")
 @base_option
 @handle_errors
 def build(data_dir: Path, out: Path, base_iri: str) -> None:
     """Build the graph from the data folder, validate it, and write a release.
 
-    Exit status: 0 built, 1 the data does not conform (nothing written), 2 usage error.
+    Exit status: 0 built, 1 the data does not conform (nothing written), 2 usage error, 3 the
+    release cannot be written (full disk, unwritable folder), 130/143 stopped by Ctrl-C/SIGTERM.
     """
+    import signal
+
     from .build import Timings
     from .build import build as run_build
 
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
     timings = Timings()
     _progress(f"reading {data_dir} ...")
-    release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings)
+    except (Stopped, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        _report(f"error: the build was stopped by {signal.Signals(signum).name}; its temporary "
+                f"folder was removed and {out} is unchanged")
+        sys.exit(EXIT_SIGNAL + signum)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in timings.stages.items())
-    click.echo(f"release {release.version} in {out}: {release.triples} triples ({stages})")
+    click.echo(f"release {release.version} in {out} ({out}/current -> "
+               f"{release.path.parent.name}/{release.path.name}): {release.triples} triples "
+               f"({stages})")
 
 
 @main.command()
@@ -199,15 +231,13 @@ def query(query: str, release: Path) -> None:
     as CSV, CONSTRUCT and DESCRIBE results as N-Triples. The default graph is the union of the
     release's named graphs.
     """
-    from .release import STORE_DIR
+    from .release import STORE_DIR, open_release
     from .store import QueryError, StoreError
     from .store.embedded import query_to_csv
 
     if query.startswith("@"):
         query = Path(query[1:]).read_text(encoding="utf-8")
-    store = release / STORE_DIR
-    if not store.is_dir():
-        raise UsageError(f"no store in {release}: run `icc-graph build --out {release}` first")
+    store = open_release(release) / STORE_DIR
     try:
         click.echo(query_to_csv(store, query), nl=False)
     except QueryError as exc:
@@ -230,17 +260,20 @@ def serve(host: str, port: int, release: Path | None) -> None:
     import dataclasses
 
     from server import create_app
-    from server.settings import Settings
+    from server.settings import Settings, SettingsError
 
-    settings = Settings.from_env()
-    if release is not None:
-        settings = dataclasses.replace(settings, release=release)
+    from .release import open_release
 
     @handle_errors
     def go() -> None:
-        if not (settings.release / "release.json").exists() and not settings.sparql_endpoint:
-            raise UsageError(f"no release in {settings.release}: run `icc-graph build "
-                             f"--out {settings.release}` first")
+        try:
+            settings = Settings.from_env()
+        except SettingsError as exc:
+            raise UsageError(str(exc)) from None
+        if release is not None:
+            settings = dataclasses.replace(settings, release=release)
+        if not settings.sparql_endpoint:  # one version, resolved once
+            settings = dataclasses.replace(settings, release=open_release(settings.release))
         app = create_app(settings)
         click.echo(f"serving release {settings.release} on http://{host}:{port}/", err=True)
         app.run(host=host, port=port, threaded=True)
@@ -268,14 +301,15 @@ def publish(endpoint: str, release: Path, user: str | None) -> None:
 
     @handle_errors
     def go() -> None:
-        if not (release / "store").is_dir():
-            raise UsageError(f"no release in {release}: run `icc-graph build --out {release}`")
+        from .release import open_release
+
+        folder = open_release(release)
         try:
-            n = run(release, endpoint, _progress, user=user,
+            n = run(folder, endpoint, _progress, user=user,
                     password=os.environ.get("ICC_STORE_PASSWORD"))
         except BackendError as exc:
             raise UsageError(str(exc)) from None
-        click.echo(f"{n} graphs of {release} loaded into {endpoint}")
+        click.echo(f"{n} graphs of {folder} loaded into {endpoint}")
 
     go()
 

@@ -1,7 +1,8 @@
 """Domain errors. Each one says what is wrong, where, and how to fix it.
 
 The CLI maps them to exit codes in one place (``cli.py``): ``DataError`` is bad data (exit 1),
-``UsageError`` a bad command line or path (exit 2).
+``UsageError`` a bad command line or path (exit 2), ``WriteError`` a disk or folder that cannot
+take the output (exit 3); a build stopped by SIGTERM or Ctrl-C exits 143 or 130.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class DataError(IccGraphError):
 
 class UsageError(IccGraphError):
     """The command was given something it cannot use (a missing path, a non-empty output...)."""
+
+
+class WriteError(IccGraphError):
+    """The output cannot be written: a full disk, an unwritable or read-only folder. Not the
+    data's fault and not the command line's: the message says which and what to do."""
 
 
 def rel(path: Path) -> str:

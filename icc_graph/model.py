@@ -288,7 +288,7 @@ class _Builder:
             for pg_slug in pr.programmes:
                 self.add(s, ICC.fundingProgramme, iris.thing("programme", pg_slug))
             self.participations("practice", pr.slug, pr.participants)
-            self.describe_graph(self.g, [pr.source], pr.where.file, [pr.updated])
+            self.describe_graph(self.g, [pr.source], f"data/practices/{pr.slug}.yaml", [pr.updated])
 
         self.g = iris.graph("links/wikidata")
         subjects = {q[0] for q in self.quads}

@@ -1,15 +1,22 @@
-"""Writing a release: dumps, ontology, shapes, VoID/DCAT, checksums and an on-disk store.
+"""Writing and opening releases: dumps, ontology, shapes, VoID/DCAT, checksums and an on-disk
+store, in one folder per version.
 
-A release is built in a new folder beside the published one and switched in at the end, so a
-failed build never leaves a half-written release behind.
+``--out`` holds ``versions/<version>/`` folders and a ``current`` link to one of them. A build
+writes a new folder under ``versions/`` (``.building-PID-...`` until it is complete), renames it
+to its version, then switches ``current`` by renaming a new link over the old one (atomic), and
+keeps the last three versions. A reader resolves ``current`` once (``open_release``) and reads
+every file of that one version, so a rebuild never changes a release under it.
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +25,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from .describe import describe
-from .errors import UsageError
+from .errors import UsageError, WriteError
 from .formats import BY_NAME
 from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
@@ -28,6 +35,10 @@ from .store import oxigraph as store
 DUMP_STEM = "icc-graph"
 MARKER = "SHA256SUMS"
 STORE_DIR = "store"
+VERSIONS = "versions"
+CURRENT = "current"
+KEEP = 3  # versions kept under --out, the current one included
+BUILDING = ".building-"
 # (file name, format name, gzip?)
 DUMPS = (
     (f"{DUMP_STEM}.ttl", "turtle", False),
@@ -37,23 +48,92 @@ DUMPS = (
     (f"{DUMP_STEM}.trig", "trig", False),
     (f"{DUMP_STEM}.nq.gz", "nquads", True),
 )
+REQUIRED = ("release.json", MARKER, "ontology.ttl", "shapes.ttl", "void.ttl", STORE_DIR)
+
+
+class ReleaseError(UsageError):
+    """A release that cannot be read: missing, broken or half-written."""
 
 
 @dataclass(frozen=True)
 class Release:
-    path: Path
+    path: Path  # the version folder
     version: str
     triples: int
     files: dict[str, str]  # name -> sha256
 
 
+def open_release(path: Path) -> Path:
+    """The version folder to read for ``path``: the folder ``current`` points to when ``path`` is
+    a ``--out`` folder, or ``path`` itself when it is a version folder. Resolved once: the
+    caller keeps the returned path. ``ReleaseError`` names what is missing and the command."""
+    path = Path(path)
+    link = path / CURRENT
+    if link.is_symlink() or link.exists():
+        folder = link.resolve()
+        if not folder.is_dir():
+            raise ReleaseError(f"{link} points to {folder}, which does not exist: run "
+                               f"`icc-graph build --out {path}` to write a release")
+    elif (path / "release.json").exists() or (path / MARKER).exists():
+        folder = path
+    elif not path.exists():
+        raise ReleaseError(f"there is no release at {path}: run `icc-graph build --out {path}`")
+    else:
+        raise ReleaseError(f"{path} holds no release (no {CURRENT} link, no release.json): run "
+                           f"`icc-graph build --out {path}`")
+    root = folder.parent.parent if folder.parent.name == VERSIONS else folder
+    again = f"run `icc-graph build --out {root}` to write a complete one"
+    missing = [name for name in REQUIRED if not (folder / name).exists()]
+    if not missing:
+        try:
+            meta = json.loads((folder / "release.json").read_text(encoding="utf-8"))
+            sums = read_sums(folder)
+        except (ValueError, OSError) as exc:
+            raise ReleaseError(f"the release {folder} is broken ({exc}); {again}") from None
+        if not isinstance(meta, dict) or not isinstance(meta.get("version"), str):
+            raise ReleaseError(f"the release {folder} is broken (release.json has no version); "
+                               f"{again}")
+        missing = [name for name in sums if not (folder / name).is_file()]
+    if missing:
+        raise ReleaseError(f"the release {folder} is incomplete: {', '.join(missing)} "
+                           f"missing; {again}")
+    return folder
+
+
+def store_version_query(base: str) -> str:
+    """The SPARQL query whose ``?version`` values are the release versions a store holds (from
+    the VoID graph a release loads into it)."""
+    return (f"SELECT DISTINCT ?version WHERE {{ GRAPH <{base}graph/void> {{ <{base}dataset> "
+            "<http://www.w3.org/2002/07/owl#versionInfo> ?version } }")
+
+
+def check_store_version(folder: Path, versions: list[str], endpoint: str) -> None:
+    """``ReleaseError`` unless the store at ``endpoint`` holds exactly the version of the release
+    folder (``versions``: the answers of ``store_version_query``), so that pages, dumps and
+    SPARQL answers come from one release."""
+    meta = json.loads((folder / "release.json").read_text(encoding="utf-8"))
+    wanted = meta["version"]
+    if set(versions) == {wanted}:
+        return
+    held = ", ".join(sorted(versions)) or "no release"
+    raise ReleaseError(f"the store at {endpoint} holds {held}, not release {wanted} of {folder}: "
+                       f"run `icc-graph publish --endpoint STORE_URL --release {folder}` "
+                       "(its Graph Store URL), or serve the release the store holds")
+
+
 def check_output(out: Path) -> None:
-    """Refuse, before any work, an output folder that holds something other than a release."""
+    """Refuse, before any work, an output folder that holds something other than releases."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if (out / MARKER).exists() and not (out / VERSIONS).is_dir():
+        raise UsageError(f"--out {out} holds a release in the old flat layout: move it away or "
+                         "delete it, then build again (releases now go to versions/ with a "
+                         f"{CURRENT} link)")
+    if not (out / VERSIONS).is_dir():
         raise UsageError(
-            f"--out {out} is not empty and holds no release ({MARKER} is missing): "
+            f"--out {out} is not empty and holds no release ({VERSIONS}/ is missing): "
             "choose an empty or new folder, so that nothing of yours is replaced")
 
 
@@ -74,33 +154,91 @@ def _gzip(src: Path, dst: Path) -> None:
 def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef],
                   progress: Callable[[str], None] = lambda _: None,
                   queries: list[Path] | None = None) -> Release:
+    """Write a new version under ``out/versions/``, point ``out/current`` at it, keep the last
+    three. On any error or signal the temporary folder is removed and ``current`` is unchanged;
+    a full disk or an unwritable folder is a ``WriteError``."""
     check_output(out)
-    out = out.resolve()
-    tmp = out.with_name(f".{out.name}.building-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    versions = out / VERSIONS
+    tmp = versions / f"{BUILDING}{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        release = _write(quads, iris, tmp, example, progress)
-        if queries:  # the example queries of the query page, not part of the checksummed dumps
-            (tmp / "queries").mkdir()
-            for q in queries:
-                shutil.copyfile(q, tmp / "queries" / q.name)
-        _switch(tmp, out)
+        try:
+            versions.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
+            release = _write(quads, iris, tmp, example, progress)
+            if queries:  # the example queries of the query page, not part of the checksums
+                (tmp / "queries").mkdir()
+                for q in queries:
+                    shutil.copyfile(q, tmp / "queries" / q.name)
+            final = versions / release.version
+            if final.is_dir():  # the same content is already there: keep the folder served
+                shutil.rmtree(tmp)
+            else:
+                tmp.rename(final)
+            _point(out, release.version)
+        except OSError as exc:
+            raise WriteError(_describe(exc, out)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Release(out, release.version, release.triples, release.files)
+    _prune(out)
+    return Release(final, release.version, release.triples, release.files)
 
 
-def _switch(tmp: Path, out: Path) -> None:
-    """Put the new release in place of the old one with two renames."""
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
+def _describe(exc: OSError, out: Path) -> str:
+    code = exc.errno
+    if code is None:  # pyoxigraph's errors carry the number in the text: "... (os error 28)"
+        found = re.search(r"os error (\d+)", str(exc))
+        code = int(found.group(1)) if found else None
+    what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+            errno.EFBIG: "a file grew past the size allowed", errno.EACCES: "permission denied",
+            errno.EPERM: "the operation is not permitted", errno.EROFS: "the file system is "
+            "read-only"}.get(code or 0, exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"cannot write the release to {out}: {what}{where}; nothing was changed: free "
+            "space or choose a writable --out, then build again")
+
+
+def _point(out: Path, version: str) -> None:
+    """Switch ``out/current`` to the version: a new relative link renamed over the old one."""
+    tmp_link = out / f".{CURRENT}-{os.getpid()}-{secrets.token_hex(4)}"
+    os.symlink(f"{VERSIONS}/{version}", tmp_link)
+    try:
+        os.replace(tmp_link, out / CURRENT)
+    except BaseException:
+        tmp_link.unlink(missing_ok=True)
+        raise
+
+
+def _prune(out: Path) -> None:
+    """Keep the current version and the newest others, KEEP in all; remove the folders of
+    builds whose process is gone."""
+    versions = out / VERSIONS
+    current = (out / CURRENT).resolve()
+    done = [p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    done.sort(key=lambda p: (p.resolve() == current, _built(p)), reverse=True)
+    for old in done[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in versions.glob(f"{BUILDING}*"):
+        pid = stale.name[len(BUILDING):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _built(folder: Path) -> float:
+    try:
+        return (folder / "release.json").stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
@@ -133,7 +271,9 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     progress(f"dumps written ({len(triple_quads)} triples)")
 
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
-    version = files[f"{DUMP_STEM}.nq.gz"][:16]
+    # the version names the content: dumps, ontology and shapes together
+    version = hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items()))
+                             .encode()).hexdigest()[:16]
     dumps = [(name, BY_NAME[fmt].media_type, (tmp / name).stat().st_size, files[name])
              for name, fmt, _ in DUMPS]
     void = describe(quads, iris, dumps, version, example)

@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import weakref
+from pathlib import Path
 
 from flask import Flask
 
-from icc_graph.release import STORE_DIR
-from icc_graph.store import Backend, open_backend
+from icc_graph.release import STORE_DIR, check_store_version, open_release, store_version_query
+from icc_graph.store import Backend, Query, StoreError, open_backend
 
 from . import browse, collaborations, dumps, errors, http, resources, sparql
 from .cache import Cache
@@ -27,10 +28,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     ``app.extensions["icc"]`` and closed when the app goes (``close_app``) or the process
     ends."""
     settings = settings or Settings.from_env()
-    release = ReleaseInfo.read(settings.release)
+    folder = open_release(settings.release)  # one version, resolved once: never mixed
+    release = ReleaseInfo.read(folder)
     if backend is None:
-        backend = open_backend(settings.release / STORE_DIR, settings.sparql_endpoint,
+        backend = open_backend(folder / STORE_DIR, settings.sparql_endpoint,
                                settings.query_workers, settings.worker_memory_mib)
+        if settings.sparql_endpoint:
+            _check_store(backend, folder, settings)
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     limits = ClientLimits(settings.client_concurrency, settings.trusted_proxies)
@@ -45,6 +49,24 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(resources.bp)
     return app
+
+
+def _check_store(backend: Backend, folder: Path, settings: Settings) -> None:
+    """Refuse to serve a release folder beside an external store that holds another version."""
+    from icc_graph.release import ReleaseError
+
+    try:
+        rows = backend.query(Query(store_version_query(settings.base_iri))).rows
+    except StoreError as exc:
+        backend.close()
+        raise ReleaseError(f"the store at {settings.sparql_endpoint} cannot be asked which "
+                           f"release it holds: {exc}") from None
+    versions = [str(row[0][1]) for row in rows if row[0]]
+    try:
+        check_store_version(folder, versions, str(settings.sparql_endpoint))
+    except ReleaseError:
+        backend.close()
+        raise
 
 
 def close_app(app: Flask) -> None:

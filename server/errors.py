@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from icc_graph.federation import ServiceRefused
+from icc_graph.iri import IriError
+from icc_graph.release import ReleaseError
 from icc_graph.store import (
     BackendError,
     NotAcceptable,
@@ -79,6 +82,32 @@ def init_app(app: Flask) -> None:
     def _backend(exc: BackendError) -> Response:
         log.error("store error: %s", exc)
         return respond(503, f"the store cannot answer now: {exc}", {"Retry-After": "30"})
+
+    @app.errorhandler(ServiceRefused)
+    def _service(exc: ServiceRefused) -> Response:
+        return respond(400, str(exc))
+
+    @app.errorhandler(IriError)
+    def _iri(exc: IriError) -> Response:
+        return respond(400, str(exc))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return respond(413, f"the request body is larger than this server accepts ({limit} "
+                            "bytes, setting ICC_MAX_BODY_BYTES): send a shorter query")
+
+    @app.errorhandler(ReleaseError)
+    def _release(exc: ReleaseError) -> Response:
+        log.error("release error: %s", exc)
+        return respond(503, f"the release cannot be read: {exc}", {"Retry-After": "60"})
+
+    @app.errorhandler(FileNotFoundError)
+    def _missing(exc: FileNotFoundError) -> Response:
+        log.error("missing release file: %s", exc)
+        return respond(503, "a file of the release is missing on the server; it has been "
+                            "logged, and is back once the release is rebuilt",
+                       {"Retry-After": "60"})
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

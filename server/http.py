@@ -1,20 +1,55 @@
-"""Cross-cutting HTTP behaviour: CORS on everything, gzip when asked, and caching headers."""
+"""Cross-cutting HTTP behaviour: CORS on everything, gzip when asked, caching headers, the
+security headers (a Content-Security-Policy on HTML pages, nosniff, Referrer-Policy) and the
+request-body limit."""
 
 from __future__ import annotations
 
 import gzip
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 COMPRESSIBLE = ("text/", "application/sparql-results", "application/ld+json", "application/json",
                 "application/n-triples", "application/rdf+xml", "application/trig",
                 "application/xml")
 EXPOSED = "ETag, Link, Location, Content-Location, X-Result-Limit, X-Result-Truncated"
+# pages load nothing from elsewhere, run no inline script or style, and may not be framed
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 
 def init_app(app: Flask) -> None:
+    from .settings import Settings
+
+    limit = getattr(app.extensions.get("icc"), "settings", Settings()).max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = limit  # werkzeug answers 413 beyond it
+    app.config["MAX_FORM_MEMORY_SIZE"] = limit  # one form field (a query=) may be as long
+    app.before_request(_bounded_body)
     app.after_request(_cors)
+    app.after_request(_security)
     app.after_request(_gzip)
+
+
+def _bounded_body() -> None:
+    """A body sent without Content-Length (chunked) is read here: werkzeug would cut it at the
+    limit without a word, and the query would be answered on a truncated text."""
+    if request.content_length is None and "chunked" in request.headers.get(
+            "Transfer-Encoding", "").lower():
+        request.get_data(cache=True)  # at most the limit
+        if request.stream.read(1):  # more is there: werkzeug raises 413
+            raise RequestEntityTooLarge()
+
+
+def _security(response: Response) -> Response:
+    """nosniff and Referrer-Policy everywhere; the CSP on HTML unless the page set its own (a
+    page meant to be embedded, such as the reconciliation preview card)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    if (response.mimetype or "").startswith(("text/html", "application/xhtml")) \
+            and "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = CSP
+    return response
 
 
 def _cors(response: Response) -> Response:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask import Response, render_template
 
+from icc_graph.iri import is_web_iri
 from icc_graph.paths import QUERIES
 from icc_graph.store import QueryRequest, read_triples
 from icc_graph.store.results import JSON, read_json
@@ -28,7 +29,7 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
 
     release = ctx().release.path
     folder = release / "queries" if (release / "queries").is_dir() else QUERIES
-    examples = [{"title": e.title, "description": e.description,
+    examples = [{"title": e.title, "description": e.description, "note": _federation_note(e.text),
                  "url": "/sparql?" + urlencode({"query": e.text})} for e in read_examples(folder)]
     default = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()) + (
         "\nSELECT ?practice ?title WHERE {\n  ?practice a icc:GoodPractice ; icc:title ?title .\n"
@@ -87,12 +88,24 @@ def _message(exc: Exception) -> tuple[str, int]:
     return f"The store cannot answer now: {exc}", 503
 
 
+def _federation_note(text: str) -> str | None:
+    """Why an example cannot run here: it calls an endpoint this server does not allow."""
+    from icc_graph.federation import SETTING, ServiceRefused, check_services
+
+    try:
+        check_services(text, ctx().settings.service_allow)
+    except ServiceRefused:
+        return (f"Federation is off for this endpoint on this server: its operator can allow it "
+                f"with the setting {SETTING} (see docs/server.md).")
+    return None
+
+
 def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]
           ) -> dict[str, str | None]:
     if t is None:
         return {"text": "", "href": None}
-    if t[0] == "uri":
-        return {"text": str(t[1]), "href": local(str(t[1]))}
+    if t[0] == "uri":  # a link only where a browser would go: http and https
+        return {"text": str(t[1]), "href": local(str(t[1])) if is_web_iri(str(t[1])) else None}
     if t[0] == "literal" and t[3]:
         return {"text": f"{t[1]} @{t[3]}", "href": None}
     return {"text": str(t[1]), "href": None}

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from icc_graph.formats import BY_EXTENSION, Format
+from icc_graph.iri import FORBIDDEN, is_web_iri
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
 from icc_graph.store import Description, Term, Triple, write_triples
@@ -36,8 +37,19 @@ def _split_extension(name: str) -> tuple[str, Format | None]:
     return name, None
 
 
+def _check_slug(text: str) -> None:
+    """A 400 for an address no IRI of ours can have: characters an IRI cannot hold (spaces,
+    controls, CR/LF, <, ", ...) or bytes that are not UTF-8."""
+    bad = FORBIDDEN.search(text)
+    if bad or "\ufffd" in text:
+        what = f"the character {bad.group()!r}" if bad else "bytes that are not UTF-8"
+        raise Problem(400, f"this address holds {what}, which no IRI of this dataset contains: "
+                           "check the address, or find things with /practices or /sparql")
+
+
 @bp.route("/id/<kind>/<slug>")
 def thing(kind: str, slug: str) -> BaseResponse:
+    _check_slug(kind + slug)
     if kind not in KINDS:
         raise Problem(404, f"there are no things of kind '{kind}'; kinds: {', '.join(KINDS)}")
     media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
@@ -53,6 +65,7 @@ def thing(kind: str, slug: str) -> BaseResponse:
 
 @bp.route("/doc/<kind>/<name>")
 def document(kind: str, name: str) -> Response:
+    _check_slug(kind + name)
     slug, fmt = _split_extension(name)
     iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
     doc: Description = ctx().cache.get_or_make(
@@ -189,7 +202,8 @@ def _html(triples: list[Triple], iri: str, path: str, kind: str | None, lang: st
         if node[0] == "uri":
             short = next((f"{p}:{value[len(ns):]}" for p, ns in PREFIXES.items()
                           if value.startswith(ns)), value)
-            return {"href": local(value), "text": _label(labels, node, lang) or short}
+            href = local(value) if is_web_iri(value) else None
+            return {"href": href, "text": _label(labels, node, lang) or short}
         if node[0] == "literal":
             tag = f" @{node[3]}" if len(node) > 3 and node[3] else ""
             return {"href": None, "text": value + tag}
@@ -204,8 +218,9 @@ def _html(triples: list[Triple], iri: str, path: str, kind: str | None, lang: st
     twins = [(f.name, f"{path}.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
     mine = [(str(p[1]), str(o[1])) for s, p, o in triples if s == me]
-    sources = [o for p, o in mine if p.endswith("#sourcePage")]
-    wikidata = [o for p, o in mine if p == "http://www.w3.org/2002/07/owl#sameAs"]
+    sources = [o for p, o in mine if p.endswith("#sourcePage") and is_web_iri(o)]
+    wikidata = [o for p, o in mine if p == "http://www.w3.org/2002/07/owl#sameAs"
+                and is_web_iri(o)]
     period = [o for p, o in mine if p.endswith("#periodText")]
     return render_template(
         "resource.html", title=title, iri=iri, out=out, inc=inc, twins=twins, lang=lang,

@@ -1,14 +1,113 @@
-"""Server settings: a frozen dataclass, read from ``ICC_*`` environment variables only when
-``create_app`` is given none."""
+"""Server settings: one registry (``REGISTRY``) of every setting with its environment variable,
+type, default and meaning; a frozen dataclass read from the ``ICC_*`` variables only when
+``create_app`` is given none. docs/server.md lists them all (a test reads the registry)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
+from icc_graph.iri import IriError, check_iri
 from icc_graph.namespaces import DEFAULT_BASE_IRI
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot use; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its dataclass field, environment variable, type (as the docs name it) and
+    meaning; ``parse`` turns the variable's text into the field's value or raises ValueError."""
+
+    name: str
+    env: str
+    kind: str
+    doc: str
+    parse: Callable[[str], Any]
+    check: Callable[[Any], str | None] = lambda _: None  # a complaint, or None when fine
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be more than 0"
+
+
+def _not_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def _base(value: Any) -> str | None:
+    ok = str(value).startswith(("http://", "https://")) and str(value).endswith("/")
+    return None if ok else "must be an http(s) IRI ending with '/'"
+
+
+def _endpoint(value: Any) -> str | None:
+    if value is None:
+        return None
+    return None if str(value).startswith(("http://", "https://")) else "must be an http(s) URL"
+
+
+def _iris(values: Any) -> str | None:
+    for value in values:
+        try:
+            check_iri(value, "the endpoint")
+        except IriError as exc:
+            return str(exc)
+    return None
+
+
+def _addresses(values: Any) -> str | None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return f"{value!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+    return None
+
+
+def _at_least(low: int) -> Callable[[Any], str | None]:
+    return lambda value: None if value >= low else f"must be at least {low}"
+
+
+REGISTRY: tuple[Setting, ...] = (
+    Setting("release", "ICC_RELEASE", "path", "the release folder `build` wrote (its `current` "
+            "version is served) or one version folder", Path),
+    Setting("base_iri", "ICC_BASE_IRI", "IRI", "canonical base of every IRI; the server maps the "
+            "part after it onto its own paths", str, _base),
+    Setting("sparql_endpoint", "ICC_SPARQL_ENDPOINT", "URL", "a SPARQL 1.1 query endpoint to "
+            "answer from instead of the release's embedded store", lambda v: v or None, _endpoint),
+    Setting("query_timeout", "ICC_QUERY_TIMEOUT", "seconds", "wall-clock bound of a query, "
+            "waiting for a worker included; past it the answer is 503 with Retry-After", float,
+            _positive),
+    Setting("max_rows", "ICC_MAX_ROWS", "whole number", "most rows (or triples) a query returns; "
+            "the response says when it was cut", int, _positive),
+    Setting("query_workers", "ICC_QUERY_WORKERS", "whole number", "processes that run SPARQL "
+            "queries in each server process", int, _positive),
+    Setting("cache_size", "ICC_CACHE_SIZE", "whole number", "documents and query results each "
+            "server process keeps; 0 turns the cache off", int, _not_negative),
+    Setting("service_allow", "ICC_SERVICE_ALLOW", "IRIs, space-separated", "the only endpoints "
+            "a SERVICE clause may call (none by default: federation is off)", _words, _iris),
+    Setting("worker_memory_mib", "ICC_WORKER_MEMORY_MIB", "MiB", "memory limit of one query "
+            "worker; a query that needs more gets 503 and the worker is replaced", int,
+            _at_least(64)),
+    Setting("max_body_bytes", "ICC_MAX_BODY_BYTES", "bytes", "largest request body accepted; a "
+            "larger one gets 413", int, _at_least(1024)),
+    Setting("client_concurrency", "ICC_CLIENT_CONCURRENCY", "whole number", "queries one client "
+            "may run at once; beyond it the answer is 429 with Retry-After", int, _positive),
+    Setting("trusted_proxies", "ICC_TRUSTED_PROXIES", "addresses, space-separated", "peers "
+            "whose X-Forwarded-For names the client (none by default: the peer is the client)",
+            _words, _addresses),
+    Setting("cache_bytes", "ICC_CACHE_BYTES", "bytes", "bound of the response cache of each "
+            "server process, in bytes", int, _not_negative),
+)
 
 
 @dataclass(frozen=True)
@@ -29,20 +128,41 @@ class Settings:
     cache_bytes: int = 64 << 20  # the response cache's bound in bytes
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for setting in REGISTRY:
+            value = getattr(self, setting.name)
+            problem = setting.check(value)
+            if problem:
+                shown = " ".join(value) if isinstance(value, tuple) else str(value)
+                raise SettingsError(f"setting {setting.env} = {shown!r}: "
+                                    f"{problem} ({setting.kind}: {setting.doc})")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings of the ``ICC_*`` variables in ``env`` (default: the environment);
+        ``SettingsError`` names the first variable whose value cannot be used."""
         env = os.environ if env is None else env
-        try:
-            return cls(
-                release=Path(env.get("ICC_RELEASE", "dist")),
-                base_iri=env.get("ICC_BASE_IRI", DEFAULT_BASE_IRI),
-                sparql_endpoint=env.get("ICC_SPARQL_ENDPOINT") or None,
-                query_timeout=float(env.get("ICC_QUERY_TIMEOUT", "10")),
-                max_rows=int(env.get("ICC_MAX_ROWS", "10000")),
-                query_workers=int(env.get("ICC_QUERY_WORKERS", "2")),
-                cache_size=int(env.get("ICC_CACHE_SIZE", "2048")),
-            )
-        except ValueError as exc:
-            raise SystemExit(f"error: a setting is not a number: {exc} "
-                             "(ICC_QUERY_TIMEOUT is seconds, ICC_MAX_ROWS and "
-                             "ICC_QUERY_WORKERS and ICC_CACHE_SIZE are whole numbers)") from None
+        values: dict[str, Any] = {}
+        for setting in REGISTRY:
+            if setting.env not in env:
+                continue
+            text = env[setting.env].strip()
+            try:
+                values[setting.name] = setting.parse(text)
+            except ValueError:
+                raise SettingsError(f"setting {setting.env} = {text!r} is not {_a(setting.kind)} "
+                                    f"({setting.doc})") from None
+        return cls(**values)
+
+
+def defaults() -> dict[str, Any]:
+    """Each setting's default value, by field name (what docs/server.md shows)."""
+    return {f.name: f.default for f in fields(Settings) if f.name != "extra"}
+
+
+def _a(kind: str) -> str:
+    return {"seconds": "a number of seconds", "MiB": "a whole number of MiB",
+            "bytes": "a whole number of bytes", "whole number": "a whole number"}.get(kind, kind)
+
+
+assert {s.name for s in REGISTRY} == set(defaults()), "every field is in the registry"

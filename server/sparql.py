@@ -7,6 +7,8 @@ import time
 
 from flask import Blueprint, Response, request
 
+from icc_graph.federation import check_services
+from icc_graph.iri import check_iri
 from icc_graph.store import QueryReply, QueryRequest, read_triples, write_triples
 
 from . import negotiation
@@ -63,11 +65,15 @@ def endpoint() -> Response:
         return service_description()
     if not query.strip():
         raise Problem(400, "the query is empty")
+    settings = ctx().settings
+    for name, graphs in (("default-graph-uri", defaults), ("named-graph-uri", named)):
+        for graph in graphs:
+            check_iri(graph, name)  # IriError: 400
+    check_services(query, settings.service_allow)  # ServiceRefused: 400, before anything runs
     if negotiation.wants_html() and "format" not in request.values:
         return query_page(query, defaults, named)
     accept = {form: media for form, media in
               negotiation.query_formats(request.values.get("format")).items() if media}
-    settings = ctx().settings
     job = QueryRequest(query, accept, time.monotonic() + settings.query_timeout,
                        settings.max_rows, tuple(defaults), tuple(named))
     key = ("sparql", job.text, tuple(sorted(accept.items())), job.max_rows, job.default_graphs,

@@ -10,6 +10,7 @@ import pytest
 
 from icc_graph.cli import main
 from icc_graph.paths import ROOT
+from server.settings import REGISTRY, defaults
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS_DOC = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
@@ -47,12 +48,38 @@ def test_every_command_and_option_is_documented(name, cmd):
                 assert opt in COMMANDS_DOC or opt in README, f"{name} {opt}"
 
 
+SERVER_DOC = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+
+
 def test_every_setting_is_documented():
-    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "icc_graph").glob("*.py"))
+    code = "".join(p.read_text(encoding="utf-8")
+                   for folder in ("icc_graph", "server") for p in (ROOT / folder).glob("*.py"))
     settings = set(re.findall(r'"(ICC_[A-Z_]+)"', code))
     assert settings
     for s in settings:
-        assert f"`{s}`" in COMMANDS_DOC, s
+        assert f"`{s}`" in COMMANDS_DOC or f"`{s}`" in SERVER_DOC, s
+
+
+def _shown(value: object) -> str:
+    if value is None or value == ():
+        return "(none)"
+    if isinstance(value, tuple):
+        return "`" + " ".join(value) + "`"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"`{value}`"
+
+
+@pytest.mark.parametrize("setting", REGISTRY, ids=lambda s: s.env)
+def test_every_server_setting_is_in_the_table_of_server_md(setting):
+    """Each row: variable, type and default as the registry has them."""
+    row = next((line for line in SERVER_DOC.splitlines()
+                if line.startswith(f"| `{setting.env}` |")), None)
+    assert row, f"docs/server.md has no row for {setting.env}"
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == setting.kind, setting.env
+    assert cells[2] == _shown(defaults()[setting.name]), setting.env
+    assert len(cells[3]) > 10, setting.env
 
 
 @pytest.mark.parametrize("query", blocks("sparql"), ids=lambda q: q.splitlines()[1][:40])

@@ -12,7 +12,7 @@ from icc_graph.build import build
 from icc_graph.cli import main
 from icc_graph.errors import DataError
 from icc_graph.loader import read_records
-from icc_graph.release import read_sums
+from icc_graph.release import open_release, read_sums
 
 from .conftest import BASE
 
@@ -117,12 +117,12 @@ def test_bad_role(small_data):
 def test_failed_build_leaves_the_release_untouched(small_data, tmp_path):
     out = tmp_path / "dist"
     build(small_data, out, BASE)
-    before = read_sums(out)
+    before = read_sums(open_release(out))
     practice(small_data, "small", GOOD.format(slug="small").replace("education", "nope"))
     result = CliRunner().invoke(main, ["build", "--data", str(small_data), "--out", str(out)])
     assert result.exit_code == 1
     assert "small.yaml" in result.output and "topics" in result.output
-    assert read_sums(out) == before
+    assert read_sums(open_release(out)) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "dist"]
 
 
@@ -141,7 +141,7 @@ def test_build_into_an_existing_empty_folder(small_data, tmp_path):
     out.mkdir()
     result = CliRunner().invoke(main, ["build", "--data", str(small_data), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert (out / "SHA256SUMS").exists()
+    assert (out / "current" / "SHA256SUMS").exists()
 
 
 def test_missing_data_folder_is_a_usage_error(tmp_path):

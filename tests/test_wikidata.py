@@ -197,7 +197,7 @@ def test_the_documented_federated_query_runs_on_our_endpoint(wikidata, data, tmp
              "federated-wikidata-population.rq").read_text(encoding="utf-8")
     assert "https://query.wikidata.org/sparql" in query
     query = query.replace("https://query.wikidata.org/sparql", wikidata)
-    app = create_app(Settings(release=release.path))
+    app = create_app(Settings(release=release.path, service_allow=(wikidata,)))
     r = app.test_client().get("/sparql", query_string={"query": query, "format": "csv"})
     app.extensions["icc"].backend.close()
     assert r.status_code == 200, r.data
