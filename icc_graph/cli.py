@@ -124,7 +124,7 @@ def import_catalogue(file: Path, data_dir: Path, force: bool) -> None:
     hand, are kept unless --force is given. How names are matched is read from
     DATA/curation/catalogue.yaml.
     """
-    from .catalogue import import_catalogue as run
+    from .sources.catalogue import import_catalogue as run
 
     @handle_errors
     def go() -> None:
@@ -152,7 +152,7 @@ def import_page(files: tuple[Path, ...], data_dir: Path, out: Path | None, sourc
     with items left for review; a file that cannot be read is reported and the others are still
     imported.
     """
-    from .pages import import_pages
+    from .sources.pages import import_pages
 
     @handle_errors
     def go() -> None:
@@ -178,7 +178,7 @@ def import_links(file: Path, data_dir: Path, base_iri: str) -> None:
     result is written to DATA/links/wikidata.sssom.tsv. Reviewed and rejected rows already in
     that file are never changed.
     """
-    from .linkimport import import_links as run
+    from .sources.linktable import import_links as run
 
     @handle_errors
     def go() -> None:
@@ -296,7 +296,7 @@ def link_wikidata(endpoint: str, kinds: tuple[str, ...], limit: int | None, time
     as needs-review. Reviewed and rejected rows are never changed. Also caches the facts the build
     publishes (coordinates, population, website) in data/links/wikidata-facts.json.
     """
-    from .wikidata import Client, link
+    from .sources.wikidata import Client, link
 
     @handle_errors
     def go() -> None:

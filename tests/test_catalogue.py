@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from icc_graph.build import build
-from icc_graph.catalogue import canonical_url, import_catalogue
+from icc_graph.sources.catalogue import canonical_url, import_catalogue
 from icc_graph.errors import DataError
 
 from .conftest import BASE

@@ -12,7 +12,7 @@ from rdflib import Graph, Namespace, URIRef
 
 from icc_graph.build import build
 from icc_graph.cli import main
-from icc_graph.pages import import_pages
+from icc_graph.sources.pages import import_pages
 
 from .conftest import BASE
 

@@ -20,7 +20,7 @@ from icc_graph.build import build
 from icc_graph.cli import main
 from icc_graph.errors import UsageError
 from icc_graph.links import read_links
-from icc_graph.wikidata import Client, link
+from icc_graph.sources.wikidata import Client, link
 
 from .conftest import BASE, BIN, free_port, wait_for
 

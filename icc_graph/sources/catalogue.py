@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import yamlio
-from .errors import DataError, Problem, rel
-from .loader import PRACTICES_DIR, SHARED_FILES
-from .names import Gazetteer, guess_language, normalise, slugify
-from .periods import as_record, parse_period
-from .records import SLUG
+from .. import yamlio
+from ..errors import DataError, Problem, rel
+from ..loader import PRACTICES_DIR, SHARED_FILES
+from ..names import Gazetteer, guess_language, normalise, slugify
+from ..periods import as_record, parse_period
+from ..records import SLUG
 
 CURATION_FILE = Path("curation") / "catalogue.yaml"
 _DETAIL_SLUG = re.compile(r"/(?:-|content)/([^/?#]+)")

@@ -11,12 +11,12 @@ import io
 import re
 from pathlib import Path
 
-from . import yamlio
-from .errors import DataError, Problem, rel
-from .links import LINKS_FILE, Link, merge, read_links, write_links
-from .loader import read_records
-from .model import Iris
-from .names import Gazetteer
+from .. import yamlio
+from ..errors import DataError, Problem, rel
+from ..links import LINKS_FILE, Link, merge, read_links, write_links
+from ..loader import read_records
+from ..model import Iris
+from ..names import Gazetteer
 
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 

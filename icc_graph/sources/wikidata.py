@@ -20,12 +20,12 @@ from typing import Any
 
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
-from . import __version__, yamlio
-from .errors import UsageError
-from .links import FACTS_FILE, LINKS_FILE, Link, merge, read_links, write_links
-from .loader import read_records
-from .model import Iris
-from .records import Records
+from .. import __version__, yamlio
+from ..errors import UsageError
+from ..links import FACTS_FILE, LINKS_FILE, Link, merge, read_links, write_links
+from ..loader import read_records
+from ..model import Iris
+from ..records import Records
 
 WDQS = "https://query.wikidata.org/sparql"
 USER_AGENT = (f"icc-graph/{__version__} (linked-data publisher of the Council of Europe "
