@@ -113,22 +113,25 @@ def import_() -> None:
 
 
 @import_.command("catalogue")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @data_option
 @click.option("--force", is_flag=True,
-              help="Also replace reviewed records and records edited since their import.")
-def import_catalogue(file: Path, data_dir: Path, force: bool) -> None:
-    """Import the catalogue of practices (JSON Lines, one entry a line) into records.
+              help="Also replace imported records edited since their import (never reviewed "
+                   "ones).")
+def import_catalogue(files: tuple[Path, ...], data_dir: Path, force: bool) -> None:
+    """Import the catalogue of practices (JSON Lines files, one entry a line) into records.
 
-    Re-runnable: a second run changes nothing. Reviewed records, and imported records edited by
-    hand, are kept unless --force is given. How names are matched is read from
+    Several files are read as one catalogue. Re-runnable: a second run changes nothing.
+    Reviewed records are always kept, imported records edited by hand unless --force is given.
+    How names are matched, what is left out and the corrections are read from
     DATA/curation/catalogue.yaml.
     """
     from .sources.catalogue import import_catalogue as run
 
     @handle_errors
     def go() -> None:
-        report = run(file, data_dir, force=force, progress=_progress)
+        report = run(list(files), data_dir, force=force, progress=_progress)
         click.echo(report.summary())
 
     go()
