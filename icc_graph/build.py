@@ -14,6 +14,7 @@ from rdflib import Dataset, Graph
 from . import yamlio
 from .errors import DataError, Problem, UsageError
 from .formats import for_path
+from .coordinates import GEONAMES_FILE, read_geolinks
 from .links import FACTS_FILE, LINKS_FILE, read_links
 from .loader import SHARED_FILES, read_records
 from .model import Iris, Quad, as_graph, build_quads
@@ -67,7 +68,8 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     facts = json.loads(yamlio.read_text(facts_file)) if facts_file.exists() else None
     timings.lap("records")
     ontology = Graph().parse(ONTOLOGY)
-    quads = build_quads(records, links, base, ontology, facts)
+    geolinks = read_geolinks(data_dir / GEONAMES_FILE)
+    quads = build_quads(records, links, base, ontology, facts, geolinks)
     graph = as_graph(quads, for_shapes=True)
     timings.lap("graph")
     # the shapes need no ontology: the ICC super-classes they rely on are materialised

