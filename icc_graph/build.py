@@ -12,9 +12,9 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from . import yamlio
+from .coordinates import GEONAMES_FILE, read_geolinks
 from .errors import DataError, Problem, UsageError
 from .formats import for_path
-from .coordinates import GEONAMES_FILE, read_geolinks
 from .links import FACTS_FILE, LINKS_FILE, read_links
 from .loader import SHARED_FILES, read_records
 from .model import Iris, Quad, as_graph, build_quads
@@ -54,8 +54,7 @@ def record_locations(records: Records, iris: Iris) -> dict[str, Where]:
     for host_kind, hosts in (("practice", records.practices), ("project", records.projects)):
         for host in hosts.values():
             for p in host.participants:
-                node = iris.thing("participation",
-                                  f"{host_kind}--{host.slug}--{p.kind}--{p.agent}--{p.role}")
+                node = iris.participation(host_kind, host.slug, p)
                 where[str(node)] = host.where
     return where
 

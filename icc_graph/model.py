@@ -15,11 +15,11 @@ from typing import Any
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from .errors import DataError, Problem
 from . import coordinates
 from .coordinates import GeoLink
-from .links import PUBLISHED, Link, rebase
-from .namespaces import GEO, ICC, ROLE_TERMS, SCHEMA
+from .errors import DataError, Problem
+from .links import PUBLISHED, Link
+from .namespaces import DEFAULT_BASE_IRI, GEO, ICC, ROLE_TERMS, SCHEMA, WD
 from .records import Grant, Participant, Period, Place, Programme, Records
 
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
@@ -41,11 +41,38 @@ class Iris:
     def place(self, place: Place) -> URIRef:
         return self.thing("city" if place.type == "city" else "place", place.slug)
 
-    def geonames(self, geonames_id: str) -> URIRef:
+    def participation(self, host_kind: str, host_slug: str, p: Participant) -> URIRef:
+        return self.thing("participation",
+                          f"{host_kind}--{host_slug}--{p.kind}--{p.agent}--{p.role}")
+
+    def rebase(self, iri: str) -> URIRef:
+        """An IRI of the default base (as the links table writes them) on this base."""
+        if iri.startswith(DEFAULT_BASE_IRI):
+            return URIRef(self.base + iri[len(DEFAULT_BASE_IRI):])
+        return URIRef(iri)
+
+    @property
+    def id_space(self) -> str:
+        return f"{self.base}id/"
+
+    @property
+    def endpoint(self) -> URIRef:
+        return URIRef(f"{self.base}sparql")
+
+    def dump(self, name: str) -> URIRef:
+        return URIRef(f"{self.base}dumps/{name}")
+
+    def subset(self, name: str) -> URIRef:
+        """A part of the dataset described in VoID: class/GoodPractice, linkset/wikidata..."""
+        return URIRef(f"{self.dataset}/{name}")
+
+    @staticmethod
+    def geonames(geonames_id: str) -> URIRef:
         return URIRef(f"https://sws.geonames.org/{geonames_id}/")
 
-    def wikidata(self, qid: str) -> URIRef:
-        return URIRef(f"http://www.wikidata.org/entity/{qid}")
+    @staticmethod
+    def wikidata(qid: str) -> URIRef:
+        return URIRef(f"{WD}{qid.removeprefix('wd:')}")
 
     def graph(self, name: str) -> URIRef:
         return URIRef(f"{self.base}graph/{name}")
@@ -146,8 +173,7 @@ class _Builder:
     def participations(self, host_kind: str, host_slug: str, parts: Iterable[Participant]) -> None:
         host = self.iris.thing(host_kind, host_slug)
         for p in parts:
-            node = self.iris.thing(
-                "participation", f"{host_kind}--{host_slug}--{p.kind}--{p.agent}--{p.role}")
+            node = self.iris.participation(host_kind, host_slug, p)
             self.add(node, RDF.type, ICC.Participation)
             self.add(node, ICC.participationIn, host)
             self.add(node, ICC.agent, self.agent(p))
@@ -305,18 +331,18 @@ class _Builder:
         for link in self.links:
             if link.status not in PUBLISHED:
                 continue
-            subject = URIRef(rebase(link.subject_id, iris.base))
+            subject = iris.rebase(link.subject_id)
             if subject not in subjects:
                 problems.append(Problem(
                     f"links to {link.object_id} a thing that is not in the data: {subject}",
                     "data/links/wikidata.sssom.tsv", link.line, "subject_id",
                     "correct the subject's IRI or mark the row rejected"))
                 continue
-            self.quads.append((subject, OWL.sameAs, URIRef(link.object_iri), self.g))
+            self.quads.append((subject, OWL.sameAs, iris.wikidata(link.object_id), self.g))
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [], "data/links/wikidata.sssom.tsv", [])
-        self.wikidata_facts({URIRef(lk.object_iri) for lk in self.links
+        self.wikidata_facts({iris.wikidata(lk.object_id) for lk in self.links
                              if lk.status in PUBLISHED})
         return self.quads
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from icc_graph.build import build
-from icc_graph.sources.catalogue import canonical_url, import_catalogue
 from icc_graph.errors import DataError
+from icc_graph.sources.catalogue import canonical_url, import_catalogue
 
 from .conftest import BASE
 

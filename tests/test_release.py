@@ -13,6 +13,7 @@ from rdflib import OWL, Dataset, Graph, URIRef
 
 from icc_graph.build import build
 from icc_graph.links import PUBLISHED, read_links
+from icc_graph.model import Iris
 from icc_graph.paths import SHAPES
 from icc_graph.release import read_sums
 
@@ -117,7 +118,7 @@ def test_seed_practice_names_every_organisation(dump):
 
 def test_same_as_only_to_wikidata_and_only_from_published_links(dump):
     links = read_links(DATA / "links" / "wikidata.sssom.tsv")
-    allowed = {(URIRef(lk.subject_id), URIRef(lk.object_iri)) for lk in links
+    allowed = {(URIRef(lk.subject_id), Iris.wikidata(lk.object_id)) for lk in links
                if lk.status in PUBLISHED}
     same = set(dump.subject_objects(OWL.sameAs))
     assert same, "the graph carries the reviewed links"

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 from .. import yamlio
 from ..errors import DataError, Problem, rel
 from ..loader import PRACTICES_DIR, SHARED_FILES
-from ..names import Gazetteer, guess_language, normalise, slugify
+from ..names import guess_language, normalise, slugify
 from ..periods import as_record, parse_period
 from ..records import SLUG
 from .entries import Entry, group_entries, news_evidence

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
-from .catalogue import canonical_url, detail_slug
 from ..errors import DataError, rel
 from ..loader import PRACTICES_DIR, read_records
 from ..names import Gazetteer, slugify
 from ..periods import as_record, parse_period
 from ..records import Records
+from .catalogue import canonical_url, detail_slug
 
 BACK = {"back": "en", "retour": "fr", "zurück": "de", "zuruck": "de", "indietro": "it",
         "atrás": "es", "volver": "es", "voltar": "pt", "takaisin": "fi", "atzealdea": "eu",
