@@ -146,7 +146,8 @@ def import_catalogue(files: tuple[Path, ...], data_dir: Path, force: bool) -> No
 @click.option("--source", default=None, help="The page's address, when the file does not carry it.")
 @click.option("--facts-only", is_flag=True,
               help="Keep facts and the source link; drop the page's text (for committed records).")
-@click.option("--force", is_flag=True, help="Replace reviewed records (the difference is shown).")
+@click.option("--force", is_flag=True, help="Replace imported records edited since their import "
+              "(the difference is shown); reviewed records are never replaced.")
 def import_page(files: tuple[Path, ...], data_dir: Path, out: Path | None, source: str | None,
                 facts_only: bool, force: bool) -> None:
     """Turn saved ICC pages (HTML or text, practice or list pages) into records for review.
