@@ -131,6 +131,7 @@ class _Importer:
         self.index = NameIndex.from_items(
             items, {k: rel(data_dir / SHARED_FILES[k]) for k in KINDS})
         self.shared = {kind: {r["slug"]: r for r in items[kind]} for kind in KINDS}
+        self.index.add_exonyms(data_dir)
         self.gaz = self.index.kinds
         for name, slug in (curation.get("topic_synonyms") or {}).items():
             self.gaz["topics"].add(slug, [name])
@@ -165,10 +166,11 @@ class _Importer:
         places, countries = self.where(row)
         tkey = normalise(row["title"])
         aliases = [normalise(row["title_en_from_slug"])] if row.get("title_en_from_slug") else []
+        curated = tkey in self.same and self.same[tkey] != tkey
         tkey = self.same.get(tkey, tkey)
         page = detail_slug(canonical_url(row["source_url"]))
         return Entry(file, line, row, frozenset(places), frozenset(countries), tkey,
-                     tuple(self.same.get(a, a) for a in aliases), page)
+                     tuple(self.same.get(a, a) for a in aliases), page, curated)
 
     def groups(self) -> list[list[dict[str, Any]]]:
         entries = [self.entry(f, n, r) for f, n, r in self.rows if self.keep(f, n, r)]

@@ -59,6 +59,7 @@ class Entry:
     title_key: str
     aliases: tuple[str, ...] = ()
     page: str | None = None
+    curated: bool = False  # the title key comes from the curation's same_practice list
 
     @property
     def label(self) -> str:
@@ -128,7 +129,9 @@ def group_entries(entries: list[Entry]) -> Groups:
             key(n, f"page:{e.page}", f"the same page (/-/{e.page})")
         for t in (e.title_key, *e.aliases):
             for w in _where(e):
-                key(n, f"title:{t}@{w}", f"the same title in the same {w.split(':')[0]} "
+                how = "one practice's titles by data/curation (same_practice)" if e.curated \
+                    else "the same title"
+                key(n, f"title:{t}@{w}", f"{how} in the same {w.split(':')[0]} "
                     f"({w.split(':')[1]})")
     for n, e in enumerate(entries):
         dup = e.row.get("probable_duplicate_of")

