@@ -87,8 +87,7 @@ class Groups:
             return
         self.parent[rb] = ra
         ea, eb = self.entries[a], self.entries[b]
-        if ea.title_key != eb.title_key or ea.row["title"] != eb.row["title"]:
-            self.evidence.append(f"{eb.label} is a copy of {ea.label}: {why}")
+        self.evidence.append(f"{eb.label} is a copy of {ea.label}: {why}")
 
     def members(self, n: int) -> list[Entry]:
         root = self.find(n)

