@@ -91,6 +91,21 @@ def test_links_on_evidence_and_flags_the_ambiguous(wikidata, data):
     assert report.requests <= 6, "few, batched queries"
 
 
+def test_a_reviewed_geonames_match_settles_a_city_through_p1566(wikidata, data):
+    from icc_graph.coordinates import GEONAMES_FILE, GeoLink, write_geolinks
+
+    write_geolinks(data / GEONAMES_FILE, [GeoLink(
+        "sabadell", "Sabadell", "es", "3111199", "Sabadell", "41.54329", "2.10942", "matched",
+        "GeoNames name 'Sabadell' in ES")])
+    link(data, BASE, Client(wikidata), {"city"}, today="2026-01-01")
+    s = status(data)
+    assert s[("sabadell", "wd:Q12258")] == "accepted"   # Wikidata's P1566 is our GeoNames id
+    assert ("sabadell", "wd:Q23993166") not in s
+    [row] = [lk for lk in read_links(data / "links" / "wikidata.sssom.tsv")
+             if lk.subject_id.endswith("/sabadell")]
+    assert "P1566" in row.comment
+
+
 def test_a_second_run_changes_nothing(wikidata, data):
     link(data, BASE, Client(wikidata), {"city", "org", "project"}, today="2026-01-01")
     files = [data / "links" / "wikidata.sssom.tsv", data / "links" / "wikidata-facts.json"]
