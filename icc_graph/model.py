@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
@@ -316,6 +317,11 @@ class _Builder:
                 self.add(s, ICC.topic, iris.thing("topic", topic))
             self.period(s, pr.period)
             self.source(s, pr.source)
+            host = urlsplit(pr.source).netloc
+            if host and not host.endswith("coe.int"):
+                self.add(s, ICC.sourceNote, Literal(
+                    f"The source is a copy outside coe.int ({host}): no Council of Europe page "
+                    "of this practice was found.", lang="en"))
             for url in pr.also_seen_at:
                 self.add(s, RDFS.seeAlso, URIRef(url))
             for pj_slug in pr.projects:

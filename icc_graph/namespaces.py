@@ -67,6 +67,7 @@ class ICC(DefinedNamespace):
     agent: URIRef
     role: URIRef
     geonamesId: URIRef
+    sourceNote: URIRef
 
 
 ROLE_TERMS = {
