@@ -109,6 +109,10 @@ def test_a_duplicate_mark_and_a_project_that_is_the_practice_merge_copies(small_
     (entry("Lublin - Festival of cultures", "Lublin", "Poland",
            "http://www.coe.int/en/web/interculturalcities/intercultural-activities",
            "8-11 September 2016", kind="listing"), "days of an event"),
+    (entry("Launch of the intercultural guide", "Lublin", "Poland",
+           "https://www.coe.int/en/web/interculturalcities/-/launch", "2019"), "names an event"),
+    (entry("Diversity Day", "Lublin", "Poland", LISTING, "2019", kind="listing",
+           note="a news item of the city"), "note says 'news'"),
     (entry("A report on diversity", "Lublin", "Poland",
            "https://www.coe.int/en/web/interculturalcities/newsroom/-/asset_publisher/Sd/"
            "content/a-report-on-diversity", ""), "news section"),
@@ -121,6 +125,18 @@ def test_news_items_are_left_out_with_their_reason(small_data, tmp_path, row, wh
     assert set(practices(small_data)) == {"welcome-desks"}
     [left] = [x for x in report.left_out if row["title"] in x]
     assert "c.jsonl:2" in left and "news, not a practice" in left and why in left
+
+
+def test_a_copy_that_was_seen_on_another_copys_page_joins_it(small_data, tmp_path):
+    rows = [
+        entry("Welcome desks", "Lublin", "Poland",
+              "https://www.coe.int/en/web/interculturalcities/-/welcome-desks", "2019"),
+        entry("Guichets d'accueil", "Lublin", "Pologne", LISTING, "2019", "fr", kind="listing",
+              also_seen_in=["https://www.coe.int/fr/web/interculturalcities/-/welcome-desks"]),
+    ]
+    report = import_catalogue(write(tmp_path / "c.jsonl", rows), small_data, today="2026-01-01")
+    assert list(practices(small_data)) == ["welcome-desks"]
+    assert "also seen on that copy's page" in report.merges[0]
 
 
 def test_a_news_copy_does_not_remove_a_practice_listed_with_a_period(small_data, tmp_path):

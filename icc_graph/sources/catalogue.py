@@ -169,8 +169,10 @@ class _Importer:
         curated = tkey in self.same and self.same[tkey] != tkey
         tkey = self.same.get(tkey, tkey)
         page = detail_slug(canonical_url(row["source_url"]))
+        seen = tuple(s for s in (detail_slug(canonical_url(u)) for u in
+                                 row.get("also_seen_in") or [] if isinstance(u, str)) if s)
         return Entry(file, line, row, frozenset(places), frozenset(countries), tkey,
-                     tuple(self.same.get(a, a) for a in aliases), page, curated)
+                     tuple(self.same.get(a, a) for a in aliases), page, curated, seen)
 
     def groups(self) -> list[list[dict[str, Any]]]:
         entries = [self.entry(f, n, r) for f, n, r in self.rows if self.keep(f, n, r)]

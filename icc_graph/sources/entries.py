@@ -24,6 +24,9 @@ _DAYS = re.compile(rf"^\s*\d{{1,2}}\s*[-–]\s*\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4
 _PERFECT = re.compile(r"\b(?:has|have)\s+(?:just\s+|recently\s+)?(?:been\s+)?[a-z]+(?:ed|en|wn)\b",
                       re.I)
 _ANNOUNCES = re.compile(r"\bannounce(?:s|d|ment)?\b", re.I)
+# "Launch of the guide", "Signing of the memorandum": the title names an event, not an activity
+_EVENT = re.compile(r"^(?:launch|signing|signature|inauguration|opening|presentation|"
+                    r"celebration) of\b", re.I)
 _NEWS_PATH = re.compile(r"/(?:newsroom|news|events?)(?:/|$)", re.I)
 
 
@@ -40,6 +43,8 @@ def news_evidence(row: dict[str, Any], note_words: list[str]) -> list[str]:
         found.append("its title reports an event in the perfect tense")
     elif _ANNOUNCES.search(title):
         found.append("its title is an announcement")
+    elif _EVENT.search(title.strip(" “\"'")):
+        found.append("its title names an event")
     if _NEWS_PATH.search(urlsplit(row.get("source_url") or "").path):
         found.append("published in the news section of the site")
     note = (row.get("note") or "").lower()
@@ -60,6 +65,7 @@ class Entry:
     aliases: tuple[str, ...] = ()
     page: str | None = None
     curated: bool = False  # the title key comes from the curation's same_practice list
+    seen_pages: tuple[str, ...] = ()  # detail pages of its `also_seen_in`
 
     @property
     def label(self) -> str:
@@ -126,6 +132,8 @@ def group_entries(entries: list[Entry]) -> Groups:
     for n, e in enumerate(entries):
         if e.page:
             key(n, f"page:{e.page}", f"the same page (/-/{e.page})")
+        for page in e.seen_pages:
+            key(n, f"page:{page}", f"it was also seen on that copy's page (/-/{page})")
         for t in (e.title_key, *e.aliases):
             for w in _where(e):
                 how = "one practice's titles by data/curation (same_practice)" if e.curated \
