@@ -118,6 +118,10 @@ def test_a_duplicate_mark_and_a_project_that_is_the_practice_merge_copies(small_
            "content/a-report-on-diversity", ""), "news section"),
 ])
 def test_news_items_are_left_out_with_their_reason(small_data, tmp_path, row, why):
+    from .conftest import DATA
+
+    (small_data / "curation").mkdir()
+    shutil.copy(DATA / "curation" / "catalogue.yaml", small_data / "curation")
     keep = entry("Welcome desks", "Lublin", "Poland",
                  "https://www.coe.int/en/web/interculturalcities/-/welcome-desks", "2019")
     report = import_catalogue(write(tmp_path / "c.jsonl", [keep, row]), small_data,
