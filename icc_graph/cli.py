@@ -119,7 +119,11 @@ def import_() -> None:
 @click.option("--force", is_flag=True,
               help="Also replace imported records edited since their import (never reviewed "
                    "ones).")
-def import_catalogue(files: tuple[Path, ...], data_dir: Path, force: bool) -> None:
+@click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Also write the report (every merge and exclusion with its "
+                                 "evidence) to this file, for review.")
+def import_catalogue(files: tuple[Path, ...], data_dir: Path, force: bool,
+                     report_file: Path | None) -> None:
     """Import the catalogue of practices (JSON Lines files, one entry a line) into records.
 
     Several files are read as one catalogue. Re-runnable: a second run changes nothing.
@@ -133,6 +137,8 @@ def import_catalogue(files: tuple[Path, ...], data_dir: Path, force: bool) -> No
     def go() -> None:
         report = run(list(files), data_dir, force=force, progress=_progress)
         click.echo(report.summary())
+        if report_file is not None:
+            report_file.write_text(report.review() + "\n", encoding="utf-8")
 
     go()
 

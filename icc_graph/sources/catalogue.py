@@ -68,6 +68,15 @@ class Report:
     corrections: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def review(self) -> str:
+        """What a reviewer reads: the decisions and their evidence, without the run's counts
+        (so the file is the same for every re-import of the same sources)."""
+        lines = [f"merged: {x}" for x in self.merges]
+        lines += [f"left out: {x}" for x in self.left_out]
+        lines += [f"corrected: {x}" for x in self.corrections]
+        lines += [f"note: {x}" for x in self.notes]
+        return "\n".join(lines)
+
     def summary(self) -> str:
         lines = [
             f"{self.rows} catalogue entries read",
