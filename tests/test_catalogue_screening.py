@@ -79,6 +79,30 @@ def test_copies_across_languages_and_exonyms_are_one_practice_with_evidence(smal
     assert "'Espai Avinyó'" in report.merges[0] and "barcelona" in report.merges[0]
 
 
+def test_exonyms_come_from_the_gazetteer_of_the_reviewed_geonames_matches(small_data, tmp_path):
+    from icc_graph.coordinates import GEONAMES_FILE, GeoLink, write_geolinks
+
+    places = small_data / "places.yaml"
+    places.write_text(places.read_text(encoding="utf-8") + "- slug: copenhagen\n  type: city\n"
+                      "  label: {en: Copenhagen}\n  country: dk\n  status: imported\n",
+                      encoding="utf-8")
+    write_geolinks(small_data / GEONAMES_FILE, [GeoLink(
+        "copenhagen", "Copenhagen", "dk", "2618425", "Copenhagen", "55.67594", "12.56553",
+        "matched", "GeoNames name 'Copenhagen' in DK")])
+    rows = [
+        entry("Host programme", "Copenhagen", "Denmark", LISTING, "2019", kind="listing"),
+        entry("Host programme", "Copenhague", "Danemark", LISTING + "&q", "2019", "fr",
+              kind="listing"),
+        entry("Host programme", "København", "Denmark", LISTING + "&r", "2019", "da",
+              kind="listing"),
+    ]
+    report = import_catalogue(write(tmp_path / "c.jsonl", rows), small_data, today="2026-01-01")
+    assert {k: v["places"] for k, v in practices(small_data).items()} == {
+        "host-programme": ["copenhagen"]}
+    assert len(report.merges) == 2
+    assert "copenhague" not in places.read_text(encoding="utf-8")
+
+
 def test_a_duplicate_mark_and_a_project_that_is_the_practice_merge_copies(small_data, tmp_path):
     rows = [
         entry("Ongi Etorri Eskolara!", "San Sebastian", "Spain", LISTING, "Since 2014",
