@@ -255,3 +255,17 @@ def test_a_reimport_from_scratch_reproduces_the_committed_practices(tmp_path):
                 for p in sorted((folder / "practices").glob("*.yaml"))}
 
     assert records(data) == records(DATA)
+    for name in ("places.yaml", "organisations.yaml", "projects.yaml", "programmes.yaml"):
+        assert (data / name).read_text(encoding="utf-8") == \
+            (DATA / name).read_text(encoding="utf-8"), name
+
+
+def test_imported_shared_records_nothing_uses_are_removed(small_data, tmp_path):
+    orgs = small_data / "organisations.yaml"
+    orgs.write_text(orgs.read_text(encoding="utf-8") + "- slug: left-over\n  label: {en: Left "
+                    "over}\n  status: imported\n", encoding="utf-8")
+    rows = [entry("Anything", "Lublin", "Poland", LISTING, kind="listing")]
+    report = import_catalogue(write(tmp_path / "c.jsonl", rows), small_data, today="2026-01-01")
+    text = orgs.read_text(encoding="utf-8")
+    assert "left-over" not in text and "slug: icei" in text  # reviewed records stay
+    assert any("left-over" in n for n in report.notes)

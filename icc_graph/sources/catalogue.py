@@ -27,6 +27,7 @@ from ..records import SLUG
 from .entries import Entry, group_entries, news_evidence
 from .nameindex import KINDS, NameIndex
 from .policy import Decision, decide
+from .sharedfiles import plain, rewrites
 
 CURATION_FILE = Path("curation") / "catalogue.yaml"
 # a detail page: ".../-/<slug>", or the old form ".../-/asset_publisher/<id>/content/<slug>"
@@ -47,12 +48,6 @@ _ORG_TYPES = (
      "public-body"),
     (r"\b(ag|ltd|company|plc|inc)\b", "company"),
 )
-SHARED_HEADERS = {
-    "places": "# Cities and other places (boroughs, islands, regions). See docs/records.md.\n",
-    "organisations": "# Organisations that took part in practices and projects.\n",
-    "projects": "# Projects under which practices were carried out or written up.\n",
-    "programmes": "# Funding programmes. See docs/records.md.\n",
-}
 
 
 @dataclass
@@ -448,14 +443,6 @@ class _Importer:
         return best[1] if best else None
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def read_entries(file: Path) -> list[tuple[str, int, dict[str, Any]]]:
     rows = []
     text = yamlio.read_text(file)
@@ -486,7 +473,7 @@ def import_catalogue(files: Path | list[Path], data_dir: Path, force: bool = Fal
     rows = [r for f in files for r in read_entries(f)]
     curation_path = data_dir / CURATION_FILE
     curation = yamlio.load(curation_path) if curation_path.exists() else {}
-    imp = _Importer(rows, data_dir, _plain(curation or {}), today)
+    imp = _Importer(rows, data_dir, plain(curation or {}), today)
     progress(f"{len(rows)} entries read from {', '.join(rel(f) for f in files)}")
 
     # compute everything first: nothing is written if a problem is found
@@ -502,7 +489,7 @@ def import_catalogue(files: Path | list[Path], data_dir: Path, force: bool = Fal
     imp.correct(records)
     for record in records:
         path = practice_dir / f"{record['slug']}.yaml"
-        existing = _plain(yamlio.load(path)) if path.exists() else None
+        existing = plain(yamlio.load(path)) if path.exists() else None
         decision = decide(existing, record, force)
         if decision is Decision.KEPT_REVIEWED:
             imp.report.kept_reviewed.append(record["slug"])
@@ -519,31 +506,15 @@ def import_catalogue(files: Path | list[Path], data_dir: Path, force: bool = Fal
         imp.report.written.append(record["slug"])
         kept_practices.append(record)
 
-    # new shared records are kept only when a practice that is written or unchanged uses them
-    # (a name met only in a kept reviewed or edited record creates nothing)
-    used_slugs = {
-        "places": {s for p in kept_practices for s in p.get("places", [])}
-        | {x["place"] for p in kept_practices for x in p.get("participants", []) if "place" in x},
-        "organisations": {x["org"] for p in kept_practices for x in p.get("participants", [])
-                          if "org" in x},
-        "projects": {s for p in kept_practices for s in p.get("projects", [])},
-        "programmes": {s for p in kept_practices for s in p.get("programmes", [])},
-    }
-    for kind, new in imp.new.items():
-        new = {slug: rec for slug, rec in new.items() if slug in used_slugs.get(kind, set())}
-        if not new:
-            continue
-        merged = dict(imp.shared[kind])
-        added = 0
-        for slug, rec in new.items():
-            if slug not in merged or force and merged[slug].get("status") != "reviewed":
-                merged[slug] = rec
-                added += 1
-        if added:
-            imp.report.new_shared[kind] = added
-            records = [merged[s] for s in sorted(merged)]
-            writes[data_dir / SHARED_FILES[kind]] = SHARED_HEADERS.get(kind, "") + yamlio.dump(
-                [_plain(r) for r in records])
+    # every practice the folder will hold: those written or unchanged, those kept, the others
+    kept = {r["slug"] for r in kept_practices}
+    others = [plain(yamlio.load(p)) for p in sorted(practice_dir.glob("*.yaml"))
+              if p.stem not in kept] if practice_dir.exists() else []
+    shared_writes, added, removed = rewrites(
+        data_dir, imp.shared, imp.new, [*kept_practices, *others], force)
+    writes.update(shared_writes)
+    imp.report.new_shared = added
+    imp.report.notes += [f"removed {x}" for x in removed]
     for path, content in sorted(writes.items()):
         yamlio.write_atomic(path, content)
     progress(f"{len(writes)} files written")
