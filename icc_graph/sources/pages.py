@@ -26,7 +26,7 @@ from ..loader import PRACTICES_DIR, read_records
 from ..names import slugify
 from ..periods import as_record, parse_period
 from ..records import Records
-from .catalogue import canonical_url, detail_slug
+from .addresses import canonical_url, detail_slug
 from .nameindex import NameIndex
 from .policy import Decision, decide
 
