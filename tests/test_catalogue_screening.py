@@ -269,3 +269,21 @@ def test_imported_shared_records_nothing_uses_are_removed(small_data, tmp_path):
     text = orgs.read_text(encoding="utf-8")
     assert "left-over" not in text and "slug: icei" in text  # reviewed records stay
     assert any("left-over" in n for n in report.notes)
+
+
+def test_the_formerly_merged_practices_of_the_real_data_stand_apart():
+    from .conftest import DATA
+
+    records = read_records(DATA)
+    assert "asset-publisher" not in records.practices
+    for slug in ("culture-is-the-basis-of-community-sustainable-development",
+                 "soft-law-to-support-policy-actions", "safer-alta-de-lisboa",
+                 "providing-intercultural-mediation-in-camden-an-efficient-tool-for-a-harmonious"
+                 "-life-in-the-borough", "house-of-peace-and-human-rights"):
+        p = records.practices[slug]
+        assert p.source.endswith(f"/content/{slug}") and len(p.countries) == 1, slug
+    # the one that names no city or country is left out, with the reason in the report
+    report = (DATA / "curation" / "catalogue-import-report.txt").read_text(encoding="utf-8")
+    assert "'Equality in diverse societies': no place and no country" in report
+    assert sum(1 for p in records.practices.values()
+               if normalise(p.titles.get("en", "")) == "espai avinyo") == 1
