@@ -173,3 +173,28 @@ def test_two_builds_are_identical(release, tmp_path):
 def test_gzip_has_no_timestamp(release, name):
     header = (release.path / name).read_bytes()[:10]
     assert header[4:8] == b"\0\0\0\0"
+
+
+def test_the_catalogue_is_complete_placed_and_linked(release):
+    """The issue's checks on the bundled release: enough practices, places with coordinates
+    and their source, cities with reviewed Wikidata links."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(release.path / "store"))
+
+    def count(q: str) -> int:
+        prefixes = ("PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
+                    "PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#> "
+                    "PREFIX prov: <http://www.w3.org/ns/prov#> "
+                    "PREFIX owl: <http://www.w3.org/2002/07/owl#> ")
+        rows = store.query(prefixes + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {q} }}",
+                           use_default_graph_as_union=True)
+        return int(next(iter(rows))["n"].value)
+
+    assert count("?x a icc:GoodPractice") >= 240
+    assert count("GRAPH ?g { ?x geo:lat ?lat ; geo:long ?long } ?g prov:wasDerivedFrom ?src") \
+        >= 60
+    reviewed = {lk.subject_id for lk in read_links(DATA / "links" / "wikidata.sssom.tsv")
+                if lk.status == "reviewed" and "/id/city/" in lk.subject_id}
+    assert len(reviewed) >= 45
+    assert count("?x a icc:City ; owl:sameAs ?w") >= len(reviewed)
