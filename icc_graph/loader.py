@@ -59,6 +59,18 @@ class Fields:
             self.node = yamlio.Located()
             self.node.line, self.node.lines = line, {}
             problems.append(Problem("expected a mapping of fields", file=file, line=line))
+        self.known: set[str] = set()
+
+    def unknown_fields(self) -> None:
+        """Report every field no reader asked for: a record never loses a value silently."""
+        for key in self.node:
+            if key in self.known:
+                continue
+            close = difflib.get_close_matches(str(key), sorted(self.known), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            self.problems.append(Problem(
+                f"unknown field '{key}'", self.file, self.node.line_of(str(key)), str(key),
+                hint + "the fields allowed here are: " + ", ".join(sorted(self.known))))
 
     @property
     def where(self) -> Where:
@@ -67,11 +79,15 @@ class Fields:
     def problem(self, key: str, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(message, self.file, self.node.line_of(key), key, hint))
 
+    def get(self, key: str, default: Any = None) -> Any:
+        self.known.add(key)
+        return self.node.get(key, default)
+
     def raw(self, key: str) -> Any:
-        return self.node.get(key)
+        return self.get(key)
 
     def text(self, key: str, required: bool = False) -> str | None:
-        value = self.node.get(key)
+        value = self.get(key)
         if value is None or value == "":
             if required:
                 self.problem(key, "is missing", f"add '{key}:' to the record")
@@ -101,7 +117,7 @@ class Fields:
         return self.choice("status", STATUSES, required=True) or "imported"
 
     def labels(self, key: str, required: bool = True) -> dict[str, str]:
-        value = self.node.get(key)
+        value = self.get(key)
         if value is None:
             if required:
                 self.problem(key, "is missing", f"add '{key}: {{en: ...}}'")
@@ -120,7 +136,7 @@ class Fields:
         return out
 
     def texts(self, key: str) -> tuple[str, ...]:
-        value = self.node.get(key)
+        value = self.get(key)
         if value is None:
             return ()
         if isinstance(value, str):
@@ -131,7 +147,7 @@ class Fields:
         return tuple(str(v).strip() for v in value)
 
     def number(self, key: str) -> float | None:
-        value = self.node.get(key)
+        value = self.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -140,20 +156,20 @@ class Fields:
         return float(value)
 
     def flag(self, key: str) -> bool:
-        value = self.node.get(key, False)
+        value = self.get(key, False)
         if not isinstance(value, bool):
             self.problem(key, f"'{value}' is not true or false")
             return False
         return value
 
     def period(self, key: str = "period") -> Period | None:
-        value = self.node.get(key)
+        value = self.get(key)
         if value is None:
             return None
         sub = Fields(value, self.file, self.problems, self.node.line_of(key))
         text = sub.text("text")
-        start, end = sub.node.get("start"), sub.node.get("end")
-        ongoing = sub.node.get("ongoing")
+        start, end = sub.get("start"), sub.get("end")
+        ongoing = sub.get("ongoing")
         if text and start is None and end is None and ongoing is None:
             parsed = parse_period(text)
             start, end, ongoing = parsed.start, parsed.end, parsed.ongoing
@@ -169,10 +185,11 @@ class Fields:
         if ongoing is not None and not isinstance(ongoing, bool):
             sub.problem("ongoing", f"'{ongoing}' is not true or false")
             ongoing = False
+        sub.unknown_fields()
         return Period(text=text, start=start, end=end, ongoing=bool(ongoing))
 
     def participants(self, key: str = "participants") -> tuple[Participant, ...]:
-        value = self.node.get(key) or []
+        value = self.get(key) or []
         if not isinstance(value, list):
             self.problem(key, "must be a list of {org: slug, role: ...} "
                               "or {place: slug, role: ...}")
@@ -180,12 +197,13 @@ class Fields:
         out = []
         for item in value:
             sub = Fields(item, self.file, self.problems, self.node.line_of(key))
-            kinds = [k for k in ("org", "place") if k in sub.node]
+            kinds = [k for k in ("org", "place") if sub.get(k) is not None or k in sub.node]
             if len(kinds) != 1:
                 sub.problem("org", "a participant names exactly one 'org:' or one 'place:'")
                 continue
             agent = sub.slug(kinds[0])
             role = sub.choice("role", ROLES, required=True)
+            sub.unknown_fields()
             if agent and role:
                 out.append(Participant(kinds[0], agent, role))
         return tuple(out)
@@ -215,6 +233,7 @@ def _read_shared(path: Path, problems: list[Problem], make: Callable[[Fields], T
     for node in _items(path, problems):
         fields = Fields(node, file, problems)
         record = make(fields)
+        fields.unknown_fields()
         slug = record.slug  # type: ignore[attr-defined]
         if not slug:
             continue
@@ -284,7 +303,7 @@ def read_practice(path: Path, problems: list[Problem], check_name: bool = True
         f.problem("slug", f"'{slug}' differs from the file name '{path.name}'",
                   f"rename the file to {slug}.yaml or change the slug")
     text = f.raw("text")
-    return Practice(
+    practice = Practice(
         slug=slug, titles=f.labels("title"), status=f.status(), where=f.where,
         source=f.text("source", required=True) or "", places=f.texts("places"),
         countries=f.texts("countries"), topics=f.texts("topics"), period=f.period(),
@@ -292,6 +311,8 @@ def read_practice(path: Path, problems: list[Problem], check_name: bool = True
         programmes=f.texts("programmes"), participants=f.participants(),
         updated=f.text("updated"), text=dict(text) if isinstance(text, dict) else {},
     )
+    f.unknown_fields()
+    return practice
 
 
 def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from . import coordinates
+from .coordinates import GeoLink
 from .errors import DataError, Problem
-from .links import PUBLISHED, Link, rebase
-from .namespaces import ICC, ROLE_TERMS, SCHEMA
+from .links import PUBLISHED, Link
+from .namespaces import DEFAULT_BASE_IRI, GEO, ICC, ROLE_TERMS, SCHEMA, WD
 from .records import Grant, Participant, Period, Place, Programme, Records
 
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
@@ -38,6 +41,39 @@ class Iris:
 
     def place(self, place: Place) -> URIRef:
         return self.thing("city" if place.type == "city" else "place", place.slug)
+
+    def participation(self, host_kind: str, host_slug: str, p: Participant) -> URIRef:
+        return self.thing("participation",
+                          f"{host_kind}--{host_slug}--{p.kind}--{p.agent}--{p.role}")
+
+    def rebase(self, iri: str) -> URIRef:
+        """An IRI of the default base (as the links table writes them) on this base."""
+        if iri.startswith(DEFAULT_BASE_IRI):
+            return URIRef(self.base + iri[len(DEFAULT_BASE_IRI):])
+        return URIRef(iri)
+
+    @property
+    def id_space(self) -> str:
+        return f"{self.base}id/"
+
+    @property
+    def endpoint(self) -> URIRef:
+        return URIRef(f"{self.base}sparql")
+
+    def dump(self, name: str) -> URIRef:
+        return URIRef(f"{self.base}dumps/{name}")
+
+    def subset(self, name: str) -> URIRef:
+        """A part of the dataset described in VoID: class/GoodPractice, linkset/wikidata..."""
+        return URIRef(f"{self.dataset}/{name}")
+
+    @staticmethod
+    def geonames(geonames_id: str) -> URIRef:
+        return URIRef(f"https://sws.geonames.org/{geonames_id}/")
+
+    @staticmethod
+    def wikidata(qid: str) -> URIRef:
+        return URIRef(f"{WD}{qid.removeprefix('wd:')}")
 
     def graph(self, name: str) -> URIRef:
         return URIRef(f"{self.base}graph/{name}")
@@ -85,8 +121,9 @@ class Entailment:
 
 class _Builder:
     def __init__(self, records: Records, links: Iterable[Link], iris: Iris, ent: Entailment,
-                 facts: dict[str, Any] | None = None):
+                 facts: dict[str, Any] | None = None, geolinks: Iterable[GeoLink] = ()):
         self.r, self.links, self.iris, self.ent = records, list(links), iris, ent
+        self.geolinks = list(geolinks)
         self.facts = facts or {}
         self.quads: list[Quad] = []
         self.g: URIRef = iris.graph("none")
@@ -137,8 +174,7 @@ class _Builder:
     def participations(self, host_kind: str, host_slug: str, parts: Iterable[Participant]) -> None:
         host = self.iris.thing(host_kind, host_slug)
         for p in parts:
-            node = self.iris.thing(
-                "participation", f"{host_kind}--{host_slug}--{p.kind}--{p.agent}--{p.role}")
+            node = self.iris.participation(host_kind, host_slug, p)
             self.add(node, RDF.type, ICC.Participation)
             self.add(node, ICC.participationIn, host)
             self.add(node, ICC.agent, self.agent(p))
@@ -185,6 +221,7 @@ class _Builder:
         self.describe_graph(self.g, [], "data/countries.yaml",
                             (c.updated for c in r.countries.values()))
 
+        self.geonames()
         self.g = iris.graph("places")
         for pl in r.places.values():
             s = iris.place(pl)
@@ -193,9 +230,8 @@ class _Builder:
             self.alt(s, pl.alt_labels)
             self.add(s, ICC.placeType, Literal(pl.type))
             self.add(s, ICC.locatedIn, iris.thing("country", pl.country))
-            if pl.lat is not None and pl.long is not None:
-                self.add(s, SCHEMA.latitude, Literal(f"{pl.lat:.5f}", datatype=XSD.decimal))
-                self.add(s, SCHEMA.longitude, Literal(f"{pl.long:.5f}", datatype=XSD.decimal))
+            if pl.lat is not None and pl.long is not None and pl.slug not in self.located:
+                self.coordinates(s, f"{pl.lat:.5f}", f"{pl.long:.5f}")
         self.describe_graph(self.g, [], "data/places.yaml", (p.updated for p in r.places.values()))
 
         self.g = iris.graph("organisations")
@@ -281,6 +317,11 @@ class _Builder:
                 self.add(s, ICC.topic, iris.thing("topic", topic))
             self.period(s, pr.period)
             self.source(s, pr.source)
+            host = urlsplit(pr.source).netloc
+            if host and not host.endswith("coe.int"):
+                self.add(s, ICC.sourceNote, Literal(
+                    f"The source is a copy outside coe.int ({host}): no Council of Europe page "
+                    "of this practice was found.", lang="en"))
             for url in pr.also_seen_at:
                 self.add(s, RDFS.seeAlso, URIRef(url))
             for pj_slug in pr.projects:
@@ -296,20 +337,52 @@ class _Builder:
         for link in self.links:
             if link.status not in PUBLISHED:
                 continue
-            subject = URIRef(rebase(link.subject_id, iris.base))
+            subject = iris.rebase(link.subject_id)
             if subject not in subjects:
                 problems.append(Problem(
                     f"links to {link.object_id} a thing that is not in the data: {subject}",
                     "data/links/wikidata.sssom.tsv", link.line, "subject_id",
                     "correct the subject's IRI or mark the row rejected"))
                 continue
-            self.quads.append((subject, OWL.sameAs, URIRef(link.object_iri), self.g))
+            self.quads.append((subject, OWL.sameAs, iris.wikidata(link.object_id), self.g))
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [], "data/links/wikidata.sssom.tsv", [])
-        self.wikidata_facts({URIRef(lk.object_iri) for lk in self.links
+        self.wikidata_facts({iris.wikidata(lk.object_id) for lk in self.links
                              if lk.status in PUBLISHED})
         return self.quads
+
+    @property
+    def located(self) -> set[str]:
+        return {lk.place for lk in self.geolinks if lk.status in coordinates.PUBLISHED}
+
+    def coordinates(self, s: URIRef, lat: str, long: str) -> None:
+        self.add(s, GEO.lat, Literal(lat, datatype=XSD.decimal))
+        self.add(s, GEO.long, Literal(long, datatype=XSD.decimal))
+
+    def geonames(self) -> None:
+        """Coordinates and identifiers from the reviewed GeoNames table, in a graph of their
+        own that names GeoNames as its source: each coordinate says where it comes from."""
+        self.g = self.iris.graph("links/geonames")
+        problems = []
+        for lk in self.geolinks:
+            if lk.status not in coordinates.PUBLISHED:
+                continue
+            place = self.r.places.get(lk.place)
+            if place is None:
+                problems.append(Problem(f"'{lk.place}' is not a place of data/places.yaml",
+                                        "data/links/geonames.tsv", lk.line, "place",
+                                        "correct the slug, or re-run icc-graph import geonames"))
+                continue
+            s = self.iris.place(place)
+            self.coordinates(s, lk.lat, lk.long)
+            self.add(s, ICC.geonamesId, Literal(lk.geonames_id))
+            self.quads.append((s, SKOS.exactMatch, self.iris.geonames(lk.geonames_id), self.g))
+        if problems:
+            raise DataError(problems)
+        self.describe_graph(self.g, [coordinates.SOURCE], "data/links/geonames.tsv", [])
+        self.quads.append((self.g, DCTERMS.license, URIRef(coordinates.LICENCE),
+                           self.iris.graph("provenance")))
 
     def wikidata_facts(self, linked: set[URIRef]) -> None:
         """Facts fetched from Wikidata, on the Wikidata items, in a graph of their own."""
@@ -319,7 +392,7 @@ class _Builder:
         self.g = self.iris.graph("wikidata")
         wdt = "http://www.wikidata.org/prop/direct/"
         for qid, f in sorted(items.items()):
-            item = URIRef(f"http://www.wikidata.org/entity/{qid}")
+            item = self.iris.wikidata(qid)
             if item not in linked:
                 continue
             if "coord" in f:
@@ -336,9 +409,10 @@ class _Builder:
 
 
 def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Graph,
-                facts: dict[str, Any] | None = None) -> list[Quad]:
+                facts: dict[str, Any] | None = None, geolinks: Iterable[GeoLink] = ()
+                ) -> list[Quad]:
     """Every quad of the release's data, de-duplicated and sorted (so dumps are deterministic)."""
-    quads = _Builder(records, links, Iris(base), Entailment(ontology), facts).build()
+    quads = _Builder(records, links, Iris(base), Entailment(ontology), facts, geolinks).build()
     assert not any(isinstance(t, BNode) for q in quads for t in q), "IRIs are minted, not bnodes"
     def key(q: Quad) -> tuple[str, str, str, str, str]:
         o = q[2]

@@ -66,6 +66,12 @@ class Gazetteer:
                                  if w not in _ARTICLES)
                 self._slugs.setdefault(plain, set()).add(slug)
 
+    def add_new(self, slug: str, names: Iterable[str]) -> None:
+        """Add only the names no record uses yet: other names never make a known name
+        ambiguous."""
+        fresh = [n for n in names if n and normalise(n) not in self._slugs]
+        self.add(slug, fresh)
+
     def find(self, name: str) -> str | None:
         found = self._slugs.get(normalise(name), set())
         return next(iter(found)) if len(found) == 1 else None

@@ -66,6 +66,8 @@ class ICC(DefinedNamespace):
     participationIn: URIRef
     agent: URIRef
     role: URIRef
+    geonamesId: URIRef
+    sourceNote: URIRef
 
 
 ROLE_TERMS = {
@@ -85,6 +87,7 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 WD = Namespace("http://www.wikidata.org/entity/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 # Prefixes written in every dump and offered to SPARQL users.
 PREFIXES = {
@@ -100,4 +103,5 @@ PREFIXES = {
     "void": str(VOID),
     "dcat": str(DCAT),
     "wd": str(WD),
+    "geo": str(GEO),
 }

@@ -12,7 +12,15 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from . import negotiation
-from .catalogue import FACET_LABELS, FACETS, Catalogue, Practice, catalogue_of
+from .catalogue import (
+    FACET_LABELS,
+    FACETS,
+    NOT_RECORDED,
+    NOT_RECORDED_LABELS,
+    Catalogue,
+    Practice,
+    catalogue_of,
+)
 from .context import ctx
 from .errors import Problem
 from .resources import language
@@ -37,6 +45,8 @@ def chosen_filters(cat: Catalogue) -> dict[str, set[str]]:
         for f in FACETS:
             for iri in p.facets[f]:
                 by_key[f][value_key(f, iri)] = iri
+    for f in NOT_RECORDED_LABELS:
+        by_key[f][NOT_RECORDED] = NOT_RECORDED
     chosen: dict[str, set[str]] = {}
     for f in FACETS:
         values = request.args.getlist(f)
@@ -116,13 +126,15 @@ def practices(ext: str | None = None) -> Response:
     facets = []
     for f in FACETS:
         counts = cat.counts(f, chosen, q)
-        values = [{"key": value_key(f, v), "label": v if f == "year" else cat.label(v, lang),
+        values = [{"key": value_key(f, v), "label": NOT_RECORDED_LABELS[f] if v == NOT_RECORDED
+                   else v if f == "year" else cat.label(v, lang),
                    "count": n, "selected": v in chosen[f], "url": toggle(f, value_key(f, v))}
                   for v, n in counts.items()]
         if f == "year":
-            values.sort(key=lambda x: str(x["label"]))
+            values.sort(key=lambda x: (x["key"] == NOT_RECORDED, str(x["label"])))
         else:
-            values.sort(key=lambda x: (-int(str(x["count"])), str(x["label"]).casefold()))
+            values.sort(key=lambda x: (x["key"] == NOT_RECORDED, -int(str(x["count"])),
+                                       str(x["label"]).casefold()))
         facets.append({"name": f, "label": FACET_LABELS[f], "values": values})
     rows = [_row(p, cat, lang) for p in shown]
     if ext == "json":

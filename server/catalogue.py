@@ -14,6 +14,10 @@ FACETS = ("topic", "country", "year", "city", "organisation", "project", "progra
 FACET_LABELS = {"topic": "Topic", "country": "Country", "year": "Year", "city": "City",
                 "organisation": "Organisation", "project": "Project",
                 "programme": "Funding programme"}
+# the value a facet offers for the practices that record none ("no topic recorded"): a user
+# filtering by topic sees what the filter cannot see
+NOT_RECORDED = "none"
+NOT_RECORDED_LABELS = {"topic": "no topic recorded", "year": "no year recorded"}
 P = "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
 # one query per facet: (practice, value)
 FACET_QUERIES = {
@@ -104,8 +108,10 @@ class Catalogue:
         words = q.casefold().split()
         out = []
         for p in self.practices.values():
-            if any(values and not (p.facets[f] & values) for f, values in chosen.items()
-                   if f != skip):
+            if any(values and not (p.facets[f] & values)
+                   and not (NOT_RECORDED in values and f in NOT_RECORDED_LABELS
+                            and not p.facets[f])
+                   for f, values in chosen.items() if f != skip):
                 continue
             if words and not all(any(w in t.casefold() for t in p.titles.values())
                                  for w in words):
@@ -118,6 +124,8 @@ class Catalogue:
         c: Counter[str] = Counter()
         for p in self.select(chosen, q, skip=facet):
             c.update(p.facets[facet])
+            if facet in NOT_RECORDED_LABELS and not p.facets[facet]:
+                c[NOT_RECORDED] += 1
         return c
 
 

@@ -23,12 +23,12 @@ from .resources import language, local
 
 bp = Blueprint("collaborations", __name__)
 P = "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
-# (thing shared, city): a practice's cities, and a project's cities (taking part, or places of
-# its practices)
+# (thing shared, city), by the collaboration rule of docs/model.md: a practice's cities and the
+# cities that took part in it, and a project's participating cities. A practice documented under
+# a project does not make its city a participant of that project.
 SHARED = P + """SELECT DISTINCT ?thing ?city WHERE {
   { ?thing a icc:GoodPractice ; icc:place ?city }
-  UNION { ?a icc:participationIn ?thing ; icc:agent ?city . ?thing a icc:Project }
-  UNION { ?p icc:relatedProject ?thing ; icc:place ?city }
+  UNION { ?a icc:participationIn ?thing ; icc:agent ?city }
   ?city a icc:City }"""
 TOPICS = P + "SELECT ?thing ?topic WHERE { { ?thing icc:topic ?topic } UNION " \
              "{ ?p icc:relatedProject ?thing ; icc:topic ?topic } }"

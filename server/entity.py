@@ -23,15 +23,18 @@ RELATED: dict[str, list[tuple[str, str]]] = {
     "city": [
         ("Partner organisations", "?p icc:place <THIS> . ?part icc:participationIn ?p ; "
                                   "icc:agent ?x . ?x a icc:Organisation"),
-        ("Cities it collaborates with", "{ ?p icc:place <THIS> , ?x } UNION "
-         "{ ?a icc:agent <THIS> ; icc:participationIn ?pj . ?b icc:participationIn ?pj ; "
-         "icc:agent ?x } UNION { ?p icc:place <THIS> ; icc:relatedProject ?pj . "
-         "?b icc:participationIn ?pj ; icc:agent ?x } UNION { ?p icc:place <THIS> . "
-         "?a icc:participationIn ?p ; icc:agent ?o . ?o a icc:Organisation . "
-         "?b icc:agent ?o ; icc:participationIn ?q . ?q icc:place ?x } "
+        # the collaboration rule (docs/model.md): a shared practice, the same project as
+        # participants, or taking part in the other's practice; never "documented under"
+        ("Cities it collaborates with", "{ ?p a icc:GoodPractice ; icc:place <THIS> , ?x } "
+         "UNION { ?a icc:agent <THIS> ; icc:participationIn ?pj . ?b icc:participationIn ?pj ; "
+         "icc:agent ?x } UNION { ?p a icc:GoodPractice ; icc:place <THIS> . "
+         "?b icc:participationIn ?p ; icc:agent ?x } UNION { ?a icc:agent <THIS> ; "
+         "icc:participationIn ?p . ?p a icc:GoodPractice ; icc:place ?x } "
          "?x a icc:City . FILTER(?x != <THIS>)"),
-        ("Projects", "{ ?a icc:agent <THIS> ; icc:participationIn ?x . ?x a icc:Project } "
-                     "UNION { ?p icc:place <THIS> ; icc:relatedProject ?x }"),
+        ("Projects it takes part in", "?a icc:agent <THIS> ; icc:participationIn ?x . "
+                                      "?x a icc:Project"),
+        ("Projects its practices are documented under",
+         "?p icc:place <THIS> ; icc:relatedProject ?x"),
     ],
     "org": [
         ("Practices", "?a icc:agent <THIS> ; icc:participationIn ?x . ?x a icc:GoodPractice"),
@@ -48,11 +51,10 @@ RELATED: dict[str, list[tuple[str, str]]] = {
         ("Who took part", "?a icc:participationIn <THIS> ; icc:agent ?x ; icc:role ?r . "
                           "?r <http://www.w3.org/2000/01/rdf-schema#label> ?note "
                           "FILTER(lang(?note) = 'en')"),
-        ("Cities involved", "{ ?a icc:participationIn <THIS> ; icc:agent ?x . ?x a icc:City } "
-                            "UNION { ?a icc:participationIn <THIS> ; icc:agent ?o . "
-                            "?o icc:basedIn ?x } UNION { ?p icc:relatedProject <THIS> ; "
-                            "icc:place ?x . ?x a icc:City }"),
-        ("Practices", "?x icc:relatedProject <THIS>"),
+        ("Cities taking part", "?a icc:participationIn <THIS> ; icc:agent ?x . ?x a icc:City"),
+        ("Cities where its participants are based", "?a icc:participationIn <THIS> ; "
+                                                    "icc:agent ?o . ?o icc:basedIn ?x"),
+        ("Practices documented under it", "?x icc:relatedProject <THIS>"),
     ],
     "programme": [
         ("Grants", "?x icc:programme <THIS>"),
@@ -71,7 +73,7 @@ RELATED: dict[str, list[tuple[str, str]]] = {
         ("Who took part", "?a icc:participationIn <THIS> ; icc:agent ?x ; icc:role ?r . "
                           "?r <http://www.w3.org/2000/01/rdf-schema#label> ?note "
                           "FILTER(lang(?note) = 'en')"),
-        ("Projects", "<THIS> icc:relatedProject ?x"),
+        ("Documented under project", "<THIS> icc:relatedProject ?x"),
     ],
 }
 RELATED["place"] = RELATED["city"]

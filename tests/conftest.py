@@ -71,7 +71,8 @@ from server.settings import Settings  # noqa: E402
 from .engines import BIN, free_port, oxigraph_server, virtuoso, wait_for  # noqa: E402, F401
 
 # the practices of the small fixture release: the seed, practices in several cities, one with
-# a project of several cities, one with a topic and none, a Swiss city beside Neuchâtel
+# a project of several cities, one with a topic and none, a Swiss city beside Neuchâtel, one
+# whose source records neither topic nor year
 FIXTURE_PRACTICES = (
     "collaboration-with-neuchatel-study-visits-and-exchange-of-knowledge",
     "iorispetto-active-citizenship-against-discrimination",
@@ -79,6 +80,8 @@ FIXTURE_PRACTICES = (
     "a-welcoming-app",
     "don-t-feed-the-rumour-1",
     "geneva-the-city-tackles-hurtful-words",
+    "a-path-to-build-a-united-and-inclusive-society-the-city-of-turin-adopts-its-guidelines-for-"
+    "interculture-and-participation",  # no topic and no year recorded
 )
 
 

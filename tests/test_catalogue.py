@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from icc_graph.build import build
-from icc_graph.catalogue import canonical_url, import_catalogue
 from icc_graph.errors import DataError
+from icc_graph.sources.catalogue import canonical_url, import_catalogue
 
 from .conftest import BASE
 
@@ -107,7 +107,7 @@ def test_a_second_run_changes_nothing(imported):
     assert snapshot(data) == before
 
 
-def test_reviewed_and_edited_records_are_kept_unless_forced(imported):
+def test_reviewed_records_are_never_replaced_and_edited_ones_only_when_forced(imported):
     data, _ = imported
     reviewed = data / "practices" / "twin-schools.yaml"
     rec = read(reviewed)
@@ -125,7 +125,7 @@ def test_reviewed_and_edited_records_are_kept_unless_forced(imported):
     assert report.kept_edited == ["welcome-desk-for-newcomers"]
 
     import_catalogue(FIXTURE, data, force=True, today="2026-02-02")
-    assert read(reviewed)["title"] == {"en": "Twin schools"}
+    assert read(reviewed)["title"] == {"en": "Twin schools of Emilia"}
     assert read(edited)["topics"] == ["welcoming-and-social-integration"]
 
 

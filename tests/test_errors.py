@@ -161,3 +161,33 @@ def test_link_to_a_thing_not_in_the_data(small_data, tmp_path):
     text = str(exc.value)
     assert "wikidata.sssom.tsv" in text and "not in the data" in text
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("replace", "line", "field", "close"), [
+    (("topics:", "topcs:"), 6, "topcs", "topics"),
+    (("period:\n  text:", "period:\n  txt:"), 8, "txt", "text"),
+    (("places: [lublin]", "places: [lublin]\ncolour: red"), 6, "colour", None),
+])
+def test_an_unknown_field_fails_the_build_naming_file_line_and_field(
+        small_data, tmp_path, replace, line, field, close):
+    practice(small_data, "small", GOOD.format(slug="small").replace(*replace))
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(main, ["build", "--data", str(small_data), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"practices/small.yaml:{line}: field '{field}': unknown field '{field}'" \
+        in result.output
+    if close:
+        assert f"did you mean '{close}'?" in result.output
+    assert "nothing was written" in result.output and not out.exists()
+
+
+def test_an_unknown_field_in_a_shared_file_or_a_participant_is_reported(small_data):
+    places = small_data / "places.yaml"
+    places.write_text(places.read_text(encoding="utf-8").replace(
+        "- slug: lublin\n", "- slug: lublin\n  population: 340000\n", 1), encoding="utf-8")
+    practice(small_data, "small", GOOD.format(slug="small") + "participants:\n"
+             "- org: city-of-lublin\n  role: partner\n  rol: partner\n")
+    messages = problems(small_data)
+    assert any("places.yaml" in m and "unknown field 'population'" in m for m in messages)
+    assert any("practices/small.yaml" in m and "unknown field 'rol'" in m
+               and "did you mean 'role'" in m for m in messages)

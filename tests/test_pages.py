@@ -12,7 +12,7 @@ from rdflib import Graph, Namespace, URIRef
 
 from icc_graph.build import build
 from icc_graph.cli import main
-from icc_graph.pages import import_pages
+from icc_graph.sources.pages import import_pages
 
 from .conftest import BASE
 
@@ -116,16 +116,30 @@ def test_importing_twice_changes_nothing(small_data):
     assert {p.name: p.read_bytes() for p in (small_data / "practices").iterdir()} == before
 
 
-def test_a_reviewed_record_is_kept_unless_forced_and_then_the_difference_shown(small_data):
+def test_a_reviewed_record_is_never_replaced(small_data):
     import_pages([PAGES / "practice-en.html"], small_data)
     path = small_data / "practices" / "welcome-desks-in-lublin.yaml"
     rec = yaml.safe_load(path.read_text(encoding="utf-8"))
     rec["status"], rec["topics"] = "reviewed", ["education"]
     path.write_text(yaml.safe_dump(rec, allow_unicode=True), encoding="utf-8")
     runner = CliRunner()
+    for force in ([], ["--force"]):
+        result = runner.invoke(main, ["import", "page", str(PAGES / "practice-en.html"),
+                                      "--data", str(small_data), *force])
+        assert "is reviewed and was kept" in result.output
+        assert yaml.safe_load(path.read_text(encoding="utf-8"))["topics"] == ["education"]
+
+
+def test_an_edited_record_is_kept_unless_forced_and_then_the_difference_shown(small_data):
+    import_pages([PAGES / "practice-en.html"], small_data)
+    path = small_data / "practices" / "welcome-desks-in-lublin.yaml"
+    rec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rec["topics"] = ["education"]
+    path.write_text(yaml.safe_dump(rec, allow_unicode=True), encoding="utf-8")
+    runner = CliRunner()
     result = runner.invoke(main, ["import", "page", str(PAGES / "practice-en.html"),
                                   "--data", str(small_data)])
-    assert "is reviewed and was kept" in result.output
+    assert "was edited since its import and was kept" in result.output
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["topics"] == ["education"]
     result = runner.invoke(main, ["import", "page", str(PAGES / "practice-en.html"),
                                   "--data", str(small_data), "--force"])

@@ -13,6 +13,7 @@ from rdflib import OWL, Dataset, Graph, URIRef
 
 from icc_graph.build import build
 from icc_graph.links import PUBLISHED, read_links
+from icc_graph.model import Iris
 from icc_graph.paths import SHAPES
 from icc_graph.release import read_sums
 
@@ -117,7 +118,7 @@ def test_seed_practice_names_every_organisation(dump):
 
 def test_same_as_only_to_wikidata_and_only_from_published_links(dump):
     links = read_links(DATA / "links" / "wikidata.sssom.tsv")
-    allowed = {(URIRef(lk.subject_id), URIRef(lk.object_iri)) for lk in links
+    allowed = {(URIRef(lk.subject_id), Iris.wikidata(lk.object_id)) for lk in links
                if lk.status in PUBLISHED}
     same = set(dump.subject_objects(OWL.sameAs))
     assert same, "the graph carries the reviewed links"
@@ -172,3 +173,28 @@ def test_two_builds_are_identical(release, tmp_path):
 def test_gzip_has_no_timestamp(release, name):
     header = (release.path / name).read_bytes()[:10]
     assert header[4:8] == b"\0\0\0\0"
+
+
+def test_the_catalogue_is_complete_placed_and_linked(release):
+    """The issue's checks on the bundled release: enough practices, places with coordinates
+    and their source, cities with reviewed Wikidata links."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(release.path / "store"))
+
+    def count(q: str) -> int:
+        prefixes = ("PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
+                    "PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#> "
+                    "PREFIX prov: <http://www.w3.org/ns/prov#> "
+                    "PREFIX owl: <http://www.w3.org/2002/07/owl#> ")
+        rows = store.query(prefixes + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {q} }}",
+                           use_default_graph_as_union=True)
+        return int(next(iter(rows))["n"].value)
+
+    assert count("?x a icc:GoodPractice") >= 240
+    assert count("GRAPH ?g { ?x geo:lat ?lat ; geo:long ?long } ?g prov:wasDerivedFrom ?src") \
+        >= 60
+    reviewed = {lk.subject_id for lk in read_links(DATA / "links" / "wikidata.sssom.tsv")
+                if lk.status == "reviewed" and "/id/city/" in lk.subject_id}
+    assert len(reviewed) >= 45
+    assert count("?x a icc:City ; owl:sameAs ?w") >= len(reviewed)

@@ -14,6 +14,8 @@ PREFIXES = """
 PREFIX icc: <https://w3id.org/icc-graph/def/icc#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX practice: <https://w3id.org/icc-graph/id/practice/>
 PREFIX city: <https://w3id.org/icc-graph/id/city/>
 PREFIX place: <https://w3id.org/icc-graph/id/place/>
@@ -86,6 +88,13 @@ CASES = [
     ("WikidataLinkShape",
      "INSERT DATA { city:lublin owl:sameAs <http://dbpedia.org/resource/Lublin> }",
      "Wikidata items"),
+    ("CoordinatesShape", 'INSERT DATA { city:lublin geo:lat "51.25"^^xsd:decimal }', "longitude"),
+    ("CoordinatesShape", 'INSERT DATA { city:lublin geo:lat "151.25"^^xsd:decimal ; '
+     'geo:long "22.5"^^xsd:decimal }', "latitude"),
+    ("GeoNamesShape", 'INSERT DATA { city:lublin icc:geonamesId "765876" }',
+     "GeoNames feature"),
+    ("GeoNamesShape", 'INSERT DATA { city:lublin icc:geonamesId "no" ; skos:exactMatch '
+     '<https://sws.geonames.org/765876/> }', "identifier"),
 ]
 
 

@@ -20,7 +20,7 @@ from icc_graph.build import build
 from icc_graph.cli import main
 from icc_graph.errors import UsageError
 from icc_graph.links import read_links
-from icc_graph.wikidata import Client, link
+from icc_graph.sources.wikidata import Client, link
 
 from .conftest import BASE, BIN, free_port, wait_for
 
@@ -89,6 +89,21 @@ def test_links_on_evidence_and_flags_the_ambiguous(wikidata, data):
     assert s[("modena", "wd:Q279")] == "reviewed"        # reviewed rows survive
     assert any("Sabadell" in r for r in report.review)
     assert report.requests <= 6, "few, batched queries"
+
+
+def test_a_reviewed_geonames_match_settles_a_city_through_p1566(wikidata, data):
+    from icc_graph.coordinates import GEONAMES_FILE, GeoLink, write_geolinks
+
+    write_geolinks(data / GEONAMES_FILE, [GeoLink(
+        "sabadell", "Sabadell", "es", "3111199", "Sabadell", "41.54329", "2.10942", "matched",
+        "GeoNames name 'Sabadell' in ES")])
+    link(data, BASE, Client(wikidata), {"city"}, today="2026-01-01")
+    s = status(data)
+    assert s[("sabadell", "wd:Q12258")] == "accepted"   # Wikidata's P1566 is our GeoNames id
+    assert ("sabadell", "wd:Q23993166") not in s
+    [row] = [lk for lk in read_links(data / "links" / "wikidata.sssom.tsv")
+             if lk.subject_id.endswith("/sabadell")]
+    assert "P1566" in row.comment
 
 
 def test_a_second_run_changes_nothing(wikidata, data):

@@ -13,19 +13,21 @@ import math
 import re
 import time
 import urllib.error
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
-from . import __version__, yamlio
-from .errors import UsageError
-from .links import FACTS_FILE, LINKS_FILE, Link, merge, read_links, write_links
-from .loader import read_records
-from .model import Iris
-from .records import Records
+from .. import __version__, yamlio
+from ..coordinates import GEONAMES_FILE, GeoLink, read_geolinks
+from ..coordinates import PUBLISHED as GEO_PUBLISHED
+from ..errors import UsageError
+from ..links import FACTS_FILE, LINKS_FILE, Link, merge, read_links, write_links
+from ..loader import read_records
+from ..model import Iris
+from ..records import Records
 
 WDQS = "https://query.wikidata.org/sparql"
 USER_AGENT = (f"icc-graph/{__version__} (linked-data publisher of the Council of Europe "
@@ -62,6 +64,7 @@ class Thing:
     lat: float | None = None
     long: float | None = None
     grant_numbers: list[str] = field(default_factory=list)
+    geonames_id: str | None = None
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Candidate:
     countries: set[str] = field(default_factory=set)
     point: tuple[float, float] | None = None  # (lat, long)
     cordis: set[str] = field(default_factory=set)
+    geonames: set[str] = field(default_factory=set)
     description: str = ""
 
 
@@ -138,8 +142,9 @@ def _literal(text: str, lang: str) -> str:
 
 
 def things_to_link(records: Records, links: list[Link], base: str,
-                   kinds: set[str]) -> list[Thing]:
+                   kinds: set[str], geolinks: Sequence[GeoLink] = ()) -> list[Thing]:
     iris = Iris(base)
+    located = {g.place: g for g in geolinks if g.status in GEO_PUBLISHED}
     decided = {lk.subject_id for lk in links if lk.status in ("reviewed", "accepted")}
     country_qid = {}
     for lk in links:
@@ -152,10 +157,13 @@ def things_to_link(records: Records, links: list[Link], base: str,
                              list(c.labels.values()), "en"))
     if "city" in kinds:
         for p in records.places.values():
+            geo = located.get(p.slug)
+            lat = p.lat if p.lat is not None or geo is None else float(geo.lat)
+            long = p.long if p.long is not None or geo is None else float(geo.long)
             out.append(Thing("city", str(iris.place(p)), p.labels.get("en", p.slug),
                              [*p.labels.values(), *p.alt_labels],
                              LANGUAGES.get(p.country, "en"), country_qid.get(p.country),
-                             p.lat, p.long))
+                             lat, long, geonames_id=geo.geonames_id if geo else None))
     if "org" in kinds:
         for o in records.organisations.values():
             out.append(Thing("org", str(iris.thing("org", o.slug)),
@@ -195,12 +203,13 @@ def candidates(client: Client, batch: list[Thing]) -> dict[str, dict[str, Candid
     for start in range(0, len(qids), BATCH * 4):
         chunk = " ".join(f"wd:{q}" for q in qids[start:start + BATCH * 4])
         evidence = client.select(
-            "SELECT ?item ?settlement ?country ?coord ?cordis ?description WHERE { VALUES ?item { "
+            "SELECT ?item ?settlement ?country ?coord ?cordis ?geonames ?description WHERE { "
+            "VALUES ?item { "
             + chunk + " } "
             "OPTIONAL { ?item wdt:P31/wdt:P279* ?settlement . "
             f"FILTER(?settlement = wd:{SETTLEMENT}) }} "
             "OPTIONAL { ?item wdt:P17 ?country } OPTIONAL { ?item wdt:P625 ?coord } "
-            "OPTIONAL { ?item wdt:P3400 ?cordis } "
+            "OPTIONAL { ?item wdt:P3400 ?cordis } OPTIONAL { ?item wdt:P1566 ?geonames } "
             "OPTIONAL { ?item schema:description ?description FILTER(lang(?description) = 'en') }"
             " }")
         by_qid: dict[str, list[dict[str, Any]]] = {}
@@ -216,6 +225,8 @@ def candidates(client: Client, batch: list[Thing]) -> dict[str, dict[str, Candid
                         cand.point = _point(r["coord"]["value"])
                     if "cordis" in r:
                         cand.cordis.add(r["cordis"]["value"])
+                    if "geonames" in r:
+                        cand.geonames.add(r["geonames"]["value"])
                     if "description" in r:
                         cand.description = r["description"]["value"]
     return found
@@ -229,6 +240,9 @@ def judge(thing: Thing, cands: dict[str, Candidate]) -> tuple[list[Candidate], s
         kept = [c for c in kept if c.cordis & set(thing.grant_numbers)]
         return kept, "CORDIS project ID equals our grant number"
     if thing.kind == "city":
+        same_place = [c for c in kept if thing.geonames_id and thing.geonames_id in c.geonames]
+        if same_place:  # the reviewed GeoNames match and Wikidata's P1566 agree
+            return same_place, f"GeoNames ID (P1566) equals our GeoNames match {thing.geonames_id}"
         kept = [c for c in kept if c.settlement]
         reasons.append("a human settlement")
     if thing.country_qid:
@@ -282,7 +296,8 @@ def link(data_dir: Path, base: str, client: Client, kinds: set[str], limit: int 
     records = read_records(data_dir, practices=False)
     path = data_dir / LINKS_FILE
     existing = read_links(path)
-    todo = things_to_link(records, existing, base, kinds)[:limit]
+    geolinks = read_geolinks(data_dir / GEONAMES_FILE)
+    todo = things_to_link(records, existing, base, kinds, geolinks)[:limit]
     report = LinkReport()
     new: list[Link] = []
     for start in range(0, len(todo), BATCH):

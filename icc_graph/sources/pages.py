@@ -20,13 +20,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from . import yamlio
-from .catalogue import canonical_url, detail_slug
-from .errors import DataError, rel
-from .loader import PRACTICES_DIR, read_records
-from .names import Gazetteer, slugify
-from .periods import as_record, parse_period
-from .records import Records
+from .. import yamlio
+from ..errors import DataError, rel
+from ..loader import PRACTICES_DIR, read_records
+from ..names import slugify
+from ..periods import as_record, parse_period
+from ..records import Records
+from .addresses import canonical_url, detail_slug
+from .nameindex import NameIndex
+from .policy import Decision, decide
 
 BACK = {"back": "en", "retour": "fr", "zurück": "de", "zuruck": "de", "indietro": "it",
         "atrás": "es", "volver": "es", "voltar": "pt", "takaisin": "fi", "atzealdea": "eu",
@@ -138,18 +140,10 @@ class Found:
 class Reader:
     def __init__(self, records: Records):
         self.r = records
-        self.places, self.orgs, self.projects = Gazetteer(), Gazetteer(), Gazetteer()
-        self.programmes, self.countries = Gazetteer(), Gazetteer()
-        for p in records.places.values():
-            self.places.add(p.slug, [*p.labels.values(), *p.alt_labels])
-        for o in records.organisations.values():
-            self.orgs.add(o.slug, [*o.labels.values(), *o.alt_labels, o.acronym])
-        for pj in records.projects.values():
-            self.projects.add(pj.slug, [*pj.labels.values(), *pj.alt_labels, pj.acronym])
-        for pg in records.programmes.values():
-            self.programmes.add(pg.slug, [*pg.labels.values(), *pg.alt_labels, pg.acronym])
-        for c in records.countries.values():
-            self.countries.add(c.slug, c.labels.values())
+        index = NameIndex.from_records(records)
+        self.places, self.orgs, self.projects = (
+            index["places"], index["organisations"], index["projects"])
+        self.programmes, self.countries = index["programmes"], index["countries"]
 
     def practice(self, page: Page, source: str | None, facts_only: bool) -> Found:
         lines = [ln for ln in page.lines if not CHROME.match(ln)]
@@ -372,15 +366,19 @@ def _write(found: Found, path: Path, out_dir: Path, force: bool, today: str, don
     record = found.record
     target = out_dir / PRACTICES_DIR / f"{record['slug']}.yaml"
     existing = yamlio.load(target) if target.exists() else None
+    decision = decide(existing, record, force)
+    if decision is Decision.UNCHANGED:
+        done.append(f"{rel(path)}: unchanged {rel(target)}")
+        return
+    if decision is Decision.KEPT_REVIEWED:
+        problems.append(f"{rel(path)}: {rel(target)} is reviewed and was kept (a reviewed "
+                        "record is never replaced by an import; edit it by hand)")
+        return
+    if decision is Decision.KEPT_EDITED:
+        problems.append(f"{rel(path)}: {rel(target)} was edited since its import and was kept; "
+                        "use --force to replace it (the difference is shown then)")
+        return
     if existing is not None:
-        old = {k: v for k, v in existing.items() if k != "updated"}
-        if old == record:
-            done.append(f"{rel(path)}: unchanged {rel(target)}")
-            return
-        if existing.get("status") == "reviewed" and not force:
-            problems.append(f"{rel(path)}: {rel(target)} is reviewed and was kept; "
-                            "use --force to replace it (the difference is shown then)")
-            return
         diff = difflib.unified_diff(yamlio.dump(dict(existing)).splitlines(),
                                     yamlio.dump(record).splitlines(), "kept", "imported",
                                     lineterm="")

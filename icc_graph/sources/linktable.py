@@ -1,7 +1,10 @@
-"""Importing a table of already verified Wikidata links (kind, label, country, qid, verified).
+"""Importing a table of already verified Wikidata links: columns kind, label, country, qid and
+either ``verified`` (yes/no) or ``confidence`` (verified, likely, candidate, low), optionally
+``evidence_url`` and ``notes``.
 
-Only rows marked verified become links, with status ``reviewed``; each is matched by name to a
-country, place or organisation of the data folder. Rows that match nothing are reported.
+Only verified rows become links, with status ``reviewed``; each is matched by name (the one name
+index) to a country, place or organisation of the data folder. The other rows are listed for
+review, rows that match nothing are reported.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ import io
 import re
 from pathlib import Path
 
-from . import yamlio
-from .errors import DataError, Problem, rel
-from .links import LINKS_FILE, Link, merge, read_links, write_links
-from .loader import read_records
-from .model import Iris
-from .names import Gazetteer
+from .. import yamlio
+from ..errors import DataError, Problem, rel
+from ..links import LINKS_FILE, Link, merge, read_links, write_links
+from ..loader import read_records
+from ..model import Iris
+from .nameindex import NameIndex
 
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 
@@ -26,23 +29,25 @@ def import_links(file: Path, data_dir: Path, base: str) -> str:
     iris = Iris(base)
     text = yamlio.read_text(file)
     rows = list(csv.DictReader(io.StringIO(text), delimiter="\t"))
-    needed = {"kind", "label", "country", "qid", "verified"}
-    if not rows or not needed <= set(rows[0]):
+    needed = {"kind", "label", "country", "qid"}
+    if not rows or not needed <= set(rows[0]) or not {"verified", "confidence"} & set(rows[0]):
         raise DataError([Problem(f"expected a tab-separated table with columns "
-                                 f"{', '.join(sorted(needed))}", rel(file), 1)])
-    countries, places, orgs = Gazetteer(), Gazetteer(), Gazetteer()
-    for c in records.countries.values():
-        countries.add(c.slug, c.labels.values())
-    for p in records.places.values():
-        places.add(p.slug, [*p.labels.values(), *p.alt_labels])
-    for o in records.organisations.values():
-        orgs.add(o.slug, [*o.labels.values(), *o.alt_labels, o.acronym])
+                                 f"{', '.join(sorted(needed))} and verified or confidence",
+                                 rel(file), 1)])
+    index = NameIndex.from_records(records)
+    countries, places, orgs = index["countries"], index["places"], index["organisations"]
+    to_review: list[str] = []
 
     new: list[Link] = []
     skipped: list[str] = []
     problems: list[Problem] = []
     for n, row in enumerate(rows, start=2):
-        if row["verified"].strip() != "yes" or not row["qid"].strip():
+        verified = (row.get("verified") or "").strip() == "yes" \
+            or (row.get("confidence") or "").strip() == "verified"
+        if not verified or not row["qid"].strip():
+            if row["qid"].strip():
+                to_review.append(f"{row['label'].strip()} wd:{row['qid'].strip()} "
+                                 f"({(row.get('confidence') or 'not verified').strip()})")
             continue
         qid = row["qid"].strip()
         if not _QID.match(qid):
@@ -62,7 +67,8 @@ def import_links(file: Path, data_dir: Path, base: str) -> str:
         if subject is None:
             skipped.append(label)
             continue
-        note = (row.get("notes") or "").strip()
+        note = "; ".join(x for x in ((row.get("notes") or "").strip(),
+                                     (row.get("evidence_url") or "").strip()) if x)
         new.append(Link(
             subject_id=str(subject), subject_label=label, object_id=f"wd:{qid}",
             object_label=label, mapping_justification="semapv:ManualMappingCuration",
@@ -79,5 +85,7 @@ def import_links(file: Path, data_dir: Path, base: str) -> str:
     if after != before or not path.exists():
         write_links(path, merged)
     added = len(after - before)
-    return (f"{len(new)} verified links matched, {added} new or changed in {rel(path)}; "
-            f"{len(skipped)} verified rows name nothing in the data: {', '.join(skipped)}")
+    lines = [f"{len(new)} verified links matched, {added} new or changed in {rel(path)}; "
+             f"{len(skipped)} verified rows name nothing in the data: {', '.join(skipped)}"]
+    lines += [f"to review (not verified, not linked): {r}" for r in to_review]
+    return "\n".join(lines)

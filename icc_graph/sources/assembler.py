@@ -1,32 +1,25 @@
-"""Importing the ICC catalogue (JSON Lines of listing and detail entries) into source records.
-
-Entries of one practice (listing and detail copies, several languages) are merged; partners,
-projects and funders become records of their own, matched by name to the ones already in the
-data folder. The import is computed in full before anything is written, and it is re-runnable:
-an unchanged record is not rewritten, a reviewed one is kept, an imported one that differs from
-what the catalogue now gives (edited by hand) is kept unless --force.
-"""
+"""Catalogue entries to practice records: the copies of one practice (grouped and screened by
+``entries.py``) become one record, their names matched to the data folder's records through the
+name index; new places, organisations, projects and programmes are proposed for what is not
+known yet. Plain dicts, as the record files hold them; no RDF."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from . import yamlio
-from .errors import DataError, Problem, rel
-from .loader import PRACTICES_DIR, SHARED_FILES
-from .names import Gazetteer, guess_language, normalise, slugify
-from .periods import as_record, parse_period
-from .records import SLUG
+from .. import yamlio
+from ..errors import rel
+from ..loader import SHARED_FILES
+from ..names import guess_language, normalise, slugify
+from ..periods import as_record, parse_period
+from .addresses import canonical_url, detail_slug
+from .entries import Entry, group_entries, news_evidence
+from .nameindex import KINDS, NameIndex
+from .report import Report
 
-CURATION_FILE = Path("curation") / "catalogue.yaml"
-_DETAIL_SLUG = re.compile(r"/(?:-|content)/([^/?#]+)")
 _ROLE_NOTE = re.compile(r"\s*\((coordinator|co-ordinator|lead partner[^)]*)\)\s*$", re.I)
 _SPELLING_NOTE = re.compile(r"\s*\([^)]*spelled[^)]*\)")
 _ACRONYM = re.compile(r"^(.*\S)\s*\(((?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z+]{1,9})\)$")
@@ -43,88 +36,27 @@ _ORG_TYPES = (
      "public-body"),
     (r"\b(ag|ltd|company|plc|inc)\b", "company"),
 )
-SHARED_HEADERS = {
-    "places": "# Cities and other places (boroughs, islands, regions). See docs/records.md.\n",
-    "organisations": "# Organisations that took part in practices and projects.\n",
-    "projects": "# Projects under which practices were carried out or written up.\n",
-    "programmes": "# Funding programmes. See docs/records.md.\n",
-}
-
-
-@dataclass
-class Report:
-    rows: int = 0
-    written: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    kept_reviewed: list[str] = field(default_factory=list)
-    kept_edited: list[str] = field(default_factory=list)
-    new_shared: dict[str, int] = field(default_factory=dict)
-    left_out: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        lines = [
-            f"{self.rows} catalogue entries read",
-            f"{len(self.written)} practice records written, {self.unchanged} unchanged",
-            f"{len(self.kept_reviewed)} reviewed records kept",
-        ]
-        if self.kept_edited:
-            lines.append(f"{len(self.kept_edited)} imported records differ from the catalogue "
-                         "and were kept (edited by hand? use --force to replace): "
-                         + ", ".join(self.kept_edited))
-        for kind, n in sorted(self.new_shared.items()):
-            lines.append(f"{n} new {kind}")
-        lines += [f"left out: {x}" for x in self.left_out]
-        lines += [f"note: {x}" for x in self.notes]
-        return "\n".join(lines)
-
-
-def canonical_url(url: str) -> str:
-    """The page itself: a language-switch URL gives its redirect target; portal noise goes."""
-    parts = urlsplit(url.strip())
-    host = parts.netloc
-    if host == "coe.int":
-        host = "www.coe.int"
-    scheme = "https" if host.endswith("coe.int") else parts.scheme
-    if "/c/portal/update_language" in parts.path:
-        redirect = parse_qs(parts.query).get("redirect", [None])[0]
-        if redirect:
-            return canonical_url(f"https://www.coe.int{redirect}")
-    path = parts.path.rstrip("/") if _DETAIL_SLUG.search(parts.path) else parts.path
-    if _DETAIL_SLUG.search(parts.path):
-        query = ""
-    else:
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "p_l_id"])
-    return urlunsplit((scheme, host, path, query, ""))
-
-
-def detail_slug(url: str) -> str | None:
-    match = _DETAIL_SLUG.search(urlsplit(url).path)
-    if not match or "coe.int" not in urlsplit(url).netloc:
-        return None
-    slug = match.group(1).strip("-").lower()
-    return slug if SLUG.match(slug) else slugify(slug)
 
 
 def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(";") if v.strip()]
 
 
-class _Importer:
-    def __init__(self, rows: list[dict[str, Any]], data_dir: Path, curation: dict[str, Any],
-                 today: str):
+class Assembler:
+    def __init__(self, rows: list[tuple[str, int, dict[str, Any]]], data_dir: Path,
+                 curation: dict[str, Any], today: str):
         self.rows, self.data, self.cur, self.today = rows, data_dir, curation, today
         self.report = Report(rows=len(rows))
         self.shared: dict[str, dict[str, dict[str, Any]]] = {}
-        self.gaz: dict[str, Gazetteer] = {}
-        for kind in ("topics", "countries", "places", "organisations", "projects", "programmes"):
-            items = yamlio.load(data_dir / SHARED_FILES[kind]) if (
-                data_dir / SHARED_FILES[kind]).exists() else []
-            self.shared[kind] = {r["slug"]: r for r in items or []}
-            gaz = self.gaz[kind] = Gazetteer()
-            for slug, r in self.shared[kind].items():
-                gaz.add(slug, [slug, *r.get("label", {}).values(), *r.get("alt_labels", []),
-                               r.get("acronym")])
+        items: dict[str, list[Any]] = {}
+        for kind in KINDS:
+            path = data_dir / SHARED_FILES[kind]
+            items[kind] = (yamlio.load(path) or []) if path.exists() else []
+        self.index = NameIndex.from_items(
+            items, {k: rel(data_dir / SHARED_FILES[k]) for k in KINDS})
+        self.shared = {kind: {r["slug"]: r for r in items[kind]} for kind in KINDS}
+        self.index.add_exonyms(data_dir)
+        self.gaz = self.index.kinds
         for name, slug in (curation.get("topic_synonyms") or {}).items():
             self.gaz["topics"].add(slug, [name])
         self.new: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in self.shared}
@@ -141,55 +73,59 @@ class _Importer:
         self.generic = {normalise(p) for p in curation.get("not_organisations") or []}
 
     # ------------------------------------------------------------ which entries
-    def keep(self, i: int, row: dict[str, Any]) -> bool:
+    def keep(self, file: str, line: int, row: dict[str, Any]) -> bool:
         title = (row.get("title") or "").strip()
         for ex in self.cur.get("exclude") or []:
             if normalise(ex["title"]) == normalise(title):
-                self.report.left_out.append(f"entry {i + 1} '{title}': {ex['reason']}")
-                return False
-        note = (row.get("note") or "").lower()
-        for word in self.cur.get("exclude_notes_containing") or []:
-            if word in note:
-                self.report.left_out.append(f"entry {i + 1} '{title}': a {word} item")
+                self.report.left_out.append(f"{file}:{line} '{title}': {ex['reason']} "
+                                            "(data/curation/catalogue.yaml)")
                 return False
         if not title:
-            self.report.left_out.append(f"entry {i + 1}: no title on the page copy "
+            self.report.left_out.append(f"{file}:{line}: no title on the page copy "
                                         f"({row.get('city') or row.get('country')})")
             return False
         return True
 
+    def entry(self, file: str, line: int, row: dict[str, Any]) -> Entry:
+        places, countries = self.where(row)
+        tkey = normalise(row["title"])
+        aliases = [normalise(row["title_en_from_slug"])] if row.get("title_en_from_slug") else []
+        curated = tkey in self.same and self.same[tkey] != tkey
+        tkey = self.same.get(tkey, tkey)
+        page = detail_slug(canonical_url(row["source_url"]))
+        seen = tuple(s for s in (detail_slug(canonical_url(u)) for u in
+                                 row.get("also_seen_in") or [] if isinstance(u, str)) if s)
+        return Entry(file, line, row, frozenset(places), frozenset(countries), tkey,
+                     tuple(self.same.get(a, a) for a in aliases), page, curated, seen)
+
     def groups(self) -> list[list[dict[str, Any]]]:
-        kept = [(i, r) for i, r in enumerate(self.rows) if self.keep(i, r)]
-        parent = list(range(len(kept)))
+        entries = [self.entry(f, n, r) for f, n, r in self.rows if self.keep(f, n, r)]
+        grouped = group_entries(entries)
+        self.report.merges += grouped.evidence
+        words = list(self.cur.get("exclude_notes_containing") or [])
+        out = []
+        for group in grouped.groups():
+            evidence = {e.label: news_evidence(e.row, words) for e in group}
+            if all(evidence.values()):
+                for label, why in evidence.items():
+                    self.report.left_out.append(f"{label}: news, not a practice: "
+                                                + "; ".join(why))
+                continue
+            out.append([e.row for e in group])
+        return out
 
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        by_key: dict[str, int] = {}
-        for n, (_, row) in enumerate(kept):
-            url = canonical_url(row["source_url"])
-            tkey = normalise(row["title"])
-            tkey = self.same.get(tkey, tkey)
-            cities = frozenset(normalise(c) for c in _split(row.get("city") or ""))
-            keys = [f"url:{s}" for s in [detail_slug(url)] if s]
-            keys.append(f"title:{tkey}")
-            for key in keys:
-                if key in by_key:
-                    other = kept[by_key[key]][1]
-                    other_cities = frozenset(normalise(c) for c in _split(other.get("city") or ""))
-                    if key.startswith("title:") and cities and other_cities \
-                            and not cities & other_cities:
-                        continue  # same title in two unrelated cities: two practices
-                    parent[find(n)] = find(by_key[key])
-                else:
-                    by_key[key] = n
-        out: dict[int, list[dict[str, Any]]] = {}
-        for n, (_, row) in enumerate(kept):
-            out.setdefault(find(n), []).append(row)
-        return list(out.values())
+    def where(self, row: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """The places and countries one copy names, matched to the data (new places made)."""
+        cs = [c for c in (self.country(n) for n in _split(row.get("country") or "")) if c]
+        names = _split(row.get("city") or "")
+        pairs = zip(names, cs, strict=True) if len(cs) == len(names) > 1 else \
+            [(n, cs[0] if len(cs) == 1 else None) for n in names]
+        places: list[str] = []
+        for name, c in pairs:
+            slug = self.place(name, c)
+            if slug and slug not in places:
+                places.append(slug)
+        return places, cs
 
     # ------------------------------------------------------------ resolving names
     def country(self, name: str) -> str | None:
@@ -275,21 +211,16 @@ class _Importer:
             title = r["title"].strip()
             lang = self.title_lang.get(normalise(title)) or guess_language(title, r["lang"])
             titles.setdefault(lang, title)
+        for r in group:  # an English title read from the page's address, when none was shown
+            if r.get("title_en_from_slug"):
+                titles.setdefault("en", r["title_en_from_slug"].strip())
 
         countries: list[str] = []
         places: list[str] = []
         for r in group:
-            cs = [c for c in (self.country(n) for n in _split(r.get("country") or "")) if c]
-            names = _split(r.get("city") or "")
-            pairs = zip(names, cs, strict=True) if len(cs) == len(names) > 1 else \
-                [(n, cs[0] if len(cs) == 1 else None) for n in names]
-            for name, c in pairs:
-                slug = self.place(name, c)
-                if slug and slug not in places:
-                    places.append(slug)
-            for c in cs:
-                if c not in countries:
-                    countries.append(c)
+            ps, cs = self.where(r)
+            places += [p for p in ps if p not in places]
+            countries += [c for c in cs if c not in countries]
         if not places and not countries:
             self.report.left_out.append(f"'{group[0]['title']}': no place and no country "
                                         "on any copy of the page (add a record by hand)")
@@ -346,6 +277,46 @@ class _Importer:
                 record[key] = value
         return record
 
+    def correct(self, records: list[dict[str, Any]]) -> None:
+        """Apply the corrections of the curation file, each with the page that gives it."""
+        by_slug = {r["slug"]: r for r in records}
+        for c in self.cur.get("corrections") or []:
+            record = by_slug.get(c["practice"])
+            where = f"{c['practice']} {c['field']} = '{c['value']}' (from {c['source']})"
+            if record is None:
+                self.report.notes.append(f"correction for a practice not imported: {where}")
+                continue
+            kind = c["field"]
+            if kind == "period":
+                record["period"] = as_record(parse_period(c["value"]))
+            elif kind == "place":
+                place = self.gaz["places"].find(c["value"])
+                if place is None:
+                    self.report.notes.append(f"correction names an unknown place: {where}")
+                    continue
+                pc = (self.shared["places"].get(place) or self.new["places"][place])["country"]
+                record.setdefault("places", [])
+                if place not in record["places"]:
+                    record["places"].append(place)
+                if pc not in record["countries"]:
+                    record["countries"].append(pc)
+            elif kind.startswith("title_"):
+                record["title"][kind.removeprefix("title_")] = c["value"]
+            else:
+                self.report.notes.append(f"correction of an unknown field: {where}")
+                continue
+            source = canonical_url(c["source"])
+            if source != record["source"] and source not in record.get("also_seen_at", []):
+                record["also_seen_at"] = sorted({*record.get("also_seen_at", []), source})
+            self.report.corrections.append(where)
+        # keep the record's key order stable whatever was corrected
+        order = ("slug", "status", "title", "places", "countries", "topics", "period", "source",
+                 "also_seen_at", "projects", "programmes", "participants")
+        for r in records:
+            items = sorted(r.items(), key=lambda kv: order.index(kv[0]))
+            r.clear()
+            r.update(items)
+
     def partner(self, raw: str, lang: str, participants: list[dict[str, str]]) -> None:
         name = _SPELLING_NOTE.sub("", raw).strip()
         role = "partner"
@@ -374,6 +345,11 @@ class _Importer:
             text = re.sub(r"\s*,\s*$", "", text).strip()
             if not text:
                 continue
+            if r["kind"] == "detail" and re.fullmatch(r"\d{4}", text):
+                # a detail page's bare year is the year it was written up, not a start
+                self.report.notes.append(f"'{r['title']}': the detail page's year {text} is "
+                                         "the year of the write-up, not taken as its start")
+                continue
             p = parse_period(text)
             if p.start is not None and p.end is not None and p.start > p.end:
                 self.report.notes.append(f"period '{text}' ends before it starts: left out")
@@ -385,99 +361,3 @@ class _Importer:
             if best is None or score > best[0]:
                 best = (score, value)
         return best[1] if best else None
-
-
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    strip = ("updated",)
-    return {k: v for k, v in a.items() if k not in strip} == \
-        {k: v for k, v in b.items() if k not in strip}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def import_catalogue(file: Path, data_dir: Path, force: bool = False,
-                     progress: Callable[[str], None] = lambda _: None,
-                     today: str | None = None) -> Report:
-    today = today or dt.date.today().isoformat()
-    rows = []
-    text = yamlio.read_text(file)
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError([Problem(f"malformed JSON: {exc.msg} at column {exc.colno}",
-                                     rel(file), n, hint="fix or remove that line")]) from None
-        missing = [k for k in ("title", "country", "city", "source_url", "kind") if k not in row]
-        if missing:
-            raise DataError([Problem(f"missing fields: {', '.join(missing)}", rel(file), n,
-                                     hint="each line needs title, country, city, source_url "
-                                          "and kind")])
-        rows.append(row)
-    curation_path = data_dir / CURATION_FILE
-    curation = yamlio.load(curation_path) if curation_path.exists() else {}
-    imp = _Importer(rows, data_dir, _plain(curation or {}), today)
-    progress(f"{len(rows)} entries read from {rel(file)}")
-
-    # compute everything first: nothing is written if a problem is found
-    practice_dir = data_dir / PRACTICES_DIR
-    writes: dict[Path, str] = {}
-    used: set[str] = set()
-    kept_practices: list[dict[str, Any]] = []
-    for group in imp.groups():
-        record = imp.practice(group, used)
-        if record is None:
-            continue
-        path = practice_dir / f"{record['slug']}.yaml"
-        existing = _plain(yamlio.load(path)) if path.exists() else None
-        if existing is not None and not force:
-            if existing.get("status") == "reviewed":
-                imp.report.kept_reviewed.append(record["slug"])
-                continue
-            if _same(existing, record):
-                imp.report.unchanged += 1
-                kept_practices.append(existing)
-                continue
-            imp.report.kept_edited.append(record["slug"])
-            continue
-        record["updated"] = today
-        writes[path] = yamlio.dump(record)
-        imp.report.written.append(record["slug"])
-        kept_practices.append(record)
-
-    # new shared records are kept only when a practice that is written or unchanged uses them
-    # (a name met only in a kept reviewed or edited record creates nothing)
-    used_slugs = {
-        "places": {s for p in kept_practices for s in p.get("places", [])}
-        | {x["place"] for p in kept_practices for x in p.get("participants", []) if "place" in x},
-        "organisations": {x["org"] for p in kept_practices for x in p.get("participants", [])
-                          if "org" in x},
-        "projects": {s for p in kept_practices for s in p.get("projects", [])},
-        "programmes": {s for p in kept_practices for s in p.get("programmes", [])},
-    }
-    for kind, new in imp.new.items():
-        new = {slug: rec for slug, rec in new.items() if slug in used_slugs.get(kind, set())}
-        if not new:
-            continue
-        merged = dict(imp.shared[kind])
-        added = 0
-        for slug, rec in new.items():
-            if slug not in merged or force and merged[slug].get("status") != "reviewed":
-                merged[slug] = rec
-                added += 1
-        if added:
-            imp.report.new_shared[kind] = added
-            records = [merged[s] for s in sorted(merged)]
-            writes[data_dir / SHARED_FILES[kind]] = SHARED_HEADERS.get(kind, "") + yamlio.dump(
-                [_plain(r) for r in records])
-    for path, content in sorted(writes.items()):
-        yamlio.write_atomic(path, content)
-    progress(f"{len(writes)} files written")
-    return imp.report
