@@ -12,7 +12,7 @@ from flask import Flask
 from icc_graph.backends import Backend, EmbeddedBackend
 from icc_graph.release import STORE_DIR
 
-from . import browse, collaborations, dumps, errors, http, resources, sparql
+from . import browse, collaborations, dumps, errors, http, reconcile, resources, search, sparql
 from .cache import Cache
 from .context import Context, ReleaseInfo
 from .settings import Settings
@@ -43,4 +43,6 @@ def create_app(settings: Settings | None = None, store: ox.Store | None = None) 
     app.register_blueprint(collaborations.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(reconcile.bp)
+    app.register_blueprint(search.bp)
     return app
