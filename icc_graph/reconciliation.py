@@ -85,7 +85,7 @@ def _check(entity: Entity, prop: str, values: Sequence[Any], terms: Terms) -> bo
     if prop == "years":
         asked = _years(values)
         start = entity.props.get("startYear") or entity.props.get("endYear")
-        end = entity.props.get("endYear") or start
+        end = [9999] if entity.props.get("ongoing") else entity.props.get("endYear") or start
         if asked is None or not start or not end:
             return None
         return asked[0] <= int(end[0]) and int(start[0]) <= asked[1]

@@ -132,6 +132,8 @@ def _properties(g: _Graph, s: str, partners: dict[str, set[str]]) -> dict[str, l
                           and _is_number(o)})
         if numbers:
             props[pid] = numbers
+    if any(str(o).lower() == "true" for o in g.objects(s, str(ICC.ongoing))):
+        props["ongoing"] = [True]
     if partners.get(s):
         props["partners"] = [_entity_value(g, v) for v in sorted(partners[s])]
     return props
@@ -164,9 +166,9 @@ def _partners(g: _Graph) -> dict[str, set[str]]:
 def _description(g: _Graph, s: str, props: dict[str, list[Any]]) -> str:
     kind = next(CLASS_NAMES[c] for c, k in KINDS if k == g.kind[s])
     where = [v["name"] for pid in ("place", "basedIn", "locatedIn", "country")
-             for v in props.get(pid, []) if "name" in v][:2]
+             for v in props.get(pid, []) if "name" in v and v["id"] != g.short(s)][:2]
     years = "–".join(dict.fromkeys(str(int(props[p][0])) for p in ("startYear", "endYear")
-                                   if p in props))
+                                   if p in props)) + ("–" if "ongoing" in props else "")
     return ", ".join([kind, *dict.fromkeys(where), *([years] if years else [])])
 
 
