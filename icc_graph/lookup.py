@@ -21,17 +21,22 @@ from typing import Any
 
 from .search_index import ALT, CLASS_NAMES, INDEX_FILE, KINDS, NAME, fold
 
-# words around a place's name in "City of X", "Ville de X", "Comune di X", "X City Council"
-PLACE_WORDS = ("city", "town", "municipality", "borough", "county", "council", "ville", "commune",
+# words around a place's name in "City of X", "Ville de X", "Comune di X", "X Kommune" (not
+# "X Council": a council is an organisation, not its city)
+PLACE_WORDS = ("city", "town", "municipality", "borough", "county", "ville", "commune",
                "cite", "stadt", "gemeinde", "gemeente", "comune", "citta", "ciudad", "cidade",
                "municipio", "ayuntamiento", "ajuntament", "concello", "kommune", "kommun",
                "miasto", "grad", "mesto", "opstina")
 _PLACE = "|".join(PLACE_WORDS)
 _LEADING = re.compile(rf"^(?:the |la |le |de |die |het )?(?:{_PLACE})"
                       r"(?: (?:of|de|di|du|da|do|del|della|des|van|der|la|le|of the))? (.+)$")
-_TRAILING = re.compile(rf"^(.+?) (?:{_PLACE})(?: (?:council|hall))?$")
+_TRAILING = re.compile(rf"^(.+?) (?:{_PLACE})$")
 WEIGHT = {NAME: 1.0, ALT: 0.99}
 IDENTIFIER, EXACT, EXACT_STRIPPED, FUZZY = 3, 2, 1, 0
+PLACE_KINDS = ("city", "place")
+MIN_SIMILARITY = 0.3  # names less alike than this make no candidate
+# which kind comes first among equally good candidates
+KIND_ORDER = ("city", "place", "country", "org", "project", "programme", "topic", "practice")
 
 
 @dataclass(frozen=True)
@@ -79,17 +84,28 @@ def class_of(name: str) -> str | None:
     return None
 
 
-def similarity(query: str, name: str) -> float:
+def _ratio(a: str, b: str, floor: float) -> float:
+    """difflib's ratio, skipped (0) when its cheap upper bounds cannot beat ``floor``."""
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    if m.real_quick_ratio() <= floor or m.quick_ratio() <= floor:
+        return 0.0
+    return m.ratio()
+
+
+def similarity(query: str, name: str, floor: float = 0.0) -> float:
+    """1.0 for equal folded texts; else the best of the character ratio, the ratio of the sorted
+    words, and a share for a query whose every word is in the name (0 when not above floor)."""
     if query == name:
         return 1.0
-    plain = SequenceMatcher(None, query, name).ratio()
-    ordered = SequenceMatcher(None, " ".join(sorted(query.split())),
-                              " ".join(sorted(name.split()))).ratio()
     words, name_words = set(query.split()), set(name.split())
-    covered = 0.0
+    best = 0.0
     if words and words <= name_words:  # every word of the query is in the name
-        covered = 0.55 + 0.4 * len(query) / max(len(name), 1)
-    return max(plain, ordered, min(covered, 0.95))
+        best = min(0.55 + 0.4 * len(query) / max(len(name), 1), 0.95)
+    best = max(best, _ratio(query, name, max(best, floor)))
+    ordered = (" ".join(sorted(words)), " ".join(sorted(name_words)))
+    if ordered != (query, name):
+        best = max(best, _ratio(*ordered, max(best, floor)))
+    return best
 
 
 class SearchIndex:
@@ -150,7 +166,7 @@ class SearchIndex:
             "SELECT entity FROM key WHERE key = ? AND source = 'slug'", (text.strip().casefold(),))}
 
     # -- candidates
-    def _retrieve(self, variants: list[str], limit: int = 200) -> set[int]:
+    def _retrieve(self, variants: list[str], limit: int = 60) -> set[int]:
         rows: set[int] = set()
         for v in variants:
             words = v.split()
@@ -194,23 +210,25 @@ class SearchIndex:
                 best = Candidate(e, 100.0, EXACT, e.name, {"identifier": True})
             for text, name, source in names.get(e.row, []):
                 weight = WEIGHT.get(source, 0.97)
-                pairs = [(folded, name, EXACT, 1.0)]
+                pairs = [(folded, name, EXACT, 1.0, False)]
                 bare = strip_place_words(name)
                 if (stripped, bare) != (folded, name):
-                    pairs.append((stripped, bare, EXACT_STRIPPED, 0.98))
-                for q, n, exact_level, penalty in pairs:
-                    sim = similarity(q, n)
+                    # "City of X" is a name of the place X; other stripped pairs are less sure
+                    form = stripped != folded and bare == name and e.kind in PLACE_KINDS
+                    pairs.append((stripped, bare, EXACT if form else EXACT_STRIPPED,
+                                  1.0 if form else 0.98, True))
+                for q, n, exact_level, penalty, ignored in pairs:
+                    sim = similarity(q, n, max(best.score / 100, MIN_SIMILARITY))
                     score = 100 * sim * weight * penalty
                     level = exact_level if sim == 1.0 else FUZZY
                     if (level, score) > (best.level, best.score):
-                        best = Candidate(e, score, level, text)
-                        # only the name had place words: "Auckland" -> "Auckland Council"
-                        best.features["name_place_words_only"] = (
-                            level == EXACT_STRIPPED and stripped == folded)
+                        best = Candidate(e, score, level, text, {
+                            "place_words_ignored": ignored,
+                            # only the name had place words: "Auckland" -> "Auckland Council"
+                            "name_place_words_only": ignored and stripped == folded})
             if best.score > 0:
                 best.features.update({"name_similarity": round(best.score / 100, 4),
-                                      "exact_name": best.level >= EXACT_STRIPPED,
-                                      "place_words_ignored": best.level == EXACT_STRIPPED})
+                                      "exact_name": best.level >= EXACT_STRIPPED})
                 out.append(best)
         return out
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lookup import EXACT_STRIPPED, FUZZY, Candidate, Entity, SearchIndex
+from .lookup import EXACT_STRIPPED, FUZZY, KIND_ORDER, Candidate, Entity, SearchIndex
 from .search_index import fold
 
 # what a client may call a property (folded: last part of an IRI or CURIE, lower case, letters
@@ -117,10 +117,15 @@ def reconcile(index: SearchIndex, query: Query, terms: Terms | None = None) -> l
                 c.score = c.score + (100 - c.score) * 0.25 if verdict else c.score * 0.6
         c.score = round(c.score, 2)
         out.append(c)
-    out.sort(key=lambda c: (-c.score, -c.level, c.entity.id))
+    out.sort(key=lambda c: (-c.score, -_confirmed(c), -c.level, KIND_ORDER.index(c.entity.kind),
+                            c.entity.id))
     if out:
         out[0].match = _certain(out[0], out[1:])
     return out[:query.limit]
+
+
+def _confirmed(c: Candidate) -> int:
+    return sum(v is True for k, v in c.features.items() if k.startswith("property_"))
 
 
 def _eligible(c: Candidate) -> bool:
@@ -134,9 +139,9 @@ def _certain(top: Candidate, others: list[Candidate]) -> bool:
     if top.features.get("name_place_words_only"):
         return False
     if top.level >= EXACT_STRIPPED:
-        return not any(_eligible(o) and o.level >= top.level for o in others)
+        return not any(_eligible(o) and o.level >= top.level and _confirmed(o) >= _confirmed(top)
+                       for o in others)
     # another spelling: certain only when a property confirms it and nothing comes close
-    confirmed = any(v is True for k, v in top.features.items() if k.startswith("property_"))
     close = [o for o in others if o.score > top.score - 15]
-    return (top.level == FUZZY and confirmed and not close
+    return (top.level == FUZZY and _confirmed(top) > 0 and not close
             and float(top.features.get("name_similarity", 0)) >= 0.9)

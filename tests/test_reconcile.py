@@ -212,6 +212,15 @@ def test_type_lowers_or_filters(rc: flask.testing.FlaskClient) -> None:
     assert one(rc, "Geneva", type=CITY)[0]["id"] == "city/geneva"
 
 
+def test_a_city_and_its_namesake_council_are_told_apart(rc: flask.testing.FlaskClient) -> None:
+    plain = one(rc, "Ville de Genève")  # the city's French name form and the council's name
+    assert {c["id"] for c in plain[:2]} == {"city/geneva", "org/city-of-geneva"}
+    assert not plain[0]["match"]
+    based = one(rc, "Ville de Genève", properties=[{"pid": "basedIn", "v": "Geneva"}])
+    assert based[0]["id"] == "org/city-of-geneva" and based[0]["match"]
+    assert one(rc, "Ville de Genève", type=CITY)[0]["match"]
+
+
 def test_unknown_type_matches_nothing(rc: flask.testing.FlaskClient) -> None:
     assert not any(c["match"] for c in one(rc, "Geneva", type="/people/person"))
 
@@ -224,8 +233,8 @@ def test_limit(rc: flask.testing.FlaskClient) -> None:
 @pytest.mark.parametrize(("query", "props", "verdict"), [
     ("Geneva", [{"pid": "owl:sameAs", "v": "Q71"}], True),
     ("Geneva", [{"pid": "sameAs", "v": "http://www.wikidata.org/entity/Q597"}], False),
-    ("City of Geneva", [{"pid": "basedIn", "v": "Genève"}], True),
-    ("City of Geneva", [{"pid": "basedIn", "v": {"id": "city/lisbon"}}], False),
+    ("Ville de Genève", [{"pid": "basedIn", "v": "Genève"}], True),
+    ("Ville de Genève", [{"pid": "basedIn", "v": {"id": "city/lisbon"}}], False),
     ("a welcome desk for newcomers", [{"pid": "years", "v": "2018"}], True),
     ("a welcome desk for newcomers", [{"pid": "years", "v": 2010}], False),
     ("Rumour-free neighbourhoods", [{"pid": "years", "v": "2024"}], True),  # ongoing
@@ -235,8 +244,9 @@ def test_limit(rc: flask.testing.FlaskClient) -> None:
 ])
 def test_properties_rescore(rc: flask.testing.FlaskClient, query: str, props: list[Any],
                             verdict: bool) -> None:
-    plain = one(rc, query)[0]
-    result = one(rc, query, properties=props)
+    kind = {"type": ORG} if props[0]["pid"] == "basedIn" else {}
+    plain = one(rc, query, **kind)[0]
+    result = one(rc, query, properties=props, **kind)
     feature = next(f for f in result[0]["features"] if f["id"].startswith("property_")) \
         if verdict else None
     if verdict:
@@ -413,7 +423,8 @@ def test_fold(text: str, folded: str) -> None:
 
 @pytest.mark.parametrize(("text", "bare"), [
     ("city of geneva", "geneva"), ("ville de montreal", "montreal"), ("the city of york", "york"),
-    ("comune di reggio emilia", "reggio emilia"), ("auckland council", "auckland"),
+    ("comune di reggio emilia", "reggio emilia"), ("auckland council", "auckland council"),
+    ("oslo kommune", "oslo"),
     ("geneva", "geneva"), ("city", "city")])
 def test_place_words(text: str, bare: str) -> None:
     assert strip_place_words(text) == bare
