@@ -22,6 +22,7 @@ PROPERTIES = {
     "period": "years", "partners": "partners", "partner": "partners", "partof": "partOf",
 }
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100
+MIN_SCORE = 20  # candidates scored lower are not worth a person's look
 WD = "http://www.wikidata.org/entity/"
 
 
@@ -116,7 +117,8 @@ def reconcile(index: SearchIndex, query: Query, terms: Terms | None = None) -> l
                 c.features[f"property_{prop}"] = verdict
                 c.score = c.score + (100 - c.score) * 0.25 if verdict else c.score * 0.6
         c.score = round(c.score, 2)
-        out.append(c)
+        if c.score >= MIN_SCORE:
+            out.append(c)
     out.sort(key=lambda c: (-c.score, -_confirmed(c), -c.level, KIND_ORDER.index(c.entity.kind),
                             c.entity.id))
     if out:
