@@ -117,8 +117,6 @@ def _query(key: str, q: Any) -> Query:
     props = q.get("properties", [])
     if not isinstance(text, str) or not isinstance(props, list):
         raise BadRequest(f"{where}: 'query' must be a string and 'properties' a list")
-    if not text.strip() and not props:
-        raise BadRequest(f"{where} needs a non-empty 'query' (or 'properties')")
     types = q.get("type") or []
     types = [types] if isinstance(types, str) else types
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):

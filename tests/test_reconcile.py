@@ -257,15 +257,15 @@ def test_properties_rescore(rc: flask.testing.FlaskClient, query: str, props: li
         assert not same or (same[0]["score"] < plain["score"] and not same[0]["match"])
 
 
-def test_nonsense_matches_nothing(rc: flask.testing.FlaskClient) -> None:
+def test_nonsense_and_blank_cells_match_nothing(rc: flask.testing.FlaskClient) -> None:
     assert not any(c["match"] for c in one(rc, "Zzyzx quorble"))
+    assert one(rc, "") == [] and one(rc, "  ", type=CITY) == []
 
 
 @pytest.mark.parametrize(("data", "words"), [
     ({"queries": "{not json"}, "not JSON"),
     ({"queries": "[1, 2]"}, "object"),
     ({"queries": json.dumps({"q0": "Geneva"})}, "q0"),
-    ({"queries": json.dumps({"q0": {"query": ""}})}, "non-empty"),
     ({"queries": json.dumps({"q0": {"query": "a", "limit": "x"}})}, "limit"),
     ({"queries": json.dumps({"q0": {"query": "a", "type_strict": "maybe"}})}, "type_strict"),
     ({"queries": json.dumps({"q0": {"query": "a", "properties": [{"v": 1}]}})}, "pid"),
