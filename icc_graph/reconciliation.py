@@ -119,8 +119,11 @@ def reconcile(index: SearchIndex, query: Query, terms: Terms | None = None) -> l
         c.score = round(c.score, 2)
         if c.score >= MIN_SCORE:
             out.append(c)
-    out.sort(key=lambda c: (-c.score, -_confirmed(c), -c.level, KIND_ORDER.index(c.entity.kind),
-                            c.entity.id))
+    # among equals: confirmed by properties, more exact, the literal name over a "City of X"
+    # form, then places before organisations and the rest
+    out.sort(key=lambda c: (-c.score, -_confirmed(c), -c.level,
+                            bool(c.features.get("place_words_ignored")),
+                            KIND_ORDER.index(c.entity.kind), c.entity.id))
     if out:
         out[0].match = _certain(out[0], out[1:])
     return out[:query.limit]
