@@ -166,21 +166,34 @@ class SearchIndex:
             "SELECT entity FROM key WHERE key = ? AND source = 'slug'", (text.strip().casefold(),))}
 
     # -- candidates
+    def _fts(self, table: str, match: str, limit: int) -> set[int]:
+        return {r[0] for r in self._db.execute(
+            f"SELECT n.entity FROM {table} f JOIN name n ON n.rowid = f.rowid "
+            f"WHERE {table} MATCH ? ORDER BY rank LIMIT ?", (match, limit))}
+
     def _retrieve(self, variants: list[str], limit: int = 60) -> set[int]:
-        rows: set[int] = set()
+        """Entities worth scoring: equal folded names and names with all the words; when no name
+        is equal and those are few, names sharing the query's rarest trigrams (other
+        spellings)."""
+        marks = ",".join("?" * len(variants))
+        rows = {r[0] for r in self._db.execute(
+            f"SELECT entity FROM name WHERE folded IN ({marks})", tuple(variants))}
+        exact = bool(rows)
         for v in variants:
             words = v.split()
             if words:
-                text = " OR ".join(f'"{w}"' for w in words) + f' OR "{words[-1]}"*'
-                rows |= {r[0] for r in self._db.execute(
-                    "SELECT n.entity FROM name_words w JOIN name n ON n.rowid = w.rowid "
-                    "WHERE name_words MATCH ? ORDER BY rank LIMIT ?", (text, limit))}
+                rows |= self._fts("name_words", " ".join(f'"{w}"' for w in words) + "*", limit)
+        if exact or len(rows) >= limit // 2:
+            return rows
+        for v in variants:
             grams = sorted({v[i:i + 3] for i in range(len(v) - 2)})
             if grams:
-                text = " OR ".join(f'"{g}"' for g in grams)
-                rows |= {r[0] for r in self._db.execute(
-                    "SELECT n.entity FROM name_grams g JOIN name n ON n.rowid = g.rowid "
-                    "WHERE name_grams MATCH ? ORDER BY rank LIMIT ?", (text, limit))}
+                marks = ",".join("?" * len(grams))
+                rare = [r[0] for r in self._db.execute(
+                    f"SELECT term FROM name_grams_vocab WHERE term IN ({marks}) "
+                    "ORDER BY doc LIMIT 12", tuple(grams))]
+                if rare:
+                    rows |= self._fts("name_grams", " OR ".join(f'"{g}"' for g in rare), limit)
         return rows
 
     def candidates(self, query: str) -> list[Candidate]:
@@ -239,11 +252,14 @@ class SearchIndex:
         if not words:
             return []
         text = " ".join(f'"{w}"' for w in words) + "*"
-        rows = self._db.execute(
+        kinds = sorted(classes or ())
+        only = (" AND EXISTS (SELECT 1 FROM json_each(e.types) t WHERE json_extract(t.value, "
+                f"'$.id') IN ({','.join('?' * len(kinds))}))") if kinds else ""
+        order = [r[0] for r in self._db.execute(
             "SELECT n.entity, min(rank) AS r FROM name_words w JOIN name n ON n.rowid = w.rowid "
-            "WHERE name_words MATCH ? GROUP BY n.entity ORDER BY r, n.entity", (text,)).fetchall()
-        order = [r[0] for r in rows]
+            f"JOIN entity e ON e.rowid = n.entity WHERE name_words MATCH ?{only} "
+            "GROUP BY n.entity ORDER BY r, n.entity LIMIT ? OFFSET ?",
+            (text, *kinds, limit, cursor))]
         entities = {e.row: e for e in self._entities(
             f"rowid IN ({','.join('?' * len(order))})", tuple(order))} if order else {}
-        found = [entities[r] for r in order if not classes or entities[r].has_type(classes)]
-        return found[cursor:cursor + limit]
+        return [entities[r] for r in order]

@@ -186,6 +186,7 @@ CREATE VIRTUAL TABLE name_words USING fts5(folded, content='name', content_rowid
     tokenize="unicode61 remove_diacritics 2");
 CREATE VIRTUAL TABLE name_grams USING fts5(folded, content='name', content_rowid='rowid',
     tokenize='trigram');
+CREATE VIRTUAL TABLE name_grams_vocab USING fts5vocab(name_grams, 'row');
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
