@@ -29,6 +29,7 @@ PROPERTIES: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     ("sameAs", "Wikidata item", None,
      ("City", "Place", "Country", "Organisation", "Project", "FundingProgramme")),
     ("topic", "topics", "Topic", ("GoodPractice",)),
+    ("years", "years (start-end)", None, ("GoodPractice", "Project")),
     ("startYear", "start year", None, ("GoodPractice", "Project")),
     ("endYear", "end year", None, ("GoodPractice", "Project")),
     ("partners", "partners", None, ("GoodPractice", "Project", "Organisation", "City")),
@@ -55,6 +56,12 @@ def values(entity: Entity, pid: str) -> list[dict[str, Any]]:
         return [{"str": f"{lat[0]},{long[0]}"}] if lat and long else []
     if pid in ("latitude", "longitude"):
         return [{"float": float(v)} for v in props.get(pid, [])]
+    if pid == "years":
+        start, end = props.get("startYear") or props.get("endYear"), props.get("endYear")
+        if not start:
+            return []
+        tail = "" if props.get("ongoing") else str(int((end or start)[0]))
+        return [{"str": f"{int(start[0])}-{tail}" if tail != str(int(start[0])) else tail}]
     if pid in ("startYear", "endYear"):
         return [{"int": int(v)} for v in props.get(pid, [])]
     if pid == "sameAs":

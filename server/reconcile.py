@@ -74,7 +74,7 @@ def manifest(index: SearchIndex) -> dict[str, Any]:
         "identifierSpace": f"{index.base}id/",
         "schemaSpace": "https://w3id.org/icc-graph/def/icc#",
         "defaultTypes": [{"id": str(c), "name": n} for c, n in CLASS_NAMES.items()],
-        "view": {"url": f"{root}/id/{{{{id}}}}"},
+        "view": {"url": f"{index.base}id/{{{{id}}}}"},  # the entity's IRI
         "preview": {"url": f"{service}/preview?id={{{{id}}}}", "width": 400, "height": 140},
         "suggest": {kind: {"service_url": service, "service_path": f"/suggest/{kind}"}
                     for kind in ("entity", "type", "property")},

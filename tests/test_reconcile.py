@@ -103,8 +103,10 @@ def test_manifest_has_what_the_spec_requires(rc: flask.testing.FlaskClient) -> N
 
 def test_manifest_view_and_preview_urls_work(rc: flask.testing.FlaskClient) -> None:
     m = rc.get("/reconcile").get_json()
-    view = m["view"]["url"].replace("{{id}}", "city/geneva").removeprefix("http://localhost")
-    assert rc.get(view, headers={"Accept": "text/html"}).status_code == 303
+    view = m["view"]["url"].replace("{{id}}", "city/geneva")
+    assert view == f"{DEFAULT_BASE_IRI}id/city/geneva"  # the IRI, served on any host
+    assert rc.get(view.removeprefix(DEFAULT_BASE_IRI.rstrip("/")),
+                  headers={"Accept": "text/html"}).status_code == 303
     preview = m["preview"]["url"].replace("{{id}}", "city/geneva")
     assert rc.get(preview.removeprefix("http://localhost")).status_code == 200
 
@@ -338,7 +340,8 @@ def test_extend_returns_values_with_ids_that_reconcile_in_turn(
         rc: flask.testing.FlaskClient) -> None:
     request = {"ids": ["city/geneva", "practice/welcome-desk", "city/atlantis"],
                "properties": [{"id": "country"}, {"id": "coordinates"}, {"id": "sameAs"},
-                              {"id": "startYear"}, {"id": "partners"}, {"id": "topic"}]}
+                              {"id": "startYear"}, {"id": "partners"}, {"id": "topic"},
+                              {"id": "years"}]}
     r = rc.post("/reconcile", data={"extend": json.dumps(request)})
     assert r.status_code == 200
     body = r.get_json()
@@ -350,10 +353,15 @@ def test_extend_returns_values_with_ids_that_reconcile_in_turn(
     lat, long = map(float, geneva["coordinates"][0]["str"].split(","))
     assert (round(lat, 2), round(long, 2)) == (46.2, 6.15)
     assert geneva["sameAs"][0]["id"] == "Q71"
-    assert desk["startYear"] == [{"int": 2018}]
+    assert desk["startYear"] == [{"int": 2018}] and desk["years"] == [{"str": "2018"}]
     assert desk["topic"] == [{"id": "topic/education", "name": "Education"}]
     assert desk["partners"] == [{"id": "org/city-of-geneva", "name": "City of Geneva"}]
     assert all(v == [] for v in body["rows"]["city/atlantis"].values())
+    rumours = rc.post("/reconcile", data={"extend": json.dumps(
+        {"ids": ["practice/rumour-free-neighbourhoods", "project/open-doors"],
+         "properties": [{"id": "years"}]})}).get_json()["rows"]
+    assert rumours["practice/rumour-free-neighbourhoods"]["years"] == [{"str": "2015-"}]
+    assert rumours["project/open-doors"]["years"] == [{"str": "2019-2021"}]
     country = one(rc, geneva["country"][0]["id"])[0]
     assert country["id"] == "country/ch" and country["match"]
 
