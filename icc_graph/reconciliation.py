@@ -36,6 +36,7 @@ class Query:
     text: str
     classes: frozenset[str] = frozenset()
     strict: bool = False  # type_strict "any"/"all": other types are dropped, not lowered
+    all_types: bool = False  # type_strict "all": a candidate must have every type given
     limit: int = DEFAULT_LIMIT
     properties: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
@@ -102,7 +103,8 @@ def reconcile(index: SearchIndex, query: Query, terms: Terms | None = None) -> l
     out = []
     for c in index.candidates(query.text):
         if query.classes:
-            ok = c.entity.has_type(set(query.classes))
+            ok = (all(c.entity.has_type({t}) for t in query.classes) if query.all_types
+                  else c.entity.has_type(set(query.classes)))
             if not ok and query.strict:
                 continue
             c.features["type_match"] = ok

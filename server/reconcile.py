@@ -137,7 +137,7 @@ def _query(key: str, q: Any) -> Query:
         pairs.append((p["pid"], tuple(values)))
     if not text.strip():  # properties only: the first textual value stands for the name
         text = next((str(v) for _, vs in pairs for v in vs if isinstance(v, str)), "")
-    return Query(text, frozenset(classes), strict in ("any", "all"),
+    return Query(text, frozenset(classes), strict in ("any", "all"), strict == "all",
                  min(int(limit), MAX_LIMIT), tuple(pairs))
 
 

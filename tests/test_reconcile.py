@@ -212,6 +212,12 @@ def test_type_lowers_or_filters(rc: flask.testing.FlaskClient) -> None:
     strict = one(rc, "Geneva", type=ORG, type_strict="all")
     assert all(any(t["id"] == ORG for t in c["type"]) for c in strict)
     assert one(rc, "Geneva", type=CITY)[0]["id"] == "city/geneva"
+    both = one(rc, "Geneva", type=[CITY, ORG], type_strict="any")
+    assert {c["id"] for c in both[:2]} == {"city/geneva", "org/city-of-geneva"}
+    every = one(rc, "Geneva", type=[CITY, f"{ICC_IRI}Place"], type_strict="all")
+    assert every and all({CITY, f"{ICC_IRI}Place"} <= {t["id"] for t in c["type"]}
+                         for c in every)
+    assert one(rc, "Geneva", type=[CITY, ORG], type_strict="all") == []
 
 
 def test_a_city_and_its_namesake_council_are_told_apart(rc: flask.testing.FlaskClient) -> None:
