@@ -57,8 +57,14 @@ def answer(body: Any, status: int = 200, allow_jsonp: bool = True) -> Response:
 
 
 def param(name: str) -> str | None:
-    """A parameter of the query string or of a form body."""
-    return request.values.get(name)
+    """A parameter of the query string or of a form body (or, leniently, of a JSON body)."""
+    value = request.values.get(name)
+    if value is None and request.is_json:
+        body = request.get_json(silent=True)
+        found = body.get(name) if isinstance(body, dict) else None
+        if found is not None:
+            value = found if isinstance(found, str) else json.dumps(found)
+    return value
 
 
 def _root() -> str:

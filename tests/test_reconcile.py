@@ -183,6 +183,12 @@ def test_post_and_get_give_the_same_batch(rc: flask.testing.FlaskClient) -> None
     assert ask(rc, batch, "POST") == ask(rc, batch, "GET")
 
 
+def test_a_json_body_is_read_like_the_form(rc: flask.testing.FlaskClient) -> None:
+    batch = {"q0": {"query": "Genf", "type": CITY}}
+    as_json = rc.post("/reconcile", json={"queries": batch})
+    assert as_json.status_code == 200 and as_json.get_json() == ask(rc, batch)
+
+
 def test_another_spelling_is_the_top_candidate_but_not_certain(
         rc: flask.testing.FlaskClient) -> None:
     result = one(rc, "Barcellona", type=CITY)
