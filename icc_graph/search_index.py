@@ -21,9 +21,10 @@ from typing import Any
 from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
-from .namespaces import ICC, SCHEMA, WD
+from .namespaces import ICC, ICC_IRI, SCHEMA, WD
 
 INDEX_FILE = "search.sqlite"
+RDF_TYPE, SAME_AS, LABEL, WD_IRI = str(RDF.type), str(OWL.sameAs), str(RDFS.label), str(WD)
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 GN = "http://www.geonames.org/ontology#"
 
@@ -37,17 +38,16 @@ CLASS_NAMES = {ICC.GoodPractice: "Good practice", ICC.City: "City", ICC.Place: "
                ICC.FundingProgramme: "Funding programme", ICC.Topic: "Topic"}
 NAME, ALT, ACRONYM = "name", "alt", "acronym"
 NAME_PREDICATES = {
-    str(ICC.name): NAME, str(ICC.title): NAME, str(RDFS.label): NAME, str(SKOS.prefLabel): NAME,
+    ICC_IRI + "name": NAME, ICC_IRI + "title": NAME, LABEL: NAME, str(SKOS.prefLabel): NAME,
     str(SCHEMA.name): NAME, str(DCTERMS.title): NAME, str(FOAF.name): NAME, GN + "name": NAME,
-    GN + "officialName": NAME, str(ICC.altName): ALT, str(SKOS.altLabel): ALT,
+    GN + "officialName": NAME, ICC_IRI + "altName": ALT, str(SKOS.altLabel): ALT,
     str(SKOS.hiddenLabel): ALT, str(SCHEMA.alternateName): ALT, GN + "alternateName": ALT,
-    str(ICC.acronym): ACRONYM, GN + "shortName": ACRONYM}
+    ICC_IRI + "acronym": ACRONYM, GN + "shortName": ACRONYM}
 RANK = {NAME: 0, ALT: 1, ACRONYM: 2}
 # property id -> predicates whose object is another entity
-LINKS = {"country": (ICC.country,), "locatedIn": (ICC.locatedIn,), "basedIn": (ICC.basedIn,),
-         "place": (ICC.place,), "topic": (ICC.topic,), "partOf": (ICC.partOf,),
-         "relatedProject": (ICC.relatedProject,), "fundingProgramme": (ICC.fundingProgramme,)}
-NUMBERS = {"startYear": (str(ICC.startYear),), "endYear": (str(ICC.endYear),),
+LINKS = {pid: ICC_IRI + pid for pid in ("country", "locatedIn", "basedIn", "place", "topic",
+                                        "partOf", "relatedProject", "fundingProgramme")}
+NUMBERS = {"startYear": (ICC_IRI + "startYear",), "endYear": (ICC_IRI + "endYear",),
            "latitude": (GEO + "lat", str(SCHEMA.latitude)),
            "longitude": (GEO + "long", str(SCHEMA.longitude))}
 _SPECIAL = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i",
@@ -66,18 +66,19 @@ class _Graph:
     """The triples of a release, by subject, with the kinds of the entities to index."""
 
     def __init__(self, triples: Iterable[tuple[Any, Any, Any]]):
+        # duplicates are harmless: names and values are made unique where they are used
         self.out: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-        seen: set[tuple[str, str, Any]] = set()
         for s, p, o in triples:
-            key = (str(s), str(p), o)
-            if isinstance(s, URIRef) and key not in seen:
-                seen.add(key)
+            if isinstance(s, URIRef):
                 self.out[str(s)][str(p)].append(o)
         self.kind: dict[str, str] = {}
         self.slug: dict[str, str] = {}
+        self._labels: dict[str, str] = {}
+        self._countries: dict[str, list[str]] = {}
+        type_p, slug_p = RDF_TYPE, ICC_IRI + "slug"
         for s, props in self.out.items():
-            types = {str(t) for t in props.get(str(RDF.type), ())}
-            slug = next((str(v) for v in props.get(str(ICC.slug), ())), None)
+            types = {str(t) for t in props.get(type_p, ())}
+            slug = next((str(v) for v in props.get(slug_p, ())), None)
             for cls, kind in KINDS:
                 if str(cls) in types and slug:
                     self.kind[s], self.slug[s] = kind, slug
@@ -87,44 +88,54 @@ class _Graph:
         return [o for p in predicates for o in self.out.get(s, {}).get(p, ())]
 
     def label(self, s: str) -> str:
-        names = [o for o in self.objects(s, str(ICC.name), str(ICC.title), str(RDFS.label))
-                 if isinstance(o, Literal)]
-        english = [str(o) for o in names if o.language == "en"]
-        return (english or sorted(str(o) for o in names) or [self.slug.get(s, s)])[0]
+        if s not in self._labels:
+            names = [o for o in self.objects(s, ICC_IRI + "name", ICC_IRI + "title", LABEL)
+                     if isinstance(o, Literal)]
+            english = sorted(str(o) for o in names if o.language == "en")
+            self._labels[s] = (english or sorted(str(o) for o in names)
+                               or [self.slug.get(s, s)])[0]
+        return self._labels[s]
 
     def short(self, s: str) -> str:
         return f"{self.kind[s]}/{self.slug[s]}"
 
     def country(self, s: str, depth: int = 0) -> list[str]:
         """The countries of an entity: its own, or those of its places and base."""
+        if depth == 0:
+            if s not in self._countries:
+                self._countries[s] = self._country(s, 0)
+            return self._countries[s]
+        return self._country(s, depth)
+
+    def _country(self, s: str, depth: int) -> list[str]:
         if self.kind.get(s) == "country":
             return [s]
-        direct = [str(o) for o in self.objects(s, str(ICC.country), str(ICC.locatedIn))
-                  if self.kind.get(str(o)) == "country"]
+        direct = sorted({str(o) for o in self.objects(s, ICC_IRI + "country", ICC_IRI + "locatedIn")
+                         if self.kind.get(str(o)) == "country"})
         if direct or depth > 2:
             return direct
-        via = [str(o) for o in self.objects(s, str(ICC.place), str(ICC.basedIn),
-                                            str(ICC.locatedIn), str(ICC.partOf))]
+        via = [str(o) for o in self.objects(s, ICC_IRI + "place", ICC_IRI + "basedIn",
+                                            ICC_IRI + "locatedIn", ICC_IRI + "partOf")]
         return sorted({c for v in via for c in self.country(v, depth + 1)})
 
 
 def _entity_value(g: _Graph, iri: str) -> dict[str, str]:
     if iri in g.kind:
         return {"id": g.short(iri), "name": g.label(iri)}
-    if iri.startswith(str(WD)):
-        return {"id": iri.removeprefix(str(WD)), "name": iri.removeprefix(str(WD)),
+    if iri.startswith(WD_IRI):
+        return {"id": iri.removeprefix(WD_IRI), "name": iri.removeprefix(WD_IRI),
                 "wikidata": "1"}
     return {"str": iri}
 
 
 def _properties(g: _Graph, s: str, partners: dict[str, set[str]]) -> dict[str, list[Any]]:
     props: dict[str, list[Any]] = {}
-    for pid, preds in LINKS.items():
+    for pid, predicate in LINKS.items():
         values = g.country(s) if pid == "country" else [
-            str(o) for o in g.objects(s, *map(str, preds)) if isinstance(o, URIRef)]
+            str(o) for o in g.objects(s, predicate) if isinstance(o, URIRef)]
         if values:
             props[pid] = [_entity_value(g, v) for v in sorted(set(values))]
-    same = sorted(str(o) for o in g.objects(s, str(OWL.sameAs)) if isinstance(o, URIRef))
+    same = sorted(str(o) for o in g.objects(s, SAME_AS) if isinstance(o, URIRef))
     if same:
         props["sameAs"] = [_entity_value(g, v) for v in same]
     for pid, number_preds in NUMBERS.items():
@@ -132,7 +143,7 @@ def _properties(g: _Graph, s: str, partners: dict[str, set[str]]) -> dict[str, l
                           and _is_number(o)})
         if numbers:
             props[pid] = numbers
-    if any(str(o).lower() == "true" for o in g.objects(s, str(ICC.ongoing))):
+    if any(str(o).lower() == "true" for o in g.objects(s, ICC_IRI + "ongoing")):
         props["ongoing"] = [True]
     if partners.get(s):
         props["partners"] = [_entity_value(g, v) for v in sorted(partners[s])]
@@ -151,8 +162,8 @@ def _partners(g: _Graph) -> dict[str, set[str]]:
     """Who took part in a practice or project, and with whom each agent took part."""
     members: dict[str, set[str]] = defaultdict(set)
     for s in g.out:
-        for target in g.objects(s, str(ICC.participationIn)):
-            for agent in g.objects(s, str(ICC.agent)):
+        for target in g.objects(s, ICC_IRI + "participationIn"):
+            for agent in g.objects(s, ICC_IRI + "agent"):
                 if str(agent) in g.kind and str(target) in g.kind:
                     members[str(target)].add(str(agent))
     partners: dict[str, set[str]] = defaultdict(set)
@@ -202,14 +213,15 @@ def write_index(path: Path, triples: Iterable[tuple[Any, Any, Any]], base: str,
         db.executescript(SCHEMA_SQL)
         for row, s in enumerate(sorted(g.kind, key=lambda s: g.short(s)), start=1):
             props = _properties(g, s, partners)
-            types = [{"id": str(c), "name": CLASS_NAMES[c]} for c, _ in KINDS
-                     if str(c) in {str(t) for t in g.objects(s, str(RDF.type))}]
+            has = {str(t) for t in g.objects(s, RDF_TYPE)}
+            types = [{"id": str(c), "name": CLASS_NAMES[c]} for c, _ in KINDS if str(c) in has]
             db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (row, g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
                         _description(g, s, props), json.dumps(props, ensure_ascii=False)))
             names: dict[tuple[str, str], str] = {}
-            for p, source in NAME_PREDICATES.items():
-                for o in g.objects(s, p):
+            for p, values in g.out[s].items():
+                source = NAME_PREDICATES.get(p, "")
+                for o in values if source else ():
                     if isinstance(o, Literal) and str(o).strip():
                         key = (str(o).strip(), o.language or "")
                         if key not in names or RANK[source] < RANK[names[key]]:
@@ -219,10 +231,10 @@ def write_index(path: Path, triples: Iterable[tuple[Any, Any, Any]], base: str,
                            [(row, text, fold(text), lang, source)
                             for (text, lang), source in sorted(names.items()) if fold(text)])
             keys = {(s, "iri"), (g.short(s), "id"), (g.slug[s].casefold(), "slug")}
-            keys |= {(str(o).removeprefix(str(WD)).casefold(), "wikidata")
-                     for o in g.objects(s, str(OWL.sameAs)) if str(o).startswith(str(WD))}
-            keys |= {(str(o), "sameAs") for o in g.objects(s, str(OWL.sameAs))}
-            keys |= {(str(o).casefold(), "code") for o in g.objects(s, str(ICC.countryCode))}
+            keys |= {(str(o).removeprefix(WD_IRI).casefold(), "wikidata")
+                     for o in g.objects(s, SAME_AS) if str(o).startswith(WD_IRI)}
+            keys |= {(str(o), "sameAs") for o in g.objects(s, SAME_AS)}
+            keys |= {(str(o).casefold(), "code") for o in g.objects(s, ICC_IRI + "countryCode")}
             db.executemany("INSERT INTO key VALUES (?, ?, ?)",
                            [(k, row, src) for k, src in sorted(keys)])
         db.execute("INSERT INTO name_words(name_words) VALUES ('rebuild')")
