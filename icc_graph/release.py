@@ -30,6 +30,7 @@ from .formats import BY_NAME
 from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
+from .search_index import INDEX_FILE, write_index
 from .store import oxigraph as store
 
 DUMP_STEM = "icc-graph"
@@ -269,6 +270,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
     progress(f"dumps written ({len(triple_quads)} triples)")
+    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
+    progress(f"search index written ({entities} entities)")
 
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     # the version names the content: dumps, ontology and shapes together

@@ -14,7 +14,7 @@ from flask import Flask
 from icc_graph.release import STORE_DIR, check_store_version, open_release, store_version_query
 from icc_graph.store import Backend, Query, StoreError, open_backend
 
-from . import browse, collaborations, dumps, errors, http, resources, sparql
+from . import browse, collaborations, dumps, errors, http, reconcile, resources, search, sparql
 from .cache import Cache
 from .context import Context, ReleaseInfo
 from .limits import ClientLimits
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.register_blueprint(collaborations.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(reconcile.bp)
+    app.register_blueprint(search.bp)
     return app
 
 

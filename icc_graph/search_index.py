@@ -1,0 +1,248 @@
+"""The search and reconciliation index of a release: an SQLite file with FTS5 over every name.
+
+It is built from the release's graph (whatever the data holds): every entity of the kinds people
+look up (practices, cities and other places, countries, organisations, projects, programmes,
+topics) with its names in every language, alternate names, acronyms and exonyms, folded for
+accents and case, its identifiers (IRI, short id, slug, Wikidata QID, country code), and the
+property values that reconciliation filters on and data extension returns. The server only
+reads it (:mod:`icc_graph.lookup`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF
+
+from .namespaces import ICC, ICC_IRI, SCHEMA, WD
+
+INDEX_FILE = "search.sqlite"
+RDF_TYPE, SAME_AS, LABEL, WD_IRI = str(RDF.type), str(OWL.sameAs), str(RDFS.label), str(WD)
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+GN = "http://www.geonames.org/ontology#"
+
+# entity kinds, most specific class first; the short id of an entity is "{kind}/{slug}"
+KINDS: tuple[tuple[URIRef, str], ...] = (
+    (ICC.GoodPractice, "practice"), (ICC.City, "city"), (ICC.Country, "country"),
+    (ICC.Organisation, "org"), (ICC.Project, "project"), (ICC.FundingProgramme, "programme"),
+    (ICC.Topic, "topic"), (ICC.Place, "place"))
+CLASS_NAMES = {ICC.GoodPractice: "Good practice", ICC.City: "City", ICC.Place: "Place",
+               ICC.Country: "Country", ICC.Organisation: "Organisation", ICC.Project: "Project",
+               ICC.FundingProgramme: "Funding programme", ICC.Topic: "Topic"}
+NAME, ALT, ACRONYM = "name", "alt", "acronym"
+NAME_PREDICATES = {
+    ICC_IRI + "name": NAME, ICC_IRI + "title": NAME, LABEL: NAME, str(SKOS.prefLabel): NAME,
+    str(SCHEMA.name): NAME, str(DCTERMS.title): NAME, str(FOAF.name): NAME, GN + "name": NAME,
+    GN + "officialName": NAME, ICC_IRI + "altName": ALT, str(SKOS.altLabel): ALT,
+    str(SKOS.hiddenLabel): ALT, str(SCHEMA.alternateName): ALT, GN + "alternateName": ALT,
+    ICC_IRI + "acronym": ACRONYM, GN + "shortName": ACRONYM}
+RANK = {NAME: 0, ALT: 1, ACRONYM: 2}
+# property id -> predicates whose object is another entity
+LINKS = {pid: ICC_IRI + pid for pid in ("country", "locatedIn", "basedIn", "place", "topic",
+                                        "partOf", "relatedProject", "fundingProgramme")}
+NUMBERS = {"startYear": (ICC_IRI + "startYear",), "endYear": (ICC_IRI + "endYear",),
+           "latitude": (GEO + "lat", str(SCHEMA.latitude)),
+           "longitude": (GEO + "long", str(SCHEMA.longitude))}
+_SPECIAL = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i",
+                          "ð": "d", "þ": "th", "ħ": "h", "’": "'"})
+
+
+def fold(text: str) -> str:
+    """Case, accents and punctuation folded away: "Saint-Étienne" -> "saint etienne"."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("'", "")
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+class _Graph:
+    """The triples of a release, by subject, with the kinds of the entities to index."""
+
+    def __init__(self, triples: Iterable[tuple[Any, Any, Any]]):
+        # duplicates are harmless: names and values are made unique where they are used
+        self.out: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for s, p, o in triples:
+            if isinstance(s, URIRef):
+                self.out[str(s)][str(p)].append(o)
+        self.kind: dict[str, str] = {}
+        self.slug: dict[str, str] = {}
+        self._labels: dict[str, str] = {}
+        self._countries: dict[str, list[str]] = {}
+        type_p, slug_p = RDF_TYPE, ICC_IRI + "slug"
+        for s, props in self.out.items():
+            types = {str(t) for t in props.get(type_p, ())}
+            slug = next((str(v) for v in props.get(slug_p, ())), None)
+            for cls, kind in KINDS:
+                if str(cls) in types and slug:
+                    self.kind[s], self.slug[s] = kind, slug
+                    break
+
+    def objects(self, s: str, *predicates: str) -> list[Any]:
+        return [o for p in predicates for o in self.out.get(s, {}).get(p, ())]
+
+    def label(self, s: str) -> str:
+        if s not in self._labels:
+            names = [o for o in self.objects(s, ICC_IRI + "name", ICC_IRI + "title", LABEL)
+                     if isinstance(o, Literal)]
+            english = sorted(str(o) for o in names if o.language == "en")
+            self._labels[s] = (english or sorted(str(o) for o in names)
+                               or [self.slug.get(s, s)])[0]
+        return self._labels[s]
+
+    def short(self, s: str) -> str:
+        return f"{self.kind[s]}/{self.slug[s]}"
+
+    def country(self, s: str, depth: int = 0) -> list[str]:
+        """The countries of an entity: its own, or those of its places and base."""
+        if depth == 0:
+            if s not in self._countries:
+                self._countries[s] = self._country(s, 0)
+            return self._countries[s]
+        return self._country(s, depth)
+
+    def _country(self, s: str, depth: int) -> list[str]:
+        if self.kind.get(s) == "country":
+            return [s]
+        direct = sorted({str(o) for o in self.objects(s, ICC_IRI + "country", ICC_IRI + "locatedIn")
+                         if self.kind.get(str(o)) == "country"})
+        if direct or depth > 2:
+            return direct
+        via = [str(o) for o in self.objects(s, ICC_IRI + "place", ICC_IRI + "basedIn",
+                                            ICC_IRI + "locatedIn", ICC_IRI + "partOf")]
+        return sorted({c for v in via for c in self.country(v, depth + 1)})
+
+
+def _entity_value(g: _Graph, iri: str) -> dict[str, str]:
+    if iri in g.kind:
+        return {"id": g.short(iri), "name": g.label(iri)}
+    if iri.startswith(WD_IRI):
+        return {"id": iri.removeprefix(WD_IRI), "name": iri.removeprefix(WD_IRI),
+                "wikidata": "1"}
+    return {"str": iri}
+
+
+def _properties(g: _Graph, s: str, partners: dict[str, set[str]]) -> dict[str, list[Any]]:
+    props: dict[str, list[Any]] = {}
+    for pid, predicate in LINKS.items():
+        values = g.country(s) if pid == "country" else [
+            str(o) for o in g.objects(s, predicate) if isinstance(o, URIRef)]
+        if values:
+            props[pid] = [_entity_value(g, v) for v in sorted(set(values))]
+    same = sorted(str(o) for o in g.objects(s, SAME_AS) if isinstance(o, URIRef))
+    if same:
+        props["sameAs"] = [_entity_value(g, v) for v in same]
+    for pid, number_preds in NUMBERS.items():
+        numbers = sorted({float(o) for o in g.objects(s, *number_preds) if isinstance(o, Literal)
+                          and _is_number(o)})
+        if numbers:
+            props[pid] = numbers
+    if any(str(o).lower() == "true" for o in g.objects(s, ICC_IRI + "ongoing")):
+        props["ongoing"] = [True]
+    if partners.get(s):
+        props["partners"] = [_entity_value(g, v) for v in sorted(partners[s])]
+    return props
+
+
+def _is_number(o: Literal) -> bool:
+    try:
+        float(o)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _partners(g: _Graph) -> dict[str, set[str]]:
+    """Who took part in a practice or project, and with whom each agent took part."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for s in g.out:
+        for target in g.objects(s, ICC_IRI + "participationIn"):
+            for agent in g.objects(s, ICC_IRI + "agent"):
+                if str(agent) in g.kind and str(target) in g.kind:
+                    members[str(target)].add(str(agent))
+    partners: dict[str, set[str]] = defaultdict(set)
+    for target, agents in members.items():
+        partners[target] |= agents
+        for a in agents:
+            partners[a] |= agents - {a}
+    return partners
+
+
+def _description(g: _Graph, s: str, props: dict[str, list[Any]]) -> str:
+    kind = next(CLASS_NAMES[c] for c, k in KINDS if k == g.kind[s])
+    where = [v["name"] for pid in ("place", "basedIn", "locatedIn", "country")
+             for v in props.get(pid, []) if "name" in v and v["id"] != g.short(s)][:2]
+    years = "–".join(dict.fromkeys(str(int(props[p][0])) for p in ("startYear", "endYear")
+                                   if p in props)) + ("–" if "ongoing" in props else "")
+    return ", ".join([kind, *dict.fromkeys(where), *([years] if years else [])])
+
+
+SCHEMA_SQL = """
+CREATE TABLE entity (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, iri TEXT NOT NULL,
+    kind TEXT NOT NULL, types TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
+    props TEXT NOT NULL);
+CREATE TABLE name (rowid INTEGER PRIMARY KEY, entity INTEGER NOT NULL REFERENCES entity,
+    text TEXT NOT NULL, folded TEXT NOT NULL, lang TEXT NOT NULL, source TEXT NOT NULL);
+CREATE INDEX name_folded ON name (folded);
+CREATE INDEX name_entity ON name (entity);
+CREATE TABLE key (key TEXT NOT NULL, entity INTEGER NOT NULL REFERENCES entity, source TEXT);
+CREATE INDEX key_key ON key (key);
+CREATE VIRTUAL TABLE name_words USING fts5(folded, content='name', content_rowid='rowid',
+    tokenize="unicode61 remove_diacritics 2");
+CREATE VIRTUAL TABLE name_grams USING fts5(folded, content='name', content_rowid='rowid',
+    tokenize='trigram');
+CREATE VIRTUAL TABLE name_grams_vocab USING fts5vocab(name_grams, 'row');
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def write_index(path: Path, triples: Iterable[tuple[Any, Any, Any]], base: str,
+                version: str = "") -> int:
+    """Write the index of ``triples`` to ``path`` (replaced); returns the number of entities."""
+    g = _Graph(triples)
+    partners = _partners(g)
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(SCHEMA_SQL)
+        for row, s in enumerate(sorted(g.kind, key=lambda s: g.short(s)), start=1):
+            props = _properties(g, s, partners)
+            has = {str(t) for t in g.objects(s, RDF_TYPE)}
+            types = [{"id": str(c), "name": CLASS_NAMES[c]} for c, _ in KINDS if str(c) in has]
+            db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (row, g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
+                        _description(g, s, props), json.dumps(props, ensure_ascii=False)))
+            names: dict[tuple[str, str], str] = {}
+            for p, values in g.out[s].items():
+                source = NAME_PREDICATES.get(p, "")
+                for o in values if source else ():
+                    if isinstance(o, Literal) and str(o).strip():
+                        key = (str(o).strip(), o.language or "")
+                        if key not in names or RANK[source] < RANK[names[key]]:
+                            names[key] = source
+            db.executemany("INSERT INTO name (entity, text, folded, lang, source) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           [(row, text, fold(text), lang, source)
+                            for (text, lang), source in sorted(names.items()) if fold(text)])
+            keys = {(s, "iri"), (g.short(s), "id"), (g.slug[s].casefold(), "slug")}
+            keys |= {(str(o).removeprefix(WD_IRI).casefold(), "wikidata")
+                     for o in g.objects(s, SAME_AS) if str(o).startswith(WD_IRI)}
+            keys |= {(str(o), "sameAs") for o in g.objects(s, SAME_AS)}
+            keys |= {(str(o).casefold(), "code") for o in g.objects(s, ICC_IRI + "countryCode")}
+            db.executemany("INSERT INTO key VALUES (?, ?, ?)",
+                           [(k, row, src) for k, src in sorted(keys)])
+        db.execute("INSERT INTO name_words(name_words) VALUES ('rebuild')")
+        db.execute("INSERT INTO name_grams(name_grams) VALUES ('rebuild')")
+        db.executemany("INSERT INTO meta VALUES (?, ?)",
+                       [("base", base), ("version", version)])
+        db.commit()
+        db.execute("VACUUM")
+    finally:
+        db.close()
+    return len(g.kind)
