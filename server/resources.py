@@ -14,7 +14,7 @@ from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
 
-from . import negotiation
+from . import i18n, negotiation
 from .context import ctx
 from .errors import Problem
 
@@ -85,23 +85,21 @@ def shapes(ext: str | None = None) -> Response:
 
 @bp.route("/")
 def home() -> Response:
+    from urllib.parse import urlencode
+
+    from . import overview
     from .browse import catalogue, value_key
 
     cat, lang = catalogue(), language()
-    practices = cat.practices.values()
-    counts = [("good practices", len(cat.practices))]
+    practices = list(cat.practices.values())
+    counts = [("good_practices", len(cat.practices))]
     for facet, label in (("city", "cities"), ("country", "countries"),
                          ("organisation", "organisations"), ("project", "projects")):
         counts.append((label, len({v for p in practices for v in p.facets[facet]})))
-    facets = []
-    for facet, label in (("topic", "Topics"), ("country", "Countries"), ("year", "Years")):
-        c = cat.counts(facet, {})
-        values = [{"key": value_key(facet, v), "count": n,
-                   "label": v if facet == "year" else cat.label(v, lang)} for v, n in c.items()]
-        values.sort(key=lambda x: str(x["label"]) if facet == "year" else str(x["label"]))
-        facets.append({"name": facet, "label": label, "values": values})
-    response = Response(render_template("home.html", release=ctx().release, counts=counts,
-                                        facets=facets), mimetype="text/html")
+    fig = overview.figures(cat, practices, lang, lambda facet, v: "/practices?" + urlencode(
+        {facet: value_key(facet, v)}), "home")
+    response = Response(render_template("home.html", counts=counts, fig=fig),
+                        mimetype="text/html")
     response.vary.add("Accept-Language")
     return response
 
@@ -160,11 +158,33 @@ def _label(labels: dict[str, list[ox.Literal]], node: object, lang: str = "en") 
 
 
 def language() -> str:
-    """The reader's language: ?lang=, else Accept-Language (English or French)."""
-    lang = request.args.get("lang")
-    if lang in ("en", "fr"):
-        return lang
-    return request.accept_languages.best_match(["en", "fr"]) or "en"
+    """The reader's language: ?lang=, the switch's cookie, else Accept-Language."""
+    return i18n.language()
+
+
+@bp.app_context_processor
+def interface() -> dict[str, object]:
+    """What every page's frame needs: the language, its words, the switch, the release."""
+    lang = language()
+
+    def words(key: str, **values: object) -> str:
+        text = i18n.translate(key, lang)
+        return text.format(**values) if values else text
+
+    return {"lang": lang, "_": words, "languages": i18n.LANGUAGES,
+            "switch_url": i18n.switch_url, "release": ctx().release,
+            "base_iri": ctx().settings.base_iri}
+
+
+@bp.after_app_request
+def remember_language(response: Response) -> Response:
+    """The switch's choice is kept in a cookie; pages in several languages vary on it."""
+    chosen = request.args.get("lang")
+    if chosen in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
+    if response.mimetype == "text/html":
+        response.vary.add("Cookie")
+    return response
 
 
 def _html(triples: list[ox.Triple], iri: str, path: str, kind: str | None, lang: str) -> str:
