@@ -91,7 +91,7 @@ def years(bars: list[Bar], title: str, element_id: str, unit: str = "practices")
     for tick in (0, top // 2, top):
         y = bottom - plot * tick / top
         parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
-    step = next(s for s in (1, 2, 5, 10, 20, 50) if n / s <= 16)
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if n / s <= 16 and s * col >= 34)
     for year in range(first, last + 1):
         if year % step == 0:
             x = left + (year - first + 0.5) * col

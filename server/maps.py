@@ -80,26 +80,27 @@ def equal_earth(lon: float, lat: float) -> tuple[float, float]:
     return x, t * (A1 + A2 * t2 + t6 * (A3 + A4 * t2))
 
 
-def _europe() -> Frame:
-    scale = 820.0
+def _europe(name: str = "europe", scale: float = 820.0, detail: float = 1.0) -> Frame:
     # the corners worth showing: Iceland, the Canaries, North Cape, the Caucasus, the Levant
     corners = [laea(lon, lat) for lon, lat in ((-25, 66.5), (-18.5, 27.4), (-10, 36.5),
                                                (27, 71.5), (45, 58), (45, 41), (36, 31))]
     xs, ys = [x * scale for x, _ in corners], [-y * scale for _, y in corners]
     left, top = min(xs) - 10, min(ys) - 10
-    return Frame("europe", laea, left, top, max(xs) + 10 - left, max(ys) + 10 - top, scale,
-                 lambda w, s, e, n: e > -40 and w < 70 and n > 20 and s < 85)
+    return Frame(name, laea, left, top, max(xs) + 10 - left, max(ys) + 10 - top, scale,
+                 lambda w, s, e, n: e > -40 and w < 70 and n > 20 and s < 85, detail)
 
 
-def _world() -> Frame:
-    scale = 150.0
+def _world(name: str = "world", scale: float = 150.0, detail: float = 2.5) -> Frame:
     half_w = equal_earth(180, 0)[0] * scale
     top, bottom = -equal_earth(0, 84)[1] * scale, -equal_earth(0, -57)[1] * scale
-    return Frame("world", equal_earth, -half_w, top, 2 * half_w, bottom - top, scale,
-                 lambda w, s, e, n: n > -60, detail=2.5)
+    return Frame(name, equal_earth, -half_w, top, 2 * half_w, bottom - top, scale,
+                 lambda w, s, e, n: n > -60, detail)
 
 
-FRAMES = {"europe": _europe(), "world": _world()}
+FRAMES = {"europe": _europe(), "world": _world(),
+          # locators: smaller, with less detail
+          "europe-small": _europe("europe-small", 380.0, 2.0),
+          "world-small": _world("world-small", 90.0, 3.0)}
 
 
 @lru_cache(maxsize=1)
@@ -158,7 +159,7 @@ def outlines(frame_name: str) -> tuple[tuple[str, str, str], ...]:
         parts = []
         for polygon in polygons:
             for r in polygon:
-                if frame_name == "world":
+                if frame_name.startswith("world"):
                     r = _unwrap(r)
                 lons, lats = [p[0] for p in r], [p[1] for p in r]
                 if not frame.keep(min(lons), min(lats), max(lons), max(lats)):
@@ -200,10 +201,11 @@ class Point:
     note: str = ""
 
 
-def frame_for(points: Iterable[Point]) -> str:
+def frame_for(points: Iterable[Point], small: bool = False) -> str:
     """Europe when every point fits in it, else the world."""
     europe = FRAMES["europe"]
-    return "europe" if all(europe.inside(p.long, p.lat) for p in points) else "world"
+    name = "europe" if all(europe.inside(p.long, p.lat) for p in points) else "world"
+    return name + "-small" if small else name
 
 
 def radius(count: int, largest: int) -> float:

@@ -149,12 +149,31 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
 
 
 def _label(labels: dict[str, list[ox.Literal]], node: object, lang: str = "en") -> str | None:
+    found = _label_lang(labels, node, lang)
+    return found[0] if found else None
+
+
+def _label_lang(labels: dict[str, list[ox.Literal]], node: object,
+                lang: str = "en") -> tuple[str, str | None] | None:
+    """A node's label in the reader's language, else English, else any; with its language."""
     values = labels.get(getattr(node, "value", ""), [])
     for wanted in (lang, "en"):
         for lit in values:
             if lit.language == wanted:
-                return lit.value
-    return values[0].value if values else None
+                return lit.value, lit.language
+    return (values[0].value, values[0].language) if values else None
+
+
+SCHEMA_NS = "http://schema.org/"
+TWINS = (SCHEMA_NS, LABEL, "http://www.w3.org/2004/02/skos/core#prefLabel")
+
+
+def once(triples: list[ox.Triple], iri: str) -> list[ox.Triple]:
+    """A thing's triples with each value once: a value also stated by one of our own
+    properties is not repeated under its materialised schema.org, rdfs or SKOS twin."""
+    mine = [t for t in triples if getattr(t.subject, "value", None) == iri]
+    own = {t.object for t in mine if not t.predicate.value.startswith(TWINS)}
+    return [t for t in mine if not (t.predicate.value.startswith(TWINS) and t.object in own)]
 
 
 def language() -> str:
@@ -203,17 +222,17 @@ def _html(triples: list[ox.Triple], iri: str, path: str, kind: str | None, lang:
                           if node.value.startswith(ns)), node.value)
             return {"href": local(node.value), "text": _label(labels, node, lang) or short}
         if isinstance(node, ox.Literal):
-            tag = f" @{node.language}" if node.language else ""
-            return {"href": None, "text": node.value + tag}
+            return {"href": None, "text": node.value, "lang": node.language}
         return {"href": None, "text": str(node)}
 
-    out = sorted(((show(t.predicate), show(t.object)) for t in triples
-                  if getattr(t.subject, "value", None) == iri),
+    out = sorted(((show(t.predicate), show(t.object)) for t in once(triples, iri)),
                  key=lambda r: (r[0]["text"] or "", r[1]["text"] or ""))
-    inc = sorted(((show(t.subject), show(t.predicate)) for t in triples
-                  if isinstance(t.object, ox.NamedNode) and t.object.value == iri),
+    pointing = [t for t in triples if isinstance(t.object, ox.NamedNode) and t.object.value == iri]
+    own_subjects = {t.subject for t in pointing if not t.predicate.value.startswith(TWINS)}
+    inc = sorted(((show(t.subject), show(t.predicate)) for t in pointing
+                  if not (t.predicate.value.startswith(TWINS) and t.subject in own_subjects)),
                  key=lambda r: (r[1]["text"] or "", r[0]["text"] or ""))
-    title = _label(labels, ox.NamedNode(iri), lang) or iri
+    title, title_lang = _label_lang(labels, ox.NamedNode(iri), lang) or (iri, None)
     twins = [(f.name, f"{path}.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
     mine = [(t.predicate.value, str(getattr(t.object, "value", ""))) for t in triples
@@ -226,4 +245,34 @@ def _html(triples: list[ox.Triple], iri: str, path: str, kind: str | None, lang:
         path=path, sections=related(kind, iri, lang) if kind else [],
         jsonld=schema_org(triples, iri, title) if kind else None,
         query_url="/sparql?" + urlencode({"query": query}), sources=sources,
-        wikidata=wikidata, period=period)
+        wikidata=wikidata, period=period, title_lang=title_lang,
+        locator=_locator(triples, iri, kind, title) if kind in ("city", "place", "country")
+        else None)
+
+
+def _locator(triples: list[ox.Triple], iri: str, kind: str | None,
+             title: str) -> dict[str, object] | None:
+    """A small map placing a city (or a country's cities), its country marked."""
+    from . import maps, overview
+
+    located = overview.coordinates()
+    if kind == "country":
+        code = iri.rsplit("/", 1)[-1]
+        cities = [(p, v) for p, v in located.items() if v[2] == iri]
+    else:
+        country = next((str(t.object.value) for t in triples
+                        if getattr(t.subject, "value", None) == iri
+                        and t.predicate.value.endswith("#locatedIn")), "")
+        code = country.rsplit("/", 1)[-1]
+        cities = [(iri, located[iri])] if iri in located else []
+    from .browse import catalogue
+
+    cat = catalogue()
+    points = [maps.Point(p, title if p == iri else cat.label(p, "en"), lat, long, 0,
+                         "" if p == iri else local(p)) for p, (lat, long, _c) in cities]
+    if not points and code not in maps.NUMERIC:
+        return None
+    frame = maps.frame_for(points, small=True)
+    svg = maps.svg(points, frame, f"{title}: location", highlight=[code], labels=1,
+                   element_id="locator")
+    return {"svg": svg, "points": [(p.label, p.lat, p.long) for p in points]}
