@@ -263,7 +263,7 @@ def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[st
             box = (bx, by, bx + width, by + height)
             if box[0] < 0 or box[2] > w or box[1] < 0 or box[3] > h:
                 continue
-            if any(_overlaps(box, other) for other in placed):
+            if any(overlaps(box, other) for other in placed):
                 continue
             placed.append(box)
             tx = {"start": bx, "end": bx + width, "middle": bx + width / 2}[anchor]
@@ -276,5 +276,5 @@ def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[st
     return Markup("".join(parts))
 
 
-def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
