@@ -10,7 +10,6 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
-from markupsafe import Markup, escape
 
 from icc_graph.backends import Query
 

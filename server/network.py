@@ -83,7 +83,7 @@ def svg(nodes: list[Node], edges: list[Edge], pos: dict[str, tuple[float, float]
     if frame:
         f = maps.FRAMES[frame]
         width, height = f.width, f.height
-        base = str(maps.svg([], frame, title, element_id="network"))
+        base = str(maps.svg([], frame, title, element_id="network-svg"))
         head, _, _ = base.rpartition('<g class="cities">')
         parts = [head.replace('class="map ', 'class="network map ', 1)]
     else:
@@ -91,15 +91,16 @@ def svg(nodes: list[Node], edges: list[Edge], pos: dict[str, tuple[float, float]
         height = max([y for _x, y in pos.values()] + [0]) + MARGIN
         parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="network" viewBox="0 0 '
                  f'{width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
-                 f'aria-labelledby="network-title" id="network">'
-                 f'<title id="network-title">{escape(title)}</title>']
+                 f'aria-labelledby="network-svg-title" id="network-svg">'
+                 f'<title id="network-svg-title">{escape(title)}</title>']
     parts.append('<g class="edges" fill="none">')
     for e in sorted(edges, key=lambda e: e.count):
         if e.a not in pos or e.b not in pos:
             continue
         (x1, y1), (x2, y2) = pos[e.a], pos[e.b]
         name = escape(e.title)
-        parts.append(f'<a href="{escape(e.href)}" aria-label="{name}"><title>{name}</title>'
+        parts.append(f'<a href="{escape(e.href)}" class="edge" aria-label="{name}">'
+                     f'<title>{name}</title>'
                      f'<line class="edge" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
                      f'y2="{y2:.1f}" stroke="#6b6f73" stroke-opacity="0.55" '
                      f'stroke-width="{1 + 1.6 * math.sqrt(e.count - 1):.1f}"/></a>')

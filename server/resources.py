@@ -83,6 +83,14 @@ def shapes(ext: str | None = None) -> Response:
                        "/shapes", fmt)
 
 
+@bp.route("/sparql/view.svg")
+def query_view_svg() -> Response:
+    """A query page view as an SVG download."""
+    from .query_page import view_svg
+
+    return view_svg()
+
+
 @bp.route("/")
 def home() -> Response:
     from urllib.parse import urlencode
