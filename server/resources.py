@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from functools import partial
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
@@ -129,8 +130,9 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
         fmt = negotiation.BY_MEDIA.get(media)
     if fmt is None:
         lang = language()
-        html = ctx().cache.get_or_make(("html", path, lang),
-                                       lambda: _html(triples, iri, path, kind, lang), len)
+        make = (partial(_vocabulary_html, triples, lang) if path == "/def/icc"
+                else partial(_html, triples, iri, path, kind, lang))
+        html = ctx().cache.get_or_make(("html", path, lang), make, len)
         response = Response(html, mimetype="text/html")
         response.vary.add("Accept-Language")
     else:
@@ -284,3 +286,51 @@ def _locator(triples: list[ox.Triple], iri: str, kind: str | None,
     svg = maps.svg(points, frame, f"{title}: location", highlight=[code], labels=1,
                    element_id="locator")
     return {"svg": svg, "points": [(p.label, p.lat, p.long) for p in points]}
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+CLASS_TYPES = {f"{OWL}Class", f"{RDFS}Class"}
+PROPERTY_TYPES = {f"{OWL}ObjectProperty", f"{OWL}DatatypeProperty", f"{OWL}AnnotationProperty",
+                  "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property"}
+ALIGNMENTS = {f"{RDFS}subClassOf": "subclass", f"{RDFS}subPropertyOf": "aligned",
+              f"{OWL}equivalentClass": "aligned", f"{OWL}equivalentProperty": "aligned",
+              "http://www.w3.org/2004/02/skos/core#exactMatch": "aligned",
+              "http://www.w3.org/2004/02/skos/core#closeMatch": "aligned",
+              f"{RDFS}domain": "domain", f"{RDFS}range": "range"}
+
+
+def _vocabulary_html(triples: list[ox.Triple], lang: str) -> str:
+    """/def/icc for people: every class and property with its labels, comments, alignments,
+    domain and range, as pyLODE-style pages do."""
+    terms: dict[str, dict[str, object]] = {}
+    for t in triples:
+        s = getattr(t.subject, "value", "")
+        if not s.startswith(ICC_IRI):
+            continue
+        term = terms.setdefault(s, {"iri": s, "name": s[len(ICC_IRI):], "kind": None,
+                                    "labels": [], "comments": [], "links": []})
+        p, o = t.predicate.value, t.object
+        if p == RDF_TYPE and getattr(o, "value", "") in CLASS_TYPES:
+            term["kind"] = "class"
+        elif p == RDF_TYPE and getattr(o, "value", "") in PROPERTY_TYPES:
+            term["kind"] = "property"
+        elif p == LABEL and isinstance(o, ox.Literal):
+            term["labels"].append((o.value, o.language))  # type: ignore[attr-defined]
+        elif p == f"{RDFS}comment" and isinstance(o, ox.Literal):
+            term["comments"].append((o.value, o.language))  # type: ignore[attr-defined]
+        elif p in ALIGNMENTS and isinstance(o, ox.NamedNode):
+            short = next((f"{k}:{o.value[len(ns):]}" for k, ns in PREFIXES.items()
+                          if o.value.startswith(ns)), o.value)
+            href = f"#{o.value[len(ICC_IRI):]}" if o.value.startswith(ICC_IRI) else o.value
+            term["links"].append((ALIGNMENTS[p], short, href))  # type: ignore[attr-defined]
+    for term in terms.values():
+        term["labels"].sort(key=lambda x: (x[1] != lang, x[1] or ""))  # type: ignore[attr-defined]
+        term["comments"].sort(key=lambda x: (x[1] != lang, x[1] or ""))  # type: ignore[attr-defined]
+        term["links"].sort()  # type: ignore[attr-defined]
+    ordered = sorted(terms.values(), key=lambda t: str(t["name"]).casefold())
+    twins = [(f.name, f"/def/icc.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
+    return render_template("vocabulary.html", twins=twins,
+                           classes=[t for t in ordered if t["kind"] == "class"],
+                           properties=[t for t in ordered if t["kind"] == "property"])
