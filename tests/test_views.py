@@ -143,7 +143,8 @@ def test_a_chosen_filter_with_no_hits_stays_and_can_be_removed(web):
 
 def test_each_value_once_and_lang_on_other_languages(web):
     city = page(web, "/doc/city/lublin")
-    values = [td.get_text(" ", strip=True) for td in city.select("#properties tbody td:nth-of-type(2)")]
+    values = [td.get_text(" ", strip=True)
+              for td in city.select("#properties tbody td:nth-of-type(2)")]
     assert values.count("Lublin (en)") == 1, values
     assert not [v for v in values if v.startswith("Poland")][1:], "country once"
     french = page(web, "/doc/practice/untold")
