@@ -157,6 +157,8 @@ def _points(rows: list[list[Term]], variables: Sequence[str], iris: list[int], t
         r[i] is not None and r[i][0] == "literal" and WKT.search(str(r[i][1]))  # type: ignore[index]
         for r in rows)), None)
     lab = next((i for i in iris + texts if i not in (lat, long, wkt)), None)
+    size = next((i for i in range(len(variables)) if i not in (lat, long, wkt) and rows
+                 and all(_number(r[i]) is not None for r in rows if r[i] is not None)), None)
     points = []
     for r in rows:
         where: tuple[float, float] | None = None
@@ -176,8 +178,9 @@ def _points(rows: list[list[Term]], variables: Sequence[str], iris: list[int], t
         if where is None:
             continue
         t = r[lab] if lab is not None else None
-        points.append(maps.Point(str(t[1]) if t else "", name(t) or "·", where[0], where[1], 1,
-                                 href(t) or ""))
+        count = int(_number(r[size]) or 0) if size is not None else 0  # sized by a number
+        points.append(maps.Point(str(t[1]) if t else "", name(t) or "·", where[0], where[1],
+                                 count, href(t) or "", str(count) if size is not None else ""))
     return points
 
 
