@@ -156,8 +156,8 @@ def practices(ext: str | None = None) -> Response:
                                key)
         response = Response(render_template(
             "practices.html", rows=rows, facets=facets, total=total, page=page, pages=pages,
-            fig=fig, selected=[(f["label"], v) for f in facets for v in f["values"]
-                               if v["selected"]],
+            fig=fig, selected=[(f["label"], v) for f in facets
+                               for v in f["values"] if v["selected"]],  # type: ignore[index]
             q=q, sort=sort, lang=lang, url_with=url_with,
             twins=[(name, url_with(page=None, per_page=None).replace(
                 "/practices", f"/practices.{ext}", 1)) for name, ext in (("JSON", "json"),

@@ -24,18 +24,20 @@ def coordinates() -> Located:
     """Every place with ``geo:lat``/``geo:long``: IRI -> (lat, long, country IRI)."""
     c = ctx()
     with _lock:
-        found = c.memo.get("coordinates")
-        if not isinstance(found, dict):
-            rows = c.backend.query(Query(maps.COORDINATES, max_rows=1_000_000),
-                                   c.settings.query_timeout * 6).rows
-            found = {}
-            for place, lat, long, country in rows:
-                try:
-                    found[str(place[1])] = (float(lat[1]), float(long[1]),  # type: ignore[index]
-                                            str(country[1]) if country else None)  # type: ignore[index]
-                except (TypeError, ValueError):
-                    continue  # a coordinate that is not a number is not drawn
-            c.memo["coordinates"] = found
+        cached = c.memo.get("coordinates")
+        if isinstance(cached, dict):
+            return cached
+        rows = c.backend.query(Query(maps.COORDINATES, max_rows=1_000_000),
+                               c.settings.query_timeout * 6).rows
+        found: Located = {}
+        for row in rows:
+            place, lat, long, country = (list(t) if t else [None, None] for t in row)
+            try:
+                found[str(place[1])] = (float(str(lat[1])), float(str(long[1])),
+                                        str(country[1]) if country[1] else None)
+            except (TypeError, ValueError):
+                continue  # a coordinate that is not a number is not drawn
+        c.memo["coordinates"] = found
     return found
 
 

@@ -57,7 +57,8 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
             if result.kind == "select":
                 context["columns"] = result.variables
                 context["rows"] = [[_cell(t, local) for t in row] for row in result.rows]
-                context.update(_views(query, params, result.variables, list(result.rows)))
+                context.update(_views(query, params, result.variables,
+                                      [list(row) for row in result.rows]))
             elif result.kind == "ask":
                 context["boolean"] = result.boolean
             else:

@@ -270,7 +270,7 @@ def _locator(triples: list[ox.Triple], iri: str, kind: str | None,
         code = iri.rsplit("/", 1)[-1]
         cities = [(p, v) for p, v in located.items() if v[2] == iri]
     else:
-        country = next((str(t.object.value) for t in triples
+        country = next((str(getattr(t.object, "value", "")) for t in triples
                         if getattr(t.subject, "value", None) == iri
                         and t.predicate.value.endswith("#locatedIn")), "")
         code = country.rsplit("/", 1)[-1]

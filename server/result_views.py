@@ -117,8 +117,8 @@ def draw(view: str, variables: Sequence[str], rows: list[list[Term]], label: Cal
         counts: dict[tuple[str, str], int] = {}
         for r in rows:
             if r[a] is not None and r[b] is not None and r[a][1] != r[b][1]:  # type: ignore[index]
-                key = tuple(sorted((str(r[a][1]), str(r[b][1]))))  # type: ignore[index]
-                counts[key] = counts.get(key, 0) + 1  # type: ignore[index]
+                x, y = sorted((str(r[a][1]), str(r[b][1])))  # type: ignore[index]
+                counts[(x, y)] = counts.get((x, y), 0) + 1
         edges = [network.Edge(x, y, n, nodes[x].href, f"{nodes[x].label} – {nodes[y].label}")
                  for (x, y), n in sorted(counts.items())]
         ordered = sorted(nodes.values(), key=lambda n: n.iri)
@@ -130,15 +130,16 @@ def draw(view: str, variables: Sequence[str], rows: list[list[Term]], label: Cal
         if not years:
             out.note = "A timeline needs a column of years or dates."
             return out
-        lab = next((i for i in texts if i not in years), None)
+        label_column = next((i for i in texts if i not in years), None)
         spans = []
         for r in rows:
             start = _year(r[years[0]])
             if start is None:
                 continue
             end = _year(r[years[1]]) if len(years) > 1 else None
-            spans.append((name(r[lab]) if lab is not None else str(start), href(r[lab])
-                          if lab is not None else None, start, end or start))
+            t = r[label_column] if label_column is not None else None
+            spans.append((name(t) if t is not None else str(start), href(t), start,
+                          end or start))
         out.cut = out.cut or len(spans) > LINE_CAP
         out.svg = timeline(spans[:LINE_CAP], title)
         out.table = [(s[0], s[1], f"{s[2]}–{s[3]}" if s[3] != s[2] else str(s[2]))
@@ -171,13 +172,13 @@ def _points(rows: list[list[Term]], variables: Sequence[str], iris: list[int], t
             m = WKT.search(str(r[wkt][1]))  # type: ignore[index]
             where = (float(m.group(2)), float(m.group(1))) if m else None
         else:
-            place = next((str(r[i][1]) for i in iris  # type: ignore[index]
-                          if r[i] is not None and str(r[i][1]) in coordinates), None)
+            found = [str(t[1]) for t in (r[i] for i in iris) if t is not None]
+            place = next((p for p in found if p in coordinates), None)
             if place:
-                where = coordinates[place][:2]
+                where = (coordinates[place][0], coordinates[place][1])
         if where is None:
             continue
-        t = r[lab] if lab is not None else None
+        t: Term = r[lab] if lab is not None else None
         count = int(_number(r[size]) or 0) if size is not None else 0  # sized by a number
         points.append(maps.Point(str(t[1]) if t else "", name(t) or "·", where[0], where[1],
                                  count, href(t) or "", str(count) if size is not None else ""))
