@@ -137,6 +137,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "range": {"en": "Range", "fr": "Portée"},
     "subclass": {"en": "Subclass of", "fr": "Sous-classe de"},
     "error": {"en": "Error", "fr": "Erreur"},
+    # headings of entity pages and facet names, keyed by their English words
+    "Cities involved": {"en": "Cities involved", "fr": "Villes concernées"},
+    "Cities it collaborates with": {"en": "Cities it collaborates with",
+                                    "fr": "Villes avec lesquelles elle collabore"},
+    "Cities": {"en": "Cities", "fr": "Villes"},
+    "Funding programme": {"en": "Funding programme", "fr": "Programme de financement"},
+    "Grant": {"en": "Grant", "fr": "Subvention"},
+    "Grants": {"en": "Grants", "fr": "Subventions"},
+    "Partner organisations": {"en": "Partner organisations", "fr": "Organisations partenaires"},
+    "Practices": {"en": "Practices", "fr": "Pratiques"},
+    "Projects": {"en": "Projects", "fr": "Projets"},
+    "Who took part": {"en": "Who took part", "fr": "Participants"},
+    "Topic": {"en": "Topic", "fr": "Thème"},
+    "Country": {"en": "Country", "fr": "Pays"},
+    "Year": {"en": "Year", "fr": "Année"},
+    "City": {"en": "City", "fr": "Ville"},
+    "Organisation": {"en": "Organisation", "fr": "Organisation"},
+    "Project": {"en": "Project", "fr": "Projet"},
 }
 
 

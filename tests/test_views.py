@@ -152,10 +152,12 @@ def test_each_value_once_and_lang_on_other_languages(web):
     cells = french.select('#properties td[lang="fr"]')
     assert cells and all(td["lang"] == "fr" for td in cells)
     assert page(web, "/doc/practice/untold?lang=fr").find("h1").get("lang") is None
+    assert page(web, "/doc/city/lublin?lang=fr").select_one("section.related h2").text == \
+        "Pratiques", "headings in the interface language"
 
 
 def test_a_city_lists_its_practices_and_has_a_locator(web):
-    city = page(web, "/doc/city/lublin")
+    city = page(web, "/doc/city/lublin?lang=en")
     sections = {s.h2.text: {a["href"] for a in s("a")} for s in city.select("section.related")}
     assert sections["Practices"] == {"/id/practice/welcome", "/id/practice/rumours"}
     locator = city.find(id="locator-map").svg
