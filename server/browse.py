@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from . import negotiation
+from . import negotiation, overview
 from .catalogue import (
     FACET_LABELS,
     FACETS,
@@ -78,6 +78,12 @@ def toggle(facet: str, key: str) -> str:
     return url_with(**{facet: new, "page": None})
 
 
+def toggle_on(facet: str, key: str) -> str:
+    """This list narrowed to one more value (unchanged when it is already chosen)."""
+    values = request.args.getlist(facet)
+    return url_with(**{facet: values if key in values else [*values, key], "page": None})
+
+
 def _sorted(practices: list[Practice], sort: str, lang: str) -> list[Practice]:
     if sort == "title":
         return sorted(practices, key=lambda p: (p.title(lang).casefold(), p.slug))
@@ -89,6 +95,7 @@ def _sorted(practices: list[Practice], sort: str, lang: str) -> list[Practice]:
 def _row(p: Practice, cat: Catalogue, lang: str) -> dict[str, Any]:
     return {
         "iri": p.iri, "slug": p.slug, "title": p.title(lang), "titles": p.titles,
+        "title_lang": next((k for k, v in p.titles.items() if v == p.title(lang)), None),
         "url": f"/doc/practice/{p.slug}",
         "countries": sorted(cat.label(c, lang) for c in p.facets["country"]),
         "cities": sorted(cat.label(c, lang) for c in p.facets["city"]),
@@ -126,6 +133,8 @@ def practices(ext: str | None = None) -> Response:
     facets = []
     for f in FACETS:
         counts = cat.counts(f, chosen, q)
+        for v in chosen[f]:  # a chosen value always shows, so it can be removed
+            counts.setdefault(v, 0)
         values = [{"key": value_key(f, v), "label": NOT_RECORDED_LABELS[f] if v == NOT_RECORDED
                    else v if f == "year" else cat.label(v, lang),
                    "count": n, "selected": v in chosen[f], "url": toggle(f, value_key(f, v))}
@@ -154,8 +163,13 @@ def practices(ext: str | None = None) -> Response:
         response = Response(buf.getvalue(), mimetype="text/csv")
     else:
         pages = max(1, math.ceil(total / per_page))
+        key = ("practices", tuple(sorted((f, tuple(sorted(v))) for f, v in chosen.items())), q)
+        fig = overview.figures(cat, matching, lang, lambda f, v: toggle_on(f, value_key(f, v)),
+                               key)
         response = Response(render_template(
             "practices.html", rows=rows, facets=facets, total=total, page=page, pages=pages,
+            fig=fig, selected=[(f["label"], v) for f in facets
+                               for v in f["values"] if v["selected"]],  # type: ignore[index]
             q=q, sort=sort, lang=lang, url_with=url_with,
             twins=[(name, url_with(page=None, per_page=None).replace(
                 "/practices", f"/practices.{ext}", 1)) for name, ext in (("JSON", "json"),

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections import defaultdict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
-from markupsafe import Markup, escape
 
 from icc_graph.store import Query
 
@@ -68,30 +66,65 @@ def edges(topic: str | None, country: str | None) -> list[dict[str, object]]:
     return out
 
 
-def svg(found: list[dict[str, object]], lang: str) -> Markup:
+def name(iri: str, lang: str) -> str:
+    """A practice's title, or a thing's name."""
     cat = catalogue()
-    nodes = sorted({str(e["a"]) for e in found} | {str(e["b"]) for e in found})
-    size, radius = 720, 300
-    pos = {n: (size / 2 + radius * math.cos(2 * math.pi * i / max(1, len(nodes))),
-               size / 2 + radius * math.sin(2 * math.pi * i / max(1, len(nodes))))
-           for i, n in enumerate(nodes)}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-             f'width="{size}" height="{size}" role="img" aria-label="City collaborations">']
+    if iri in cat.practices:
+        return cat.practices[iri].title(lang)
+    return cat.label(iri, lang)
+
+
+def anchor(a: str, b: str) -> str:
+    return f"e-{a.rsplit('/', 1)[-1]}-{b.rsplit('/', 1)[-1]}"
+
+
+def picture(found: list[dict[str, object]], lang: str, layout: str,
+            key: tuple[str | None, str | None]) -> dict[str, object]:
+    """The network (or map) of these links, its legend and the cities left off the map; drawn
+    once per filter and kept in the cache."""
+    return ctx().cache.get_or_make(("collab-picture", key, layout, lang),
+                                   lambda: _picture(found, lang, layout), lambda _: 0)
+
+
+def _picture(found: list[dict[str, object]], lang: str, layout: str) -> dict[str, object]:
+    from . import i18n, maps, network, overview
+
+    cat = catalogue()
+    located = overview.coordinates()
+    country_of: dict[str, str] = {}
+    for p in cat.practices.values():
+        if len(p.facets["country"]) == 1:
+            for city in p.facets["city"]:
+                country_of.setdefault(city, next(iter(p.facets["country"])))
+    for iri, (_lat, _long, country) in located.items():
+        if country:
+            country_of[iri] = country
+    iris = sorted({str(e["a"]) for e in found} | {str(e["b"]) for e in found})
+    nodes = [network.Node(i, cat.label(i, lang), country_of.get(i), local(i)) for i in iris]
+    edges = []
     for e in found:
-        (x1, y1), (x2, y2) = pos[str(e["a"])], pos[str(e["b"])]
+        a, b = str(e["a"]), str(e["b"])
         shared = [str(s) for s in e["shared"]]  # type: ignore[attr-defined]
-        title = escape(f"{cat.label(str(e['a']), lang)} – {cat.label(str(e['b']), lang)}: "
-                       + "; ".join(cat.label(s, lang) for s in shared))
-        parts.append(f'<a href="{escape(local(shared[0]))}" class="edge"><title>{title}</title>'
-                     f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                     f'stroke="#4a7" stroke-width="{1 + len(shared)}" stroke-opacity="0.6"/></a>')
-    for n in nodes:
-        x, y = pos[n]
-        parts.append(f'<a href="{escape(local(n))}" class="node"><circle cx="{x:.1f}" '
-                     f'cy="{y:.1f}" r="5" fill="#235"/><text x="{x + 7:.1f}" y="{y + 4:.1f}" '
-                     f'font-size="11">{escape(cat.label(n, lang))}</text></a>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        edges.append(network.Edge(a, b, len(shared), "#" + anchor(a, b),
+                                  f"{cat.label(a, lang)} – {cat.label(b, lang)}: "
+                                  + "; ".join(name(s, lang) for s in shared)))
+    palette = network.colours(nodes)
+    title = f"{i18n.translate('collab_title', lang)}: {len(nodes)} " \
+            f"{i18n.translate('cities', lang)}, {len(edges)} {i18n.translate('links', lang)}"
+    unplaced: list[str] = []
+    if layout == "map":
+        points = [maps.Point(n.iri, n.label, located[n.iri][0], located[n.iri][1])
+                  for n in nodes if n.iri in located]
+        frame = maps.frame_for(points)
+        pos = {p.iri: maps.FRAMES[frame].xy(p.long, p.lat) for p in points}
+        unplaced = sorted((n.label for n in nodes if n.iri not in located), key=str.casefold)
+        svg = network.svg(nodes, edges, pos, title, palette, frame)
+    else:
+        svg = network.svg(nodes, edges, network.spring(nodes, edges), title, palette)
+    legend = [(cat.label(c, lang), network.swatch(colour)) for c, colour in palette.items() if c]
+    if any(n.country not in palette for n in nodes):
+        legend.append((i18n.translate("other", lang), network.swatch(network.OTHER)))
+    return {"svg": svg, "legend": legend, "unplaced": unplaced}
 
 
 @bp.route("/collaborations")
@@ -104,6 +137,9 @@ def collaborations(ext: str | None = None) -> Response:
         ext = {"text/html": None, "application/json": "json", "text/csv": "csv"}.get(
             media or "", "html") or None
     topic, country = request.args.get("topic") or None, request.args.get("country") or None
+    layout = request.args.get("layout", "network")
+    if layout not in ("network", "map"):
+        raise Problem(400, "layout is 'network' or 'map'")
     lang = language()
     found = edges(topic, country)
     cat = catalogue()
@@ -125,7 +161,8 @@ def collaborations(ext: str | None = None) -> Response:
                            key=lambda c: cat.label(c, lang))
         query = urlencode({k: v for k, v in (("topic", topic), ("country", country)) if v})
         response = Response(render_template(
-            "collaborations.html", picture=svg(found, lang), edges=found, cat=cat, lang=lang,
+            "collaborations.html", picture=picture(found, lang, layout, (topic, country)),
+            edges=found, cat=cat, lang=lang, name=name, anchor=anchor, layout=layout,
             topics=[(t.rsplit("/", 1)[-1], cat.label(t, lang)) for t in topics],
             countries=[(c.rsplit("/", 1)[-1], cat.label(c, lang)) for c in countries],
             topic=topic, country=country, query=query, local=local), mimetype="text/html")

@@ -36,6 +36,7 @@ RELATED: dict[str, list[tuple[str, str]]] = {
         ("Projects its practices are documented under",
          "?p icc:place <THIS> ; icc:relatedProject ?x"),
     ],
+    "city-practices": [("Practices", "?x icc:place <THIS> ; a icc:GoodPractice")],
     "org": [
         ("Practices", "?a icc:agent <THIS> ; icc:participationIn ?x . ?x a icc:GoodPractice"),
         ("Projects", "?a icc:agent <THIS> ; icc:participationIn ?x ; icc:role ?r . "
@@ -76,6 +77,7 @@ RELATED: dict[str, list[tuple[str, str]]] = {
         ("Documented under project", "<THIS> icc:relatedProject ?x"),
     ],
 }
+RELATED["city"] = RELATED.pop("city-practices") + RELATED["city"]
 RELATED["place"] = RELATED["city"]
 
 
@@ -92,8 +94,10 @@ def related(kind: str, iri: str, lang: str) -> list[dict[str, Any]]:
         for x, note, label, en in result.rows:
             if x is None:
                 continue
-            text = (label or en or ("", x[1]))[1]
+            chosen = label or en
+            text = chosen[1] if chosen else x[1]
             items.append({"href": local(str(x[1])), "text": text or x[1],
+                          "lang": chosen[3] if chosen and len(chosen) > 3 else None,
                           "note": note[1] if note else None})
         if items:
             sections.append({"heading": heading, "items": items})

@@ -6,13 +6,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import Response, render_template
+from flask import Response, render_template, request
+from markupsafe import Markup
 
 from icc_graph.iri import is_web_iri
 from icc_graph.paths import QUERIES
 from icc_graph.store import QueryRequest, read_triples
 from icc_graph.store.results import JSON, read_json
 
+from . import result_views
 from .context import ctx
 
 
@@ -35,12 +37,17 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
         "\nSELECT ?practice ?title WHERE {\n  ?practice a icc:GoodPractice ; icc:title ?title .\n"
         "  FILTER(lang(?title) = \"en\")\n} ORDER BY ?title LIMIT 20\n")
     context: dict[str, object] = {"query": query or default, "examples": examples,
-                                  "error": None, "columns": [], "rows": [], "boolean": None}
+                                  "error": None, "columns": [], "rows": [], "boolean": None,
+                                  "views_all": result_views.VIEWS,
+                                  "view": result_views.chosen_view(query or "",
+                                                                   request.args.get("view"))}
     status = 200
     if query:
         params = [("query", query), *[("default-graph-uri", g) for g in defaults],
                   *[("named-graph-uri", g) for g in named]]
-        context["share"] = "/sparql?" + urlencode(params)
+        asked = request.args.get("view")
+        context["share"] = "/sparql?" + urlencode(
+            params + ([("view", asked)] if asked in result_views.VIEWS else []))
         context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))
                                 for name, fmt in (("CSV", "csv"), ("JSON", "json"))]
         settings = ctx().settings
@@ -65,6 +72,9 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
                     context["boolean"] = result.boolean
                 context["columns"] = result.variables
                 context["rows"] = [[_cell(t, local) for t in row] for row in result.rows]
+                if result.kind == "select":
+                    context.update(_views(query, params, result.variables,
+                                          [list(row) for row in result.rows]))
             context["truncated"] = reply.truncated
     response = Response(render_template("sparql.html", **context), status=status,
                         mimetype="text/html")
@@ -107,5 +117,74 @@ def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]
     if t[0] == "uri":  # a link only where a browser would go: http and https
         return {"text": str(t[1]), "href": local(str(t[1])) if is_web_iri(str(t[1])) else None}
     if t[0] == "literal" and t[3]:
-        return {"text": f"{t[1]} @{t[3]}", "href": None}
+        return {"text": str(t[1]), "href": None, "lang": str(t[3])}
     return {"text": str(t[1]), "href": None}
+
+
+def _label(iri: str) -> str:
+    """A thing's name for a view: a practice's title, a name, else the IRI's last part."""
+    from .browse import catalogue
+    from .resources import language
+
+    cat, lang = catalogue(), language()
+    if iri in cat.practices:
+        return cat.practices[iri].title(lang)
+    return cat.label(iri, lang)
+
+
+def _views(query: str, params: list[tuple[str, str]], variables: tuple[str, ...] | list[str],
+           rows: list[list[object]]) -> dict[str, object]:
+    """The view tabs (each a shareable URL) and the chosen view drawn, with its downloads."""
+    from urllib.parse import urlencode
+
+    from . import overview
+    from .resources import local
+
+    view = result_views.chosen_view(query, request.args.get("view"))
+    tabs = [(v, "/sparql?" + urlencode([*params, ("view", v)])) for v in result_views.VIEWS]
+    out: dict[str, object] = {"view": view, "tabs": tabs, "drawn": None,
+                              "cap": result_views.ROW_CAP, "line_cap": result_views.LINE_CAP}
+    if view != "Table":
+        drawn = result_views.draw(view, variables, rows, _label, local,  # type: ignore[arg-type]
+                                  overview.coordinates(), f"{view} of the query results")
+        out["drawn"] = drawn
+        if drawn.svg:
+            out["svg_download"] = "/sparql/view.svg?" + urlencode([*params, ("view", view)])
+    return out
+
+
+def view_svg() -> Response:
+    """The chosen view of a query's results as a stand-alone SVG file."""
+    from icc_graph.federation import check_services
+    from icc_graph.store import StoreError
+
+    from .errors import Problem
+
+    query = request.args.get("query", "")
+    view = result_views.chosen_view(query, request.args.get("view"))
+    if not query or view == "Table":
+        raise Problem(400, "give a query and a view (BarChart, Map, Graph or Timeline)")
+    settings = ctx().settings
+    check_services(query, settings.service_allow)  # ServiceRefused: 400, before anything runs
+    job = QueryRequest(query, {"select": JSON}, time.monotonic() + settings.query_timeout,
+                       min(settings.max_rows, result_views.ROW_CAP))
+    try:
+        with ctx().limits.slot():
+            reply = ctx().backend.run(job)
+    except StoreError as exc:
+        message, status = _message(exc)
+        raise Problem(status, f"the query cannot be drawn: {message}") from None
+    result = read_json(reply.body)
+    if result.kind != "select":
+        raise Problem(400, "only SELECT results can be drawn")
+    from . import overview
+    from .resources import local
+
+    drawn = result_views.draw(view, result.variables, list(result.rows),  # type: ignore[arg-type]
+                              _label, local, overview.coordinates(), f"{view} of the results")
+    if drawn.svg is None:
+        raise Problem(400, drawn.note)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + str(Markup(drawn.svg))
+    response = Response(body, mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{view.lower()}.svg"'
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from functools import partial
 
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -15,7 +16,7 @@ from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
 from icc_graph.store import Description, Term, Triple, write_triples
 
-from . import negotiation
+from . import i18n, negotiation
 from .context import ctx
 from .errors import Problem
 
@@ -105,25 +106,31 @@ def shapes(ext: str | None = None) -> Response:
                        "/shapes", fmt)
 
 
+@bp.route("/sparql/view.svg")
+def query_view_svg() -> Response:
+    """A query page view as an SVG download."""
+    from .query_page import view_svg
+
+    return view_svg()
+
+
 @bp.route("/")
 def home() -> Response:
+    from urllib.parse import urlencode
+
+    from . import overview
     from .browse import catalogue, value_key
 
     cat, lang = catalogue(), language()
-    practices = cat.practices.values()
-    counts = [("good practices", len(cat.practices))]
+    practices = list(cat.practices.values())
+    counts = [("good_practices", len(cat.practices))]
     for facet, label in (("city", "cities"), ("country", "countries"),
                          ("organisation", "organisations"), ("project", "projects")):
         counts.append((label, len({v for p in practices for v in p.facets[facet]})))
-    facets = []
-    for facet, label in (("topic", "Topics"), ("country", "Countries"), ("year", "Years")):
-        c = cat.counts(facet, {})
-        values = [{"key": value_key(facet, v), "count": n,
-                   "label": v if facet == "year" else cat.label(v, lang)} for v, n in c.items()]
-        values.sort(key=lambda x: str(x["label"]) if facet == "year" else str(x["label"]))
-        facets.append({"name": facet, "label": label, "values": values})
-    response = Response(render_template("home.html", release=ctx().release, counts=counts,
-                                        facets=facets), mimetype="text/html")
+    fig = overview.figures(cat, practices, lang, lambda facet, v: "/practices?" + urlencode(
+        {facet: value_key(facet, v)}), "home")
+    response = Response(render_template("home.html", counts=counts, fig=fig),
+                        mimetype="text/html")
     response.vary.add("Accept-Language")
     return response
 
@@ -145,8 +152,9 @@ def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
         fmt = negotiation.BY_MEDIA.get(media)
     if fmt is None:
         lang = language()
-        html = ctx().cache.get_or_make(("html", path, lang),
-                                       lambda: _html(triples, iri, path, kind, lang), len)
+        make = (partial(_vocabulary_html, triples, lang) if path == "/def/icc"
+                else partial(_html, triples, iri, path, kind, lang))
+        html = ctx().cache.get_or_make(("html", path, lang), make, len)
         response = Response(html, mimetype="text/html")
         response.vary.add("Accept-Language")
     else:
@@ -171,20 +179,66 @@ def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
 
 
 def _label(labels: dict[str, list[Term]], node: Term, lang: str = "en") -> str | None:
+    found = _label_lang(labels, node, lang)
+    return found[0] if found else None
+
+
+def _label_lang(labels: dict[str, list[Term]], node: Term,
+                lang: str = "en") -> tuple[str, str | None] | None:
+    """A node's label in the reader's language, else English, else any; with its language."""
     values = labels.get(str(node[1]), []) if node[0] == "uri" else []
     for wanted in (lang, "en"):
         for lit in values:
             if lit[3] == wanted:
-                return str(lit[1])
-    return str(values[0][1]) if values else None
+                return str(lit[1]), wanted
+    return (str(values[0][1]), values[0][3]) if values else None
+
+
+SCHEMA_NS = "http://schema.org/"
+TWINS = (SCHEMA_NS, LABEL, "http://www.w3.org/2004/02/skos/core#prefLabel")
+
+
+def _twin(predicate: Term) -> bool:
+    return str(predicate[1]).startswith(TWINS)
+
+
+def once(triples: list[Triple], iri: str) -> list[Triple]:
+    """A thing's triples with each value once: a value also stated by one of our own
+    properties is not repeated under its materialised schema.org, rdfs or SKOS twin."""
+    me = ("uri", iri)
+    mine = [t for t in triples if t[0] == me]
+    own = {o for _, p, o in mine if not _twin(p)}
+    return [t for t in mine if not (_twin(t[1]) and t[2] in own)]
 
 
 def language() -> str:
-    """The reader's language: ?lang=, else Accept-Language (English or French)."""
-    lang = request.args.get("lang")
-    if lang in ("en", "fr"):
-        return lang
-    return request.accept_languages.best_match(["en", "fr"]) or "en"
+    """The reader's language: ?lang=, the switch's cookie, else Accept-Language."""
+    return i18n.language()
+
+
+@bp.app_context_processor
+def interface() -> dict[str, object]:
+    """What every page's frame needs: the language, its words, the switch, the release."""
+    lang = language()
+
+    def words(key: str, **values: object) -> str:
+        text = i18n.translate(key, lang)
+        return text.format(**values) if values else text
+
+    return {"lang": lang, "_": words, "languages": i18n.LANGUAGES,
+            "switch_url": i18n.switch_url, "release": ctx().release,
+            "base_iri": ctx().settings.base_iri}
+
+
+@bp.after_app_request
+def remember_language(response: Response) -> Response:
+    """The switch's choice is kept in a cookie; pages in several languages vary on it."""
+    chosen = request.args.get("lang")
+    if chosen in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
+    if response.mimetype == "text/html":
+        response.vary.add("Cookie")
+    return response
 
 
 def _html(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str) -> str:
@@ -205,16 +259,19 @@ def _html(triples: list[Triple], iri: str, path: str, kind: str | None, lang: st
             href = local(value) if is_web_iri(value) else None
             return {"href": href, "text": _label(labels, node, lang) or short}
         if node[0] == "literal":
-            tag = f" @{node[3]}" if len(node) > 3 and node[3] else ""
-            return {"href": None, "text": value + tag}
+            return {"href": None, "text": value,
+                    "lang": str(node[3]) if len(node) > 3 and node[3] else None}
         return {"href": None, "text": f"_:{value}"}
 
     me = ("uri", iri)
-    out = sorted(((show(p), show(o)) for s, p, o in triples if s == me),
+    out = sorted(((show(p), show(o)) for _, p, o in once(triples, iri)),
                  key=lambda r: (r[0]["text"] or "", r[1]["text"] or ""))
-    inc = sorted(((show(s), show(p)) for s, p, o in triples if o == me and s != me),
+    pointing = [t for t in triples if t[2] == me and t[0] != me]
+    own_subjects = {s for s, p, _ in pointing if not _twin(p)}
+    inc = sorted(((show(s), show(p)) for s, p, _ in pointing
+                  if not (_twin(p) and s in own_subjects)),
                  key=lambda r: (r[1]["text"] or "", r[0]["text"] or ""))
-    title = _label(labels, me, lang) or iri
+    title, title_lang = _label_lang(labels, me, lang) or (iri, None)
     twins = [(f.name, f"{path}.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
     mine = [(str(p[1]), str(o[1])) for s, p, o in triples if s == me]
@@ -227,4 +284,83 @@ def _html(triples: list[Triple], iri: str, path: str, kind: str | None, lang: st
         path=path, sections=related(kind, iri, lang) if kind else [],
         jsonld=schema_org(triples, iri, title) if kind else None,
         query_url="/sparql?" + urlencode({"query": query}), sources=sources,
-        wikidata=wikidata, period=period)
+        wikidata=wikidata, period=period, title_lang=title_lang,
+        locator=_locator(triples, iri, kind, title) if kind in ("city", "place", "country")
+        else None)
+
+
+def _locator(triples: list[Triple], iri: str, kind: str | None,
+             title: str) -> dict[str, object] | None:
+    """A small map placing a city (or a country's cities), its country marked."""
+    from . import maps, overview
+
+    located = overview.coordinates()
+    if kind == "country":
+        code = iri.rsplit("/", 1)[-1]
+        cities = [(p, v) for p, v in located.items() if v[2] == iri]
+    else:
+        country = next((str(o[1]) for s, p, o in triples
+                        if s == ("uri", iri) and str(p[1]).endswith("#locatedIn")), "")
+        code = country.rsplit("/", 1)[-1]
+        cities = [(iri, located[iri])] if iri in located else []
+    from .browse import catalogue
+
+    cat = catalogue()
+    points = [maps.Point(p, title if p == iri else cat.label(p, "en"), lat, long, 0,
+                         "" if p == iri else local(p)) for p, (lat, long, _c) in cities]
+    if not points and code not in maps.NUMERIC:
+        return None
+    frame = maps.frame_for(points, small=True)
+    svg = maps.svg(points, frame, f"{title}: location", highlight=[code], labels=1,
+                   element_id="locator")
+    return {"svg": svg, "points": [(p.label, p.lat, p.long) for p in points]}
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+CLASS_TYPES = {f"{OWL}Class", f"{RDFS}Class"}
+PROPERTY_TYPES = {f"{OWL}ObjectProperty", f"{OWL}DatatypeProperty", f"{OWL}AnnotationProperty",
+                  "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property"}
+ALIGNMENTS = {f"{RDFS}subClassOf": "subclass", f"{RDFS}subPropertyOf": "aligned",
+              f"{OWL}equivalentClass": "aligned", f"{OWL}equivalentProperty": "aligned",
+              "http://www.w3.org/2004/02/skos/core#exactMatch": "aligned",
+              "http://www.w3.org/2004/02/skos/core#closeMatch": "aligned",
+              f"{RDFS}domain": "domain", f"{RDFS}range": "range"}
+
+
+def _vocabulary_html(triples: list[Triple], lang: str) -> str:
+    """/def/icc for people: every class and property with its labels, comments, alignments,
+    domain and range, as pyLODE-style pages do."""
+    terms: dict[str, dict[str, object]] = {}
+    for subject, predicate, o in triples:
+        s = str(subject[1])
+        if subject[0] != "uri" or not s.startswith(ICC_IRI):
+            continue
+        term = terms.setdefault(s, {"iri": s, "name": s[len(ICC_IRI):], "kind": None,
+                                    "labels": [], "comments": [], "links": []})
+        p, value = str(predicate[1]), str(o[1])
+        literal = o[0] == "literal"
+        language_of = o[3] if literal and len(o) > 3 else None
+        if p == RDF_TYPE and value in CLASS_TYPES:
+            term["kind"] = "class"
+        elif p == RDF_TYPE and value in PROPERTY_TYPES:
+            term["kind"] = "property"
+        elif p == LABEL and literal:
+            term["labels"].append((value, language_of))  # type: ignore[attr-defined]
+        elif p == f"{RDFS}comment" and literal:
+            term["comments"].append((value, language_of))  # type: ignore[attr-defined]
+        elif p in ALIGNMENTS and o[0] == "uri":
+            short = next((f"{k}:{value[len(ns):]}" for k, ns in PREFIXES.items()
+                          if value.startswith(ns)), value)
+            href = f"#{value[len(ICC_IRI):]}" if value.startswith(ICC_IRI) else value
+            term["links"].append((ALIGNMENTS[p], short, href))  # type: ignore[attr-defined]
+    for term in terms.values():
+        term["labels"].sort(key=lambda x: (x[1] != lang, x[1] or ""))  # type: ignore[attr-defined]
+        term["comments"].sort(key=lambda x: (x[1] != lang, x[1] or ""))  # type: ignore[attr-defined]
+        term["links"].sort()  # type: ignore[attr-defined]
+    ordered = sorted(terms.values(), key=lambda t: str(t["name"]).casefold())
+    twins = [(f.name, f"/def/icc.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
+    return render_template("vocabulary.html", twins=twins,
+                           classes=[t for t in ordered if t["kind"] == "class"],
+                           properties=[t for t in ordered if t["kind"] == "property"])
