@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from icc_graph import formats
 from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
@@ -131,7 +132,7 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
         chosen = fmt
         body = ctx().cache.get_or_make(("body", path, fmt.name), lambda: ox.serialize(
             triples, format=chosen.oxigraph,
-            prefixes=PREFIXES if chosen.name in ("turtle", "jsonld", "rdfxml") else None) or b"",
+            prefixes=formats.prefixes(chosen)) or b"",
             len)
         response = Response(body, mimetype=fmt.media_type)
     release = ctx().release

@@ -34,7 +34,7 @@ class Settings:
         env = os.environ if env is None else env
         try:
             return cls(
-                release=Path(env.get("ICC_RELEASE", "dist")),
+                release=Path(env.get("ICC_RELEASE", "dist")).absolute(),  # against the cwd, once
                 base_iri=env.get("ICC_BASE_IRI", DEFAULT_BASE_IRI),
                 sparql_endpoint=env.get("ICC_SPARQL_ENDPOINT") or None,
                 query_timeout=float(env.get("ICC_QUERY_TIMEOUT", "10")),
