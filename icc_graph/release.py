@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from . import store
+from . import jsonld, store
 from .describe import describe
 from .errors import UsageError
 from .formats import BY_NAME
@@ -123,6 +123,9 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
                 src = tmp / f".{name.removesuffix('.gz')}"
                 store.serialize(ox_quads if fmt.dataset else triple_quads, src, fmt, PREFIXES)
             _gzip(src, path)
+        elif fmt_name == "jsonld":  # compacted with the one context: our own writer
+            jsonld.write((q.triple for q in triple_quads), path)
+            plain[fmt_name] = path
         else:
             store.serialize(ox_quads if fmt.dataset else triple_quads, path, fmt, PREFIXES)
             plain[fmt_name] = path

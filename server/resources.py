@@ -4,13 +4,14 @@ as HTML or RDF by Accept, by extension, or by ?format=; the vocabulary and shape
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from icc_graph import formats
+from icc_graph import formats, jsonld
 from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
@@ -130,10 +131,8 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
         response.vary.add("Accept-Language")
     else:
         chosen = fmt
-        body = ctx().cache.get_or_make(("body", path, fmt.name), lambda: ox.serialize(
-            triples, format=chosen.oxigraph,
-            prefixes=formats.prefixes(chosen)) or b"",
-            len)
+        body = ctx().cache.get_or_make(("body", path, fmt.name),
+                                       lambda: _serialise(triples, chosen), len)
         response = Response(body, mimetype=fmt.media_type)
     release = ctx().release
     tag = hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"
@@ -148,6 +147,23 @@ def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | Non
         response.vary.add("Accept")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
+    return response.make_conditional(request)  # type: ignore[return-value]
+
+
+def _serialise(triples: list[ox.Triple], fmt: Format) -> bytes:
+    if fmt.name == "jsonld":  # compacted, with the one context (pyoxigraph writes expanded)
+        return jsonld.dumps(triples)
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=formats.prefixes(fmt)) or b""
+
+
+@bp.route(jsonld.CONTEXT_PATH)
+def context() -> Response:
+    """The one JSON-LD context of the documents, the dump and the pages' schema.org blocks."""
+    response = Response(json.dumps(jsonld.context_document(), indent=1),
+                        mimetype="application/ld+json")
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
     return response.make_conditional(request)  # type: ignore[return-value]
 
 
