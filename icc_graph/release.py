@@ -137,14 +137,14 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
 
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     version = files[f"{DUMP_STEM}.nq.gz"][:16]
-    dumps = [(name, BY_NAME[fmt].media_type, (tmp / name).stat().st_size, files[name])
-             for name, fmt, _ in DUMPS]
+    dumps = [(name, fmt, (tmp / name).stat().st_size, files[name]) for name, fmt, _ in DUMPS]
     void = describe(quads, iris, dumps, version, example)
     void_quads = sorted(store.to_ox_quads((s, p, o, None) for s, p, o in void),
                         key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     store.serialize(void_quads, tmp / "void.ttl", BY_NAME["turtle"],
                     {**PREFIXES, "spdx": "http://spdx.org/rdf/terms#",
-                     "foaf": "http://xmlns.com/foaf/0.1/"})
+                     "foaf": "http://xmlns.com/foaf/0.1/", "dcatap": "http://data.europa.eu/r5r/",
+                     "vcard": "http://www.w3.org/2006/vcard/ns#"})
     files["void.ttl"] = _sha256(tmp / "void.ttl")
     meta = {
         "version": version,
