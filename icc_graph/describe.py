@@ -202,3 +202,41 @@ def _concept(g: Graph, iri: str, label: str) -> URIRef:
     g.add((concept, RDF.type, SKOS.Concept))
     g.add((concept, SKOS.prefLabel, Literal(label, lang="en")))
     return concept
+
+
+def schema_org(g: Graph, ds: URIRef) -> dict[str, object]:
+    """The description as a schema.org ``Dataset`` (what search engines read in a home page),
+    without its context: :func:`icc_graph.jsonld.script` embeds the project's one context."""
+
+    def first(s: object, p: URIRef) -> str | None:
+        values = sorted(g.objects(s, p), key=lambda o: (getattr(o, "language", "") != "en",  # type: ignore[arg-type]
+                                                        str(o)))
+        return str(values[0]) if values else None
+
+    creator = g.value(ds, DCTERMS.creator)
+    data: dict[str, object] = {
+        "@type": "Dataset", "@id": str(ds), "name": first(ds, DCTERMS.title),
+        "description": first(ds, DCTERMS.description), "url": first(ds, DCAT.landingPage),
+        "license": first(ds, DCTERMS.license), "version": first(ds, OWL.versionInfo),
+        "keywords": sorted(str(k) for k in g.objects(ds, DCAT.keyword)),
+        "isAccessibleForFree": True,
+        "creator": {"@type": "Organization", "@id": str(creator),
+                    "name": first(creator, FOAF.name)},
+    }
+    period = g.value(ds, DCTERMS.temporal)
+    if period is not None:
+        data["temporalCoverage"] = (f"{first(period, DCAT.startDate)}/"
+                                    f"{first(period, DCAT.endDate)}")
+    where = g.value(ds, DCTERMS.spatial)
+    box = first(where, DCAT.bbox) if where is not None else None
+    if box:  # POLYGON((w s, e s, e n, w n, w s)) -> schema.org's "s w n e"
+        corners = box.split("((", 1)[1].rstrip(")").split(",")
+        (w, s), (e, n) = corners[0].split(), corners[2].split()
+        data["spatialCoverage"] = {"@type": "Place", "name": first(where, SKOS.prefLabel),
+                                   "geo": {"@type": "GeoShape", "box": f"{s} {w} {n} {e}"}}
+    data["distribution"] = [
+        {"@type": "DataDownload", "name": first(d, DCTERMS.title),
+         "contentUrl": first(d, DCAT.downloadURL),
+         "encodingFormat": (first(d, DCAT.mediaType) or "").removeprefix(IANA)}
+        for d in sorted(g.objects(ds, DCAT.distribution), key=str)]
+    return {k: v for k, v in data.items() if v is not None}

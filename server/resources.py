@@ -9,9 +9,12 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
+from rdflib import Graph, URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
 from icc_graph import formats, jsonld
+from icc_graph.backends import Query
+from icc_graph.describe import schema_org
 from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
@@ -90,11 +93,6 @@ def home() -> Response:
     from .browse import catalogue, value_key
 
     cat, lang = catalogue(), language()
-    practices = cat.practices.values()
-    counts = [("good practices", len(cat.practices))]
-    for facet, label in (("city", "cities"), ("country", "countries"),
-                         ("organisation", "organisations"), ("project", "projects")):
-        counts.append((label, len({v for p in practices for v in p.facets[facet]})))
     facets = []
     for facet, label in (("topic", "Topics"), ("country", "Countries"), ("year", "Years")):
         c = cat.counts(facet, {})
@@ -102,10 +100,40 @@ def home() -> Response:
                    "label": v if facet == "year" else cat.label(v, lang)} for v, n in c.items()]
         values.sort(key=lambda x: str(x["label"]) if facet == "year" else str(x["label"]))
         facets.append({"name": facet, "label": label, "values": values})
-    response = Response(render_template("home.html", release=ctx().release, counts=counts,
-                                        facets=facets), mimetype="text/html")
+    response = Response(render_template("home.html", release=ctx().release, counts=_counts(),
+                                        facets=facets, jsonld=_dataset_script()),
+                        mimetype="text/html")
     response.vary.add("Accept-Language")
     return response
+
+
+COUNTED = (("GoodPractice", "good practices"), ("City", "cities"), ("Country", "countries"),
+           ("Organisation", "organisations"), ("Project", "projects"))
+COUNT_QUERY = """SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE {
+  VALUES ?class { %s }
+  ?thing a ?class
+} GROUP BY ?class"""
+
+
+def _counts() -> list[tuple[str, int]]:
+    """How many things of each kind the graph holds: the numbers a SPARQL count gives."""
+    cached = ctx().memo.get("home-counts")
+    if not isinstance(cached, list):
+        text = COUNT_QUERY % " ".join(f"<{ICC_IRI}{name}>" for name, _ in COUNTED)
+        rows = ctx().backend.query(Query(text), ctx().settings.query_timeout).rows
+        found = {str(r[0][1]): int(str(r[1][1])) for r in rows if r[0] and r[1]}
+        cached = ctx().memo["home-counts"] = [
+            (label, found.get(f"{ICC_IRI}{name}", 0)) for name, label in COUNTED]
+    return cached
+
+
+def _dataset_script() -> str | None:
+    """The schema.org Dataset block of the home page, from the release's description."""
+    if not ctx().release.void:
+        return None
+    graph = Graph().parse(data=ox.serialize(ctx().release.void, format=ox.RdfFormat.N_TRIPLES),
+                          format="nt")
+    return jsonld.script(schema_org(graph, URIRef(f"{ctx().settings.base_iri}dataset")))
 
 
 def serve_graph(triples: list[ox.Triple], iri: str, path: str, fmt: Format | None,

@@ -399,3 +399,41 @@ def test_curl_conditional_request_on_a_gzipped_document(gunicorn_relative: str) 
                             "Accept-Encoding: gzip", "-H", f"If-None-Match: {etag}", url],
                            capture_output=True, text=True)
     assert again.stdout == "304"
+
+
+# ---------------------------------------------------------------- the home page
+
+
+def _sparql_count(url: str, cls: str) -> int:
+    w = SPARQLWrapper(f"{url}/sparql")
+    w.setQuery(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{ICC[cls]}> }}")
+    w.setReturnFormat(JSON)
+    return int(w.queryAndConvert()["results"]["bindings"][0]["n"]["value"])  # type: ignore[index,call-overload]
+
+
+def test_the_home_page_numbers_are_the_sparql_counts(gunicorn_relative: str) -> None:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(_get(f"{gunicorn_relative}/", "text/html")[0], "html.parser")
+    shown = {li.get_text(" ", strip=True).split(" ", 1)[1]: int(li.strong.get_text())
+             for li in page.select("#counts li")}
+    classes = {"good practices": "GoodPractice", "cities": "City", "countries": "Country",
+               "organisations": "Organisation", "projects": "Project"}
+    assert set(shown) == set(classes)
+    for label, cls in classes.items():
+        assert shown[label] == _sparql_count(gunicorn_relative, cls), label
+
+
+def test_the_home_page_describes_the_dataset_to_search_engines(gunicorn_relative: str) -> None:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(_get(f"{gunicorn_relative}/", "text/html")[0], "html.parser")
+    blocks = [json.loads(s.string) for s in page.head.select('script[type="application/ld+json"]')]
+    assert len(blocks) == 1 and isinstance(blocks[0]["@context"], dict)  # nothing remote
+    SDO = "http://schema.org/"
+    [node] = [n for n in jsonld.expand(blocks[0]) if f"{SDO}Dataset" in n.get("@type", [])]
+    for term in ("name", "description", "license", "creator", "distribution",
+                 "spatialCoverage", "temporalCoverage"):
+        assert node.get(f"{SDO}{term}"), term
+    urls = {d[f"{SDO}contentUrl"][0]["@value"] for d in node[f"{SDO}distribution"]}
+    assert f"{BASE}dumps/icc-graph.ttl" in urls
