@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -11,8 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import DataError, UsageError
-from .namespaces import DEFAULT_BASE_IRI
+from .errors import DataError, UsageError, rel
+from .namespaces import DEFAULT_BASE_IRI, PREFIXES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -202,17 +203,66 @@ def query(query: str, release: Path) -> None:
     from .release import STORE_DIR
     from .store import query_to_csv
 
-    if query.startswith("@"):
-        query = Path(query[1:]).read_text(encoding="utf-8")
+    query = _query_text(query)
     store = release / STORE_DIR
     if not store.is_dir():
         raise UsageError(f"no store in {release}: run `icc-graph build --out {release}` first")
     try:
         click.echo(query_to_csv(store, query), nl=False)
     except SyntaxError as exc:
-        raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+        raise UsageError(_syntax_error(str(exc), query)) from None
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. a SERVICE that cannot be reached
         raise UsageError(f"the query could not be answered: {exc}") from None
+
+
+UPDATE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
+PROLOGUE = re.compile(r"^\s*(#[^\n]*\n|(PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*",
+                      re.I)
+DECLARED = re.compile(r"PREFIX\s+([\w.-]*):", re.I)
+
+
+def _query_text(arg: str) -> str:
+    """The query from the argument (@FILE reads a file), refused when empty or an update."""
+    text = arg
+    if arg.startswith("@"):
+        path = Path(arg[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UsageError(f"cannot read the query file '{path}': there is no such file "
+                             f"(paths are relative to {Path.cwd()})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the query file '{path}': {exc}") from None
+    body = PROLOGUE.sub("", text, count=1)
+    if not body.strip():
+        raise UsageError("the query is empty: give the query text, or @FILE to read it "
+                         "from a file")
+    update = UPDATE.match(body)
+    if update:
+        raise UsageError(f"`query` runs SELECT, ASK, CONSTRUCT and DESCRIBE, not updates "
+                         f"({update.group(1).upper()}): a release is read-only; change the "
+                         "records under data/ and run `icc-graph build`")
+    return text
+
+
+def _syntax_error(message: str, text: str) -> str:
+    """pyoxigraph's message, made short: an undeclared prefix is named, with the declared ones."""
+    where = re.search(r"at (\d+):(\d+)", message)
+    if "Prefix not found" in message and where:
+        line, col = int(where.group(1)), int(where.group(2))
+        lines = text.splitlines()
+        before = lines[line - 1][:col - 1] if line <= len(lines) else ""
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.%-]*$", before)  # the name ends there
+        declared = DECLARED.findall(text)
+        prefix = f"{name.group(1) or ''}:" if name else "a prefix"
+        known = PREFIXES.get(prefix.rstrip(":"))
+        fix = (f"add PREFIX {prefix} <{known}>" if known
+               else f"declare it with PREFIX {prefix} <...>")
+        return (f"the query uses the prefix {prefix} at {line}:{col} without declaring it "
+                f"(declared: {', '.join(p + ':' for p in declared) or 'none'}); {fix}")
+    message = re.sub(r"\[[^\]]*\\u\{[^\]]*\]", "a name character", message)
+    message = re.sub(r"\s+", " ", message)
+    return f"the query is not valid SPARQL: {message}"
 
 
 @main.command()
@@ -228,23 +278,67 @@ def serve(host: str, port: int, release: Path | None) -> None:
     """
     import dataclasses
 
+    from werkzeug.serving import make_server
+
     from server import create_app
     from server.settings import Settings
 
     settings = Settings.from_env()
-    if release is not None:
-        settings = dataclasses.replace(settings, release=release)
+    if release is not None:  # resolved against the folder the command was typed in, once
+        settings = dataclasses.replace(settings, release=release.absolute())
 
     @handle_errors
     def go() -> None:
         if not (settings.release / "release.json").exists() and not settings.sparql_endpoint:
-            raise UsageError(f"no release in {settings.release}: run `icc-graph build "
-                             f"--out {settings.release}` first")
-        app = create_app(settings)
-        click.echo(f"serving release {settings.release} on http://{host}:{port}/", err=True)
-        app.run(host=host, port=port, threaded=True)
+            raise UsageError(f"no release in {rel(settings.release)}: run `icc-graph build "
+                             f"--out {rel(settings.release)}` first")
+        _check_port(host, port)
+        server = make_server(host, port, create_app(settings), threaded=True)
+        click.echo(f"serving release {rel(settings.release)} on http://{host}:{port}/ "
+                   "(the one-person server; for the public, run it under gunicorn: see "
+                   "README); Ctrl-C stops it", err=True)
+        _interrupt_only_here()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+        finally:
+            server.server_close()
 
     go()
+
+
+def _interrupt_only_here() -> None:
+    """Ctrl-C reaches every process of the terminal's group: let it stop this one, quietly,
+    and leave the query workers it forks to be ended by it."""
+    import os
+    import signal
+
+    main_pid = os.getpid()
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if os.getpid() == main_pid:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that is taken, before anything says it is serving."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}: {exc}; check --host") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                             "(another program uses it?); choose another --port") from None
 
 
 @main.command()

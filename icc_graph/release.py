@@ -163,8 +163,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
-    count = store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
-    progress(f"store written ({count} quads)")
+    store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
+    progress("store written (the dumps, the vocabulary and the dataset description)")
     return Release(tmp, version, len(triple_quads), files)
 
 
