@@ -437,3 +437,20 @@ def test_the_home_page_describes_the_dataset_to_search_engines(gunicorn_relative
         assert node.get(f"{SDO}{term}"), term
     urls = {d[f"{SDO}contentUrl"][0]["@value"] for d in node[f"{SDO}distribution"]}
     assert f"{BASE}dumps/icc-graph.ttl" in urls
+
+
+def test_the_csv_leaves_ongoing_empty_when_the_period_is_unknown(gunicorn_relative: str) -> None:
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(_get(f"{gunicorn_relative}/practices.csv")[0]
+                                           .decode())))
+    w = SPARQLWrapper(f"{gunicorn_relative}/sparql")
+    w.setQuery(f"""SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{ICC.GoodPractice}>
+      FILTER NOT EXISTS {{ ?p <{ICC.startYear}>|<{ICC.endYear}> ?y }}
+      FILTER NOT EXISTS {{ ?p <{ICC.ongoing}> true }} }}""")
+    w.setReturnFormat(JSON)
+    unknown = int(w.queryAndConvert()["results"]["bindings"][0]["n"]["value"])  # type: ignore[index,call-overload]
+    assert unknown > 0 and sum(r["ongoing"] == "" for r in rows) == unknown
+    for r in rows:
+        assert r["ongoing"] in ("true", "false", "")
+        assert (r["ongoing"] == "") == (not r["start"] and not r["end"] and r["ongoing"] != "true")
