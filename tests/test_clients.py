@@ -454,3 +454,16 @@ def test_the_csv_leaves_ongoing_empty_when_the_period_is_unknown(gunicorn_relati
     for r in rows:
         assert r["ongoing"] in ("true", "false", "")
         assert (r["ongoing"] == "") == (not r["start"] and not r["end"] and r["ongoing"] != "true")
+
+
+def test_an_entity_page_block_needs_no_remote_context(gunicorn_relative: str) -> None:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(_get(f"{gunicorn_relative}/doc/city/lublin", "text/html")[0],
+                         "html.parser")
+    [script] = page.head.select('script[type="application/ld+json"]')
+    block = json.loads(script.string)
+    assert isinstance(block["@context"], dict)
+    [node] = jsonld.expand(block)
+    assert node["@id"] == str(LUBLIN) and "http://schema.org/City" in node["@type"]
+    assert all("@id" in v for v in node["http://schema.org/sameAs"])
