@@ -293,7 +293,8 @@ def serve(host: str, port: int, release: Path | None) -> None:
             raise UsageError(f"no release in {rel(settings.release)}: run `icc-graph build "
                              f"--out {rel(settings.release)}` first")
         _check_port(host, port)
-        server = make_server(host, port, create_app(settings), threaded=True)
+        server = make_server(host, port, create_app(settings), threaded=True,
+                             request_handler=None if sys.stderr.isatty() else _plain_log())
         click.echo(f"serving release {rel(settings.release)} on http://{host}:{port}/ "
                    "(the one-person server; for the public, run it under gunicorn: see "
                    "README); Ctrl-C stops it", err=True)
@@ -306,6 +307,17 @@ def serve(host: str, port: int, release: Path | None) -> None:
             server.server_close()
 
     go()
+
+
+def _plain_log() -> type:
+    """werkzeug's request handler, logging without colour codes (for logs that are files)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Plain(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            self.log("info", '"%s" %s %s', self.requestline, code, size)
+
+    return Plain
 
 
 def _interrupt_only_here() -> None:

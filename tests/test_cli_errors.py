@@ -104,6 +104,9 @@ def test_serve_stops_quietly_on_ctrl_c(here: Path) -> None:
                                    start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", 60)  # starts a worker
+        for path in ("/no-such-page", "/doc/city/lublin.ttl"):  # a 404 and a 200 in the log
+            subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{port}{path}"],
+                           timeout=30)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         assert process.wait(timeout=20) in (0, 130)
     finally:
@@ -113,4 +116,4 @@ def test_serve_stops_quietly_on_ctrl_c(here: Path) -> None:
     text = log.read_text()
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
     assert "one-person" in text and "development server" not in text.lower()
-    assert "\x1b[" not in text
+    assert "\x1b[" not in text and '"GET /no-such-page HTTP/1.1" 404' in text
