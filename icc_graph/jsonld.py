@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ _NAMESPACES = sorted(((ns, p) for p, ns in PREFIXES.items()), key=lambda x: -len
 Node = ox.NamedNode | ox.BlankNode
 
 
+@lru_cache(maxsize=1 << 16)
 def compact_iri(iri: str) -> str:
     """``prefix:local`` when one of our prefixes fits, else the IRI itself."""
     for ns, prefix in _NAMESPACES:
