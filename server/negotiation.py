@@ -92,12 +92,14 @@ def query_formats(format_param: str | None) -> dict[str, str | None]:
     SELECT and ASK, as Virtuoso and Fuseki read it (``xml``: RDF/XML or SPARQL XML; ``json``:
     JSON-LD or SPARQL JSON; names, extensions, media types and SPARQLWrapper's values). A known
     format that a form cannot give (``csv`` for a graph: SPARQLWrapper sends its return format
-    whatever the query) leaves the choice to Accept; an unknown one is refused."""
+    whatever the query) leaves the choice to an Accept header that offers others (SPARQLWrapper
+    then sends ``*/*``); without one, or for an unknown format, there is nothing to give."""
     value = (format_param or "").strip()
+    fallback = not value or (_known(value) and bool(request.accept_mimetypes))
     out: dict[str, str | None] = {}
     for form in FORMS:
         fmt: Format | None = named(value, form) if value else None
-        if fmt is None and not (value and not _known(value)):
+        if fmt is None and fallback:
             fmt = best_format(for_form(form))
         out[form] = fmt.media_type if fmt else None
     return out

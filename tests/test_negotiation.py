@@ -40,6 +40,7 @@ def test_the_format_parameter(param: str, select: str | None, ask: str | None,
     # asking for nothing else, a format the form cannot give is a 406 for that form
     strict = formats(param, "application/x-nothing")
     assert strict == {"select": select, "ask": ask, "graph": graph}
+    assert formats(param) == strict  # no Accept: only the format asked for
 
 
 def test_an_unknown_format_is_refused_for_every_form() -> None:
