@@ -47,8 +47,8 @@ needs_curl = pytest.mark.skipif(CURL is None, reason="curl is not installed")
 def _stop(process: subprocess.Popen[bytes], log: Path) -> str:
     """Ctrl-C as a terminal sends it: SIGINT to the server's whole process group."""
     os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(timeout=20)
+    try:  # gunicorn gives a worker that does not stop its 30 s graceful timeout
+        process.wait(timeout=45)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
@@ -467,3 +467,14 @@ def test_an_entity_page_block_needs_no_remote_context(gunicorn_relative: str) ->
     [node] = jsonld.expand(block)
     assert node["@id"] == str(LUBLIN) and "http://schema.org/City" in node["@type"]
     assert all("@id" in v for v in node["http://schema.org/sameAs"])
+
+
+@pytest.mark.parametrize("path", ["/def/icc", "/shapes", "/.well-known/void",
+                                  "/doc/topic/education"])
+def test_pyld_every_jsonld_twin_gives_the_turtle_twins_triples(gunicorn_relative: str,
+                                                               path: str) -> None:
+    url = f"{gunicorn_relative}{path}"
+    doc = json.loads(_get(f"{url}?format=jsonld")[0])
+    assert isinstance(doc["@context"], dict)
+    turtle = Graph().parse(data=_get(f"{url}?format=ttl")[0], format="turtle")
+    assert len(turtle) > 0 and isomorphic(_expanded_triples(doc, url), turtle)
