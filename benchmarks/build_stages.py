@@ -42,6 +42,15 @@ def child(practices: int, work: Path) -> dict[str, float]:
     t = time.perf_counter()
     ox.serialize(triples, format=ox.RdfFormat.TURTLE)
     result["floor write"] = time.perf_counter() - t
+    # the JSON-LD dump: our compacting writer (part of "release") beside pyoxigraph's expanded one
+    from icc_graph.store import jsonld
+
+    t = time.perf_counter()
+    jsonld.write(triples, work / f"compacted-{practices}.jsonld")
+    result["jsonld ours"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
+    result["jsonld oxigraph"] = time.perf_counter() - t
     result["peak MiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -62,7 +71,7 @@ def main() -> None:
                              check=True, capture_output=True, text=True).stdout
         rows[n] = json.loads(out.strip().splitlines()[-1])
     stages = ["records", "graph", "validation", "release", "total", "floor parse",
-              "floor write", "peak MiB"]
+              "floor write", "jsonld ours", "jsonld oxigraph", "peak MiB"]
     print(f"{'stage':<14}" + "".join(f"{n:>14,} practices" for n in rows))
     for stage in stages:
         unit = "" if stage == "peak MiB" else " s"

@@ -5,6 +5,7 @@ SIGTERM (its temporary folder removed, the release unchanged)."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -13,8 +14,8 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import DataError, UsageError, WriteError
-from .namespaces import DEFAULT_BASE_IRI
+from .errors import DataError, UsageError, WriteError, rel
+from .namespaces import DEFAULT_BASE_IRI, PREFIXES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -260,15 +261,64 @@ def query(query: str, release: Path) -> None:
     from .store import QueryError, StoreError
     from .store.embedded import query_to_csv
 
-    if query.startswith("@"):
-        query = Path(query[1:]).read_text(encoding="utf-8")
+    query = _query_text(query)
     store = open_release(release) / STORE_DIR
     try:
         click.echo(query_to_csv(store, query), nl=False)
     except QueryError as exc:
-        raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+        raise UsageError(_syntax_error(str(exc), query)) from None
     except StoreError as exc:  # e.g. a SERVICE that cannot be reached
         raise UsageError(f"the query could not be answered: {exc}") from None
+
+
+UPDATE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
+PROLOGUE = re.compile(r"^\s*(#[^\n]*\n|(PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*",
+                      re.I)
+DECLARED = re.compile(r"PREFIX\s+([\w.-]*):", re.I)
+
+
+def _query_text(arg: str) -> str:
+    """The query from the argument (@FILE reads a file), refused when empty or an update."""
+    text = arg
+    if arg.startswith("@"):
+        path = Path(arg[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UsageError(f"cannot read the query file '{path}': there is no such file "
+                             f"(paths are relative to {Path.cwd()})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the query file '{path}': {exc}") from None
+    body = PROLOGUE.sub("", text, count=1)
+    if not body.strip():
+        raise UsageError("the query is empty: give the query text, or @FILE to read it "
+                         "from a file")
+    update = UPDATE.match(body)
+    if update:
+        raise UsageError(f"`query` runs SELECT, ASK, CONSTRUCT and DESCRIBE, not updates "
+                         f"({update.group(1).upper()}): a release is read-only; change the "
+                         "records under data/ and run `icc-graph build`")
+    return text
+
+
+def _syntax_error(message: str, text: str) -> str:
+    """pyoxigraph's message, made short: an undeclared prefix is named, with the declared ones."""
+    where = re.search(r"at (\d+):(\d+)", message)
+    if "Prefix not found" in message and where:
+        line, col = int(where.group(1)), int(where.group(2))
+        lines = text.splitlines()
+        before = lines[line - 1][:col - 1] if line <= len(lines) else ""
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.%-]*$", before)  # the name ends there
+        declared = DECLARED.findall(text)
+        prefix = f"{name.group(1) or ''}:" if name else "a prefix"
+        known = PREFIXES.get(prefix.rstrip(":"))
+        fix = (f"add PREFIX {prefix} <{known}>" if known
+               else f"declare it with PREFIX {prefix} <...>")
+        return (f"the query uses the prefix {prefix} at {line}:{col} without declaring it "
+                f"(declared: {', '.join(p + ':' for p in declared) or 'none'}); {fix}")
+    message = re.sub(r"\[[^\]]*\\u\{[^\]]*\]", "a name character", message)
+    message = re.sub(r"\s+", " ", message)
+    return f"the query is not valid SPARQL: {message}"
 
 
 @main.command()
@@ -284,6 +334,8 @@ def serve(host: str, port: int, release: Path | None) -> None:
     """
     import dataclasses
 
+    from werkzeug.serving import make_server
+
     from server import create_app
     from server.settings import Settings, SettingsError
 
@@ -295,15 +347,69 @@ def serve(host: str, port: int, release: Path | None) -> None:
             settings = Settings.from_env()
         except SettingsError as exc:
             raise UsageError(str(exc)) from None
-        if release is not None:
-            settings = dataclasses.replace(settings, release=release)
+        if release is not None:  # resolved against the folder the command was typed in, once
+            settings = dataclasses.replace(settings, release=release.absolute())
         if not settings.sparql_endpoint:  # one version, resolved once
             settings = dataclasses.replace(settings, release=open_release(settings.release))
-        app = create_app(settings)
-        click.echo(f"serving release {settings.release} on http://{host}:{port}/", err=True)
-        app.run(host=host, port=port, threaded=True)
+        _check_port(host, port)
+        server = make_server(host, port, create_app(settings), threaded=True,
+                             request_handler=None if sys.stderr.isatty() else _plain_log())
+        click.echo(f"serving release {rel(settings.release)} on http://{host}:{port}/ "
+                   "(the one-person server; for the public, run it under gunicorn: see "
+                   "README); Ctrl-C stops it", err=True)
+        _interrupt_only_here()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+        finally:
+            server.server_close()
 
     go()
+
+
+def _plain_log() -> type:
+    """werkzeug's request handler, logging without colour codes (for logs that are files)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Plain(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            self.log("info", '"%s" %s %s', self.requestline, code, size)
+
+    return Plain
+
+
+def _interrupt_only_here() -> None:
+    """Ctrl-C reaches every process of the terminal's group: let it stop this one, quietly,
+    and leave the query workers it forks to be ended by it."""
+    import os
+    import signal
+
+    main_pid = os.getpid()
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if os.getpid() == main_pid:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that is taken, before anything says it is serving."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}: {exc}; check --host") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                             "(another program uses it?); choose another --port") from None
 
 
 @main.command()

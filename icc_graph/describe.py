@@ -1,6 +1,9 @@
-"""The dataset description: VoID and DCAT, with counts, dumps, checksums and the Wikidata linkset.
+"""The dataset description: VoID and DCAT-AP 3.0.1 (mandatory and recommended properties), with
+counts, dumps, checksums and the Wikidata linkset.
 
-Nothing in it depends on the time of the build, so two builds of the same data are identical.
+Controlled values come from the EU's authority tables (data themes, file types, planned
+availability), as DCAT-AP asks. Nothing in it depends on the time of the build, so two builds of
+the same data are identical.
 """
 
 from __future__ import annotations
@@ -8,19 +11,31 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from rdflib import OWL, RDF, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF
+from rdflib import OWL, RDF, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV
 
+from .formats import BY_NAME
 from .model import Iris, Quad
-from .namespaces import DCAT, ICC, ONTOLOGY_IRI, PREFIXES, SPDX, VOID, WD
+from .namespaces import DCAT, ICC, ONTOLOGY_IRI, PREFIXES, SCHEMA, SPDX, VOID, WD
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 WIKIDATA = URIRef("http://www.wikidata.org/")
+SOURCE = URIRef("https://www.coe.int/en/web/interculturalcities/good-practice")
+AUTHORITY = "http://publications.europa.eu/resource/authority/"
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+IANA = "https://www.iana.org/assignments/media-types/"
+THEMES = {"SOCI": "Population and society", "GOVE": "Government and public sector"}
+GGEO = Namespace("http://www.opengis.net/ont/geosparql#")
+KEYWORDS = ("intercultural cities", "good practices", "integration", "diversity",
+            "inclusion", "Council of Europe", "cities")
+FILE_TYPES = {"turtle": "RDF_TURTLE", "ntriples": "RDF_N_TRIPLES", "jsonld": "JSON_LD",
+              "rdfxml": "RDF_XML", "trig": "RDF_TRIG", "nquads": "RDF_N_QUADS"}
 
 
 def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
              version: str, example: list[URIRef]) -> Graph:
-    """``dumps`` are (file name, media type, size in bytes, sha256) of each release file."""
+    """``dumps`` are (file name, format name, size in bytes, sha256) of each release file."""
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
@@ -43,8 +58,11 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     dates = [str(o) for _, p, o, _ in quads if p == modified]
     if dates:
         g.add((ds, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
-    g.add((ds, DCTERMS.source, URIRef("https://www.coe.int/en/web/interculturalcities/good-practice")))
+    g.add((ds, PROV.wasDerivedFrom, SOURCE))
     g.add((ds, FOAF.homepage, URIRef(iris.base)))
+    g.add((ds, DCAT.landingPage, URIRef(iris.base)))
+    g.add((URIRef(iris.base), RDF.type, FOAF.Document))
+    _agents_and_coverage(g, ds, quads, iris)
     g.add((ds, VOID.uriSpace, Literal(iris.id_space)))
     g.add((ds, VOID.sparqlEndpoint, iris.endpoint))
     g.add((ds, VOID.vocabulary, URIRef(ONTOLOGY_IRI)))
@@ -88,22 +106,139 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
                                              lang="en")))
         g.add((facts, DCTERMS.source, WIKIDATA))
 
-    for name, media_type, size, sha in dumps:
+    g.add((LICENSE, RDF.type, DCTERMS.LicenseDocument))
+    g.add((LICENSE, DCTERMS.type, _concept(g, "http://purl.org/adms/licencetype/Attribution",
+                                           "Attribution")))
+    for name, fmt_name, size, sha in dumps:
+        fmt = BY_NAME[fmt_name]
         dist = iris.dump(name)
         g.add((ds, VOID.dataDump, dist))
         g.add((ds, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCTERMS.title, Literal(name)))
+        g.add((dist, DCTERMS.description, Literal(
+            f"The whole graph as {fmt.media_type}"
+            + (", gzipped" if name.endswith(".gz") else "")
+            + (", one named graph per source" if fmt.dataset else ""), lang="en")))
+        g.add((dist, DCAT.accessURL, URIRef(f"{iris.base}dumps/")))
         g.add((dist, DCAT.downloadURL, dist))
-        g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media_type}")))
+        media = URIRef(f"{IANA}{fmt.media_type}")
+        g.add((dist, DCAT.mediaType, media))
+        g.add((media, RDF.type, DCTERMS.MediaType))
+        file_type = URIRef(f"{AUTHORITY}file-type/{FILE_TYPES[fmt_name]}")
+        g.add((dist, DCTERMS["format"], file_type))
+        g.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
+        g.add((dist, DCATAP.availability,
+               _concept(g, f"{AUTHORITY}planned-availability/STABLE", "stable")))
         if name.endswith(".gz"):
-            g.add((dist, DCAT.compressFormat,
-                   URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
+            gz = URIRef(f"{IANA}application/gzip")
+            g.add((dist, DCAT.compressFormat, gz))
+            g.add((gz, RDF.type, DCTERMS.MediaType))
         g.add((dist, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
         checksum = URIRef(f"{dist}#sha256")
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        g.add((SPDX.checksumAlgorithm_sha256, RDF.type, SPDX.ChecksumAlgorithm))
         g.add((checksum, SPDX.checksumValue, Literal(sha, datatype=XSD.hexBinary)))
         g.add((dist, DCTERMS.license, LICENSE))
     return g
+
+
+def _agents_and_coverage(g: Graph, ds: URIRef, quads: list[Quad], iris: Iris) -> None:
+    """Publisher, creator, contact point, keywords, themes, and the places and years covered."""
+    publisher = URIRef(f"{iris.base}#project")
+    g.add((publisher, RDF.type, FOAF.Agent))
+    g.add((publisher, RDF.type, FOAF.Organization))
+    g.add((publisher, FOAF.name, Literal("icc-graph project", lang="en")))
+    g.add((publisher, FOAF.homepage, URIRef(iris.base)))
+    g.add((publisher, DCTERMS.type, _concept(
+        g, "http://purl.org/adms/publishertype/NonProfitOrganisation", "Non-profit organisation")))
+    g.add((ds, DCTERMS.publisher, publisher))
+    creator = URIRef("https://www.coe.int/en/web/interculturalcities")
+    g.add((creator, RDF.type, FOAF.Agent))
+    g.add((creator, RDF.type, FOAF.Organization))
+    g.add((creator, FOAF.name, Literal("Council of Europe, Intercultural Cities programme",
+                                       lang="en")))
+    g.add((creator, DCTERMS.type, _concept(
+        g, "http://purl.org/adms/publishertype/InternationalOrganisation",
+        "International organisation")))
+    g.add((ds, DCTERMS.creator, creator))
+    contact = BNode("contact")
+    g.add((ds, DCAT.contactPoint, contact))
+    g.add((contact, RDF.type, VCARD.Kind))
+    g.add((contact, RDF.type, VCARD.Organization))
+    g.add((contact, VCARD.fn, Literal("icc-graph project", lang="en")))
+    g.add((contact, VCARD.hasURL, URIRef(iris.base)))
+    for word in KEYWORDS:
+        g.add((ds, DCAT.keyword, Literal(word, lang="en")))
+    for code, label in THEMES.items():
+        g.add((ds, DCAT.theme, _concept(g, f"{AUTHORITY}data-theme/{code}", label)))
+    wgs84 = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+    lat, long = URIRef(f"{wgs84}lat"), URIRef(f"{wgs84}long")
+    lats = [float(o) for _, p, o, _ in quads if p in (lat, SCHEMA.latitude)]
+    longs = [float(o) for _, p, o, _ in quads if p in (long, SCHEMA.longitude)]
+    if lats and longs:  # the places covered, as the box around them
+        where = URIRef(f"{ds}/coverage")
+        west, east, south, north = min(longs), max(longs), min(lats), max(lats)
+        g.add((ds, DCTERMS.spatial, where))
+        g.add((where, RDF.type, DCTERMS.Location))
+        g.add((where, SKOS.prefLabel, Literal("the places of the practices", lang="en")))
+        g.add((where, DCAT.bbox, Literal(
+            f"POLYGON(({west} {south}, {east} {south}, {east} {north}, {west} {north}, "
+            f"{west} {south}))", datatype=GGEO.wktLiteral)))
+        g.add((where, DCAT.centroid, Literal(
+            f"POINT({sum(longs) / len(longs):.5f} {sum(lats) / len(lats):.5f})",
+            datatype=GGEO.wktLiteral)))
+    years = sorted({int(o) for _, p, o, _ in quads if p in (ICC.startYear, ICC.endYear)})
+    if years:
+        period = URIRef(f"{ds}/period")
+        g.add((ds, DCTERMS.temporal, period))
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        g.add((period, DCAT.startDate, Literal(str(years[0]), datatype=XSD.gYear)))
+        g.add((period, DCAT.endDate, Literal(str(years[-1]), datatype=XSD.gYear)))
+
+
+def _concept(g: Graph, iri: str, label: str) -> URIRef:
+    concept = URIRef(iri)
+    g.add((concept, RDF.type, SKOS.Concept))
+    g.add((concept, SKOS.prefLabel, Literal(label, lang="en")))
+    return concept
+
+
+def schema_org(g: Graph, ds: URIRef) -> dict[str, object]:
+    """The description as a schema.org ``Dataset`` (what search engines read in a home page),
+    without its context: :func:`icc_graph.store.jsonld.script` embeds the project's one context."""
+
+    def first(s: object, p: URIRef) -> str | None:
+        values = sorted(g.objects(s, p), key=lambda o: (getattr(o, "language", "") != "en",  # type: ignore[arg-type]
+                                                        str(o)))
+        return str(values[0]) if values else None
+
+    creator = g.value(ds, DCTERMS.creator)
+    data: dict[str, object] = {
+        "@type": "Dataset", "@id": str(ds), "name": first(ds, DCTERMS.title),
+        "description": first(ds, DCTERMS.description), "url": first(ds, DCAT.landingPage),
+        "license": first(ds, DCTERMS.license), "version": first(ds, OWL.versionInfo),
+        "keywords": sorted(str(k) for k in g.objects(ds, DCAT.keyword)),
+        "isAccessibleForFree": True,
+        "creator": {"@type": "Organization", "@id": str(creator),
+                    "name": first(creator, FOAF.name)},
+    }
+    period = g.value(ds, DCTERMS.temporal)
+    if period is not None:
+        data["temporalCoverage"] = (f"{first(period, DCAT.startDate)}/"
+                                    f"{first(period, DCAT.endDate)}")
+    where = g.value(ds, DCTERMS.spatial)
+    box = first(where, DCAT.bbox) if where is not None else None
+    if box:  # POLYGON((w s, e s, e n, w n, w s)) -> schema.org's "s w n e"
+        corners = box.split("((", 1)[1].rstrip(")").split(",")
+        (w, s), (e, n) = corners[0].split(), corners[2].split()
+        data["spatialCoverage"] = {"@type": "Place", "name": first(where, SKOS.prefLabel),
+                                   "geo": {"@type": "GeoShape", "box": f"{s} {w} {n} {e}"}}
+    data["distribution"] = [
+        {"@type": "DataDownload", "name": first(d, DCTERMS.title),
+         "contentUrl": first(d, DCAT.downloadURL),
+         "encodingFormat": (first(d, DCAT.mediaType) or "").removeprefix(IANA)}
+        for d in sorted(g.objects(ds, DCAT.distribution), key=str)]
+    return {k: v for k, v in data.items() if v is not None}

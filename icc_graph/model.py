@@ -413,6 +413,7 @@ def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Gr
                 ) -> list[Quad]:
     """Every quad of the release's data, de-duplicated and sorted (so dumps are deterministic)."""
     quads = _Builder(records, links, Iris(base), Entailment(ontology), facts, geolinks).build()
+    quads += roles_scheme(ontology, Iris(base))
     assert not any(isinstance(t, BNode) for q in quads for t in q), "IRIs are minted, not bnodes"
     def key(q: Quad) -> tuple[str, str, str, str, str]:
         o = q[2]
@@ -421,6 +422,15 @@ def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Gr
         return (str(q[3]), str(q[0]), str(q[1]), tag, str(o))
 
     return sorted(set(quads), key=key)
+
+
+def roles_scheme(ontology: Graph, iris: Iris) -> list[Quad]:
+    """The participation roles (a SKOS scheme of the vocabulary) as data, in a graph of their
+    own: queries on the data dump alone can then show a role's label."""
+    graph = iris.graph("roles")
+    terms = {ICC.Roles, *ontology.subjects(SKOS.inScheme, ICC.Roles)}
+    return [(s, p, o, graph) for s in sorted(terms, key=str)  # type: ignore[misc]
+            for p, o in ontology.predicate_objects(s)]
 
 
 def as_graph(quads: Iterable[Quad], for_shapes: bool = False) -> Graph:

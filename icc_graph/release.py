@@ -31,6 +31,7 @@ from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
 from .search_index import INDEX_FILE, write_index
+from .store import jsonld
 from .store import oxigraph as store
 
 DUMP_STEM = "icc-graph"
@@ -262,6 +263,9 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
                 src = tmp / f".{name.removesuffix('.gz')}"
                 store.serialize(ox_quads if fmt.dataset else triple_quads, src, fmt, PREFIXES)
             _gzip(src, path)
+        elif fmt_name == "jsonld":  # compacted with the one context: our own writer
+            jsonld.write((store.plain(q.triple) for q in triple_quads), path)
+            plain[fmt_name] = path
         else:
             store.serialize(ox_quads if fmt.dataset else triple_quads, path, fmt, PREFIXES)
             plain[fmt_name] = path
@@ -277,14 +281,14 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     # the version names the content: dumps, ontology and shapes together
     version = hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items()))
                              .encode()).hexdigest()[:16]
-    dumps = [(name, BY_NAME[fmt].media_type, (tmp / name).stat().st_size, files[name])
-             for name, fmt, _ in DUMPS]
+    dumps = [(name, fmt, (tmp / name).stat().st_size, files[name]) for name, fmt, _ in DUMPS]
     void = describe(quads, iris, dumps, version, example)
     void_quads = sorted(store.to_ox_quads((s, p, o, None) for s, p, o in void),
                         key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     store.serialize(void_quads, tmp / "void.ttl", BY_NAME["turtle"],
                     {**PREFIXES, "spdx": "http://spdx.org/rdf/terms#",
-                     "foaf": "http://xmlns.com/foaf/0.1/"})
+                     "foaf": "http://xmlns.com/foaf/0.1/", "dcatap": "http://data.europa.eu/r5r/",
+                     "vcard": "http://www.w3.org/2006/vcard/ns#"})
     files["void.ttl"] = _sha256(tmp / "void.ttl")
     meta = {
         "version": version,
@@ -303,8 +307,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
-    count = store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
-    progress(f"store written ({count} quads)")
+    store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
+    progress("store written (the dumps, the vocabulary and the dataset description)")
     return Release(tmp, version, len(triple_quads), files)
 
 

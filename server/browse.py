@@ -104,6 +104,13 @@ def _row(p: Practice, cat: Catalogue, lang: str) -> dict[str, Any]:
     }
 
 
+def _ongoing(row: dict[str, Any]) -> str:
+    """The CSV's ongoing cell: empty when nothing is known of the period."""
+    if row["ongoing"]:
+        return "true"
+    return "false" if row["start"] or row["end"] else ""
+
+
 @bp.route("/practices")
 @bp.route("/practices.<ext>")
 def practices(ext: str | None = None) -> Response:
@@ -158,7 +165,7 @@ def practices(ext: str | None = None) -> Response:
         for r in rows:
             writer.writerow([r["iri"], r["title"], "; ".join(r["countries"]),
                              "; ".join(r["cities"]), "; ".join(r["topics"]), r["start"] or "",
-                             r["end"] or "", "true" if r["ongoing"] else "false",
+                             r["end"] or "", _ongoing(r),
                              r["period"] or ""])
         response = Response(buf.getvalue(), mimetype="text/csv")
     else:

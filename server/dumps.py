@@ -3,11 +3,15 @@ type, ETag and range requests) and the dataset description at /.well-known/void.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_file
 
 from icc_graph.formats import for_path
+from icc_graph.release import MARKER
 
 from . import negotiation
 from .context import ctx
@@ -17,11 +21,27 @@ from .resources import serve_graph
 bp = Blueprint("dumps", __name__)
 
 
-def _files() -> list[dict[str, object]]:
+def _sums() -> dict[str, str]:
+    """Every downloadable file and its SHA-256: the files SHA256SUMS lists, and SHA256SUMS."""
     release = ctx().release
+    if not release.sums:
+        return {}
+    sums = ctx().memo.get("sums")
+    if not isinstance(sums, dict):
+        marker = hashlib.sha256(_path(MARKER).read_bytes()).hexdigest()
+        sums = ctx().memo["sums"] = {**release.sums, MARKER: marker}
+    assert isinstance(sums, dict)
+    return sums
+
+
+def _path(name: str) -> Path:
+    return ctx().release.path.absolute() / name
+
+
+def _files() -> list[dict[str, object]]:
     out = []
-    for name, sha in sorted(release.sums.items()):
-        path = release.path / name
+    for name, sha in sorted(_sums().items()):
+        path = _path(name)
         stat = path.stat()
         out.append({
             "name": name, "url": f"/dumps/{name}", "bytes": stat.st_size, "sha256": sha,
@@ -59,12 +79,13 @@ def listing() -> Response:
 
 @bp.route("/dumps/<name>")
 def dump(name: str) -> Response:
-    release = ctx().release
-    sha = release.sums.get(name)
+    sha = _sums().get(name)
     if sha is None:  # only the files of the release: nothing else can be reached from here
         raise Problem(404, f"there is no dump '{name}'; see /dumps/ for the list")
-    response = send_file(release.path / name, mimetype=_media_type(name), etag=sha,
+    response = send_file(_path(name), mimetype=_media_type(name), etag=sha,
                          conditional=True, max_age=3600, last_modified=None)
+    digest = base64.b64encode(bytes.fromhex(sha)).decode()
+    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"  # RFC 9530: the file's checksum
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"' \
         if name.endswith(".gz") else f'inline; filename="{name}"'
     return response

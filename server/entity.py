@@ -4,11 +4,10 @@ grant, programme, coordinator, partners and cities), and schema.org JSON-LD for 
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Any
 
-from icc_graph.store import Query, QueryResult, Triple
+from icc_graph.store import Query, QueryResult, Triple, jsonld
 
 from .context import ctx
 
@@ -110,7 +109,7 @@ def _run(q: str) -> QueryResult:
 
 def schema_org(triples: list[Triple], iri: str, title: str) -> str:
     """A small schema.org JSON-LD object for the page head, safe inside <script>."""
-    data: dict[str, Any] = {"@context": "https://schema.org/", "@id": iri, "name": title}
+    data: dict[str, Any] = {"@id": iri, "name": title}
     types, same, urls = [], [], []
     for s, pred, obj in triples:
         if s != ("uri", iri):
@@ -125,7 +124,7 @@ def schema_org(triples: list[Triple], iri: str, title: str) -> str:
     if types:
         data["@type"] = sorted(types)
     if same:
-        data["sameAs"] = sorted(same)
+        data["sameAs"] = [{"@id": o} for o in sorted(same)]
     if urls:
-        data["isBasedOn"] = sorted(urls)
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        data["isBasedOn"] = [{"@id": o} for o in sorted(urls)]
+    return jsonld.script(data)  # the project's one context, embedded: nothing remote

@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from icc_graph.federation import ServiceRefused
+from icc_graph.formats import for_form
 from icc_graph.iri import IriError
 from icc_graph.release import ReleaseError
 from icc_graph.store import (
@@ -20,7 +21,7 @@ from icc_graph.store import (
     QueryTooLarge,
 )
 
-from .negotiation import QUERY_TYPES, wants_html
+from .negotiation import wants_html
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ def init_app(app: Flask) -> None:
         kind = {"select": "SELECT results", "ask": "ASK results",
                 "graph": "CONSTRUCT and DESCRIBE results"}[exc.form]
         return respond(406, f"{kind} cannot be given in a format the request accepts; accept "
-                            f"(or give as format=) one of: {', '.join(QUERY_TYPES[exc.form])}")
+                            f"(or give as format=) one of: "
+                            f"{', '.join(f.media_type for f in for_form(exc.form))}")
 
     @app.errorhandler(BackendError)
     def _backend(exc: BackendError) -> Response:

@@ -79,4 +79,6 @@ def _gzip(response: Response) -> Response:
     etag, weak = response.get_etag()
     if etag:
         response.set_etag(f"{etag}-gzip", weak=bool(weak))
+        if request.if_none_match:  # the client may hold the gzipped twin: answer 304 for it
+            response.make_conditional(request)
     return response

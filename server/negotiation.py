@@ -1,34 +1,74 @@
-"""Content negotiation: one function on werkzeug's Accept parsing, over the one format table."""
+"""Content negotiation for pages, documents and the SPARQL endpoint, over the one format table.
+
+One rule everywhere: each offered media type gets the quality of the most specific Accept range
+that matches it (its own media type or one of the aliases the format table lists for it beat
+``type/*``, which beats ``*/*``); the best quality wins, then the more specific match, then the
+client's order, then ours. No Accept header means the first type offered.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import request
 
-from icc_graph.formats import BY_EXTENSION, BY_MEDIA_TYPE, FORMATS, Format
+from icc_graph.formats import BY_MEDIA_TYPE, FORMATS, FORMS, GRAPH_FORMATS, Format, for_form, named
 
 HTML = "text/html"
-# the RDF formats a single resource is served in, and their extensions
-GRAPH_FORMATS = [f for f in FORMATS if not f.dataset]
 GRAPH_TYPES = [f.media_type for f in GRAPH_FORMATS]
 BY_MEDIA = {f.media_type: f for f in GRAPH_FORMATS}
-ALIASES = {"application/json": "application/ld+json", "application/xml": "application/rdf+xml",
-           "text/n3": "text/turtle", "application/x-turtle": "text/turtle",
-           "text/plain": "application/n-triples"}
+
+EXACT, ALIAS, SUBTYPE_WILDCARD, WILDCARD = 3, 2, 1, 0
 
 
-def best(offered: list[str]) -> str | None:
-    """The offered media type the client prefers (q-values honoured), or None for a 406.
+def _bare(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
 
-    No Accept header means anything: the first offered type is given."""
-    accept = request.accept_mimetypes
+
+def _names(media_type: str) -> tuple[str, tuple[str, ...]]:
+    fmt = BY_MEDIA_TYPE.get(media_type)
+    return media_type, fmt.aliases if fmt else ()
+
+
+def _match(media_type: str, accept: list[tuple[str, float]]) -> tuple[float, int, int] | None:
+    """(quality, specificity, -client position) of the most specific range matching the type."""
+    own, aliases = _names(media_type)
+    best: tuple[int, float, int] | None = None
+    for position, (value, quality) in enumerate(accept):
+        value = _bare(value)
+        if value == own:
+            spec = EXACT
+        elif value in aliases:
+            spec = ALIAS
+        elif value == "*/*":
+            spec = WILDCARD
+        elif value.endswith("/*") and own.split("/", 1)[0] == value.split("/", 1)[0]:
+            spec = SUBTYPE_WILDCARD
+        else:
+            continue
+        if best is None or spec > best[0]:
+            best = (spec, quality, position)
+    if best is None or best[1] <= 0:
+        return None
+    return best[1], best[0], -best[2]
+
+
+def best(offered: Sequence[str]) -> str | None:
+    """The offered media type the client prefers, or None (the caller answers 406)."""
+    accept = list(request.accept_mimetypes)
     if not accept:
-        return offered[0]
-    choice = accept.best_match(offered)
-    if choice is None:
-        for alias, target in ALIASES.items():
-            if target in offered and accept[alias] > 0:
-                return target
-    return choice
+        return offered[0] if offered else None
+    ranked = []
+    for index, media_type in enumerate(offered):
+        score = _match(media_type, accept)
+        if score is not None:
+            ranked.append((*score, -index, media_type))
+    return max(ranked)[-1] if ranked else None
+
+
+def best_format(offered: Sequence[Format]) -> Format | None:
+    media = best([f.media_type for f in offered])
+    return BY_MEDIA_TYPE[media] if media else None
 
 
 def wants_html() -> bool:
@@ -38,41 +78,34 @@ def wants_html() -> bool:
     return bool(html) and max(html) >= max(q for _, q in accept)
 
 
-def graph_format(name_or_type: str | None) -> Format | None:
-    """A graph format from a `format` parameter (ttl, turtle, nt, jsonld, rdf, media type)."""
-    if not name_or_type:
-        return None
-    value = ALIASES.get(name_or_type, name_or_type)
-    fmt = BY_MEDIA_TYPE.get(value) or BY_EXTENSION.get(value.lower())
-    return fmt if fmt is not None and not fmt.dataset else None
-
-
-SPARQL_JSON, SPARQL_XML = "application/sparql-results+json", "application/sparql-results+xml"
-# what each query form can be answered in, the first being the default
-QUERY_TYPES: dict[str, list[str]] = {
-    "select": [SPARQL_JSON, SPARQL_XML, "text/csv", "text/tab-separated-values"],
-    "ask": [SPARQL_JSON, SPARQL_XML],
-    "graph": GRAPH_TYPES,
-}
-# values of ?format= for results (the graph names come from the format table)
-RESULT_NAMES = {"json": SPARQL_JSON, "xml": SPARQL_XML, "csv": "text/csv",
-                "tsv": "text/tab-separated-values"}
+def _known(value: str) -> bool:
+    value = value.strip().lower()
+    return any(value == f.media_type or value in f.all_names() or value in f.aliases
+               for f in FORMATS)
 
 
 def query_formats(format_param: str | None) -> dict[str, str | None]:
-    """For each query form, the media type to answer in (None: nothing the client accepts).
+    """For each query form ("select", "ask", "graph"), the media type to answer with, or None
+    when nothing the client accepts can be given for that form (answer 406).
 
-    ``format`` names a results format for SELECT and ASK and a graph format for CONSTRUCT and
-    DESCRIBE; without it, Accept decides."""
+    ``format`` names the graph format for CONSTRUCT and DESCRIBE and the results format for
+    SELECT and ASK, as Virtuoso and Fuseki read it (``xml``: RDF/XML or SPARQL XML; ``json``:
+    JSON-LD or SPARQL JSON; names, extensions, media types and SPARQLWrapper's values). A known
+    format that a form cannot give (``csv`` for a graph: SPARQLWrapper sends its return format
+    whatever the query) leaves the choice to an Accept header that offers others (SPARQLWrapper
+    then sends ``*/*``); without one, or for an unknown format, there is nothing to give."""
+    value = (format_param or "").strip()
+    fallback = not value or (_known(value) and bool(request.accept_mimetypes))
     out: dict[str, str | None] = {}
-    for form, offered in QUERY_TYPES.items():
-        if format_param:
-            if form == "graph":
-                fmt = graph_format(format_param)
-                media = fmt.media_type if fmt else None
-            else:
-                media = RESULT_NAMES.get(format_param.lower(), format_param.lower())
-            out[form] = media if media in offered else None
-        else:
-            out[form] = best(offered)
+    for form in FORMS:
+        fmt: Format | None = named(value, form) if value else None
+        if fmt is None and fallback:
+            fmt = best_format(for_form(form))
+        out[form] = fmt.media_type if fmt else None
     return out
+
+
+def graph_format(name_or_type: str | None) -> Format | None:
+    """A graph format from a `format` parameter (ttl, turtle, nt, jsonld, json, rdf, xml, a
+    media type or an alias)."""
+    return named(name_or_type, "graph") if name_or_type else None

@@ -4,17 +4,20 @@ as HTML or RDF by Accept, by extension, or by ?format=; the vocabulary and shape
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from functools import partial
 
 from flask import Blueprint, Response, redirect, render_template, request
+from rdflib import Graph, URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
+from icc_graph.describe import schema_org
 from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.iri import FORBIDDEN, is_web_iri
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
-from icc_graph.store import Description, Term, Triple, write_triples
+from icc_graph.store import Description, Query, Term, Triple, jsonld, write_triples
 
 from . import i18n, negotiation
 from .context import ctx
@@ -123,16 +126,42 @@ def home() -> Response:
 
     cat, lang = catalogue(), language()
     practices = list(cat.practices.values())
-    counts = [("good_practices", len(cat.practices))]
-    for facet, label in (("city", "cities"), ("country", "countries"),
-                         ("organisation", "organisations"), ("project", "projects")):
-        counts.append((label, len({v for p in practices for v in p.facets[facet]})))
     fig = overview.figures(cat, practices, lang, lambda facet, v: "/practices?" + urlencode(
         {facet: value_key(facet, v)}), "home")
-    response = Response(render_template("home.html", counts=counts, fig=fig),
+    response = Response(render_template("home.html", counts=_counts(), fig=fig,
+                                        jsonld=_dataset_script()),
                         mimetype="text/html")
     response.vary.add("Accept-Language")
     return response
+
+
+COUNTED = (("GoodPractice", "good_practices"), ("City", "cities"), ("Country", "countries"),
+           ("Organisation", "organisations"), ("Project", "projects"))
+COUNT_QUERY = """SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE {
+  VALUES ?class { %s }
+  ?thing a ?class
+} GROUP BY ?class"""
+
+
+def _counts() -> list[tuple[str, int]]:
+    """How many things of each kind the graph holds: the numbers a SPARQL count gives."""
+    cached = ctx().memo.get("home-counts")
+    if not isinstance(cached, list):
+        text = COUNT_QUERY % " ".join(f"<{ICC_IRI}{name}>" for name, _ in COUNTED)
+        rows = ctx().backend.query(Query(text), ctx().settings.query_timeout).rows
+        found = {str(r[0][1]): int(str(r[1][1])) for r in rows if r[0] and r[1]}
+        cached = ctx().memo["home-counts"] = [
+            (label, found.get(f"{ICC_IRI}{name}", 0)) for name, label in COUNTED]
+    return cached
+
+
+def _dataset_script() -> str | None:
+    """The schema.org Dataset block of the home page, from the release's description."""
+    if not ctx().release.void:
+        return None
+    graph = Graph().parse(data=write_triples(ctx().release.void, "application/n-triples"),
+                          format="nt")
+    return jsonld.script(schema_org(graph, URIRef(f"{ctx().settings.base_iri}dataset")))
 
 
 def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
@@ -175,6 +204,17 @@ def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
         response.vary.add("Accept")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
+    return response.make_conditional(request)  # type: ignore[return-value]
+
+
+@bp.route(jsonld.CONTEXT_PATH)
+def context() -> Response:
+    """The one JSON-LD context of the documents, the dump and the pages' schema.org blocks."""
+    response = Response(json.dumps(jsonld.context_document(), indent=1),
+                        mimetype="application/ld+json")
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
     return response.make_conditional(request)  # type: ignore[return-value]
 
 

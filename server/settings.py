@@ -79,7 +79,8 @@ def _at_least(low: int) -> Callable[[Any], str | None]:
 
 REGISTRY: tuple[Setting, ...] = (
     Setting("release", "ICC_RELEASE", "path", "the release folder `build` wrote (its `current` "
-            "version is served) or one version folder", Path),
+            "version is served) or one version folder; a relative path is taken from the folder "
+            "the server is started in, once", lambda text: Path(text).absolute()),
     Setting("base_iri", "ICC_BASE_IRI", "IRI", "canonical base of every IRI; the server maps the "
             "part after it onto its own paths", str, _base),
     Setting("sparql_endpoint", "ICC_SPARQL_ENDPOINT", "URL", "a SPARQL 1.1 query endpoint to "

@@ -18,11 +18,10 @@ from .protocol import Term, Triple
 
 RdflibQuad = tuple[Node, Node, Node, Node | None]
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-PREFIXED = ("turtle", "trig", "jsonld", "rdfxml")  # the formats that can write prefixes
-
-
 def prefixes_for(fmt: Format, prefixes: dict[str, str] | None = None) -> dict[str, str] | None:
-    return (prefixes or PREFIXES) if fmt.name in PREFIXED else None
+    """The prefixes to give pyoxigraph's writer: ours (or those given) where the syntax has
+    prefixes (the format table says which)."""
+    return (prefixes or dict(PREFIXES)) if fmt.prefixes else None
 
 
 # ---------------------------------------------------------------- terms
@@ -87,8 +86,13 @@ def plain(t: ox.Triple) -> Triple:
 
 
 def write_triples(triples: Iterable[Triple], media_type: str) -> bytes:
-    """Plain triples in an RDF format, with the graph's prefixes where the format has them."""
+    """Plain triples in an RDF format, with the graph's prefixes where the format has them;
+    JSON-LD compacted with the project's one context."""
     fmt = BY_MEDIA_TYPE[media_type]
+    if fmt.name == "jsonld":
+        from . import jsonld
+
+        return jsonld.dumps(list(triples))
     items = [ox.Triple(from_term(s), from_term(p), from_term(o))  # type: ignore[arg-type]
              for s, p, o in triples]
     return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b""
@@ -106,6 +110,10 @@ def read_file(path: Path) -> list[Triple]:
 
 
 def serialize_ox(items: Iterable[ox.Triple], fmt: Format) -> bytes:
+    if fmt.name == "jsonld":  # compacted with the one context (pyoxigraph writes expanded)
+        from . import jsonld
+
+        return jsonld.dumps([plain(t) for t in items])
     return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b""
 
 

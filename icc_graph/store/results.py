@@ -9,18 +9,19 @@ import json
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from ..formats import for_form
 from .protocol import QueryResult, Row, Term
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
+
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
-# media type -> writer name
-SELECT_TYPES = {JSON: "json", XML: "xml", "text/csv": "csv",
-                "text/tab-separated-values": "tsv"}
-ASK_TYPES = {JSON: "json", XML: "xml"}
+# media type -> writer name, from the one format table
+SELECT_TYPES = {f.media_type: f.name for f in for_form("select")}
+ASK_TYPES = {f.media_type: f.name for f in for_form("ask")}
 
 
 def _json_term(t: Term) -> dict[str, str]:
@@ -101,6 +102,8 @@ def ask(value: bool, fmt: str) -> bytes:
     if fmt == "xml":
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>").encode()
+    if fmt in ("csv", "tsv"):  # one column named _askResult, as Jena writes it
+        return f"_askResult\r\n{'true' if value else 'false'}\r\n".encode()
     raise ValueError(fmt)
 
 
