@@ -42,7 +42,12 @@ class GeoLink:
     long: str
     status: str
     evidence: str
+    names: str = ""  # the city's other names in GeoNames (Latin script), separated by |
     line: int = 0
+
+    @property
+    def other_names(self) -> list[str]:
+        return [n for n in self.names.split("|") if n.strip()]
 
     @property
     def iri(self) -> str:
@@ -61,7 +66,7 @@ def read_geolinks(path: Path) -> list[GeoLink]:
     if not body:
         return []
     reader = csv.DictReader(io.StringIO("\n".join(ln for _, ln in body)), delimiter="\t")
-    if reader.fieldnames != COLUMNS:
+    if reader.fieldnames not in (COLUMNS, COLUMNS[:-1]):  # tables written before `names`
         raise DataError([Problem("the header must be: " + " ".join(COLUMNS), rel(path),
                                  body[0][0], hint="restore the header row")])
     out, problems = [], []

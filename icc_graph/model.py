@@ -378,6 +378,8 @@ class _Builder:
             self.coordinates(s, lk.lat, lk.long)
             self.add(s, ICC.geonamesId, Literal(lk.geonames_id))
             self.quads.append((s, SKOS.exactMatch, self.iris.geonames(lk.geonames_id), self.g))
+            for name in lk.other_names:  # "Genf", "Lisbonne": for search and reconciliation
+                self.quads.append((s, SKOS.altLabel, Literal(name), self.g))
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [coordinates.SOURCE], "data/links/geonames.tsv", [])

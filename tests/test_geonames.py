@@ -110,3 +110,21 @@ def test_a_bad_row_in_the_table_names_its_line(placed, tmp_path):
     [problem] = err.value.problems
     assert problem.line == n + 1 and problem.field == "status"
     assert not (tmp_path / "dist").exists()
+
+
+def test_other_names_are_proper_latin_names_the_place_lacks():
+    from icc_graph.sources.geonames import other_names
+
+    city = {"name": "Geneva", "alternatenames": ["Genf", "Genève", "GVA", "jnyf", "Женева",
+                                                  "Ginevra", "genf", "Geneva"]}
+    assert other_names(city, ["Genève"]).split("|") == ["Genf", "Ginevra"]
+
+
+def test_a_city_is_found_by_the_names_geonames_knows(real_client):
+    import json
+
+    queries = {"q0": {"query": "Genf"}, "q1": {"query": "Lissabon"}, "q2": {"query": "Mailand"}}
+    answer = real_client.post("/reconcile", data={"queries": json.dumps(queries)}).get_json()
+    tops = [answer[k]["result"][0] for k in ("q0", "q1", "q2")]
+    assert [t["id"] for t in tops] == ["city/geneva", "city/lisbon", "city/milan"]
+    assert all(t["match"] for t in tops)

@@ -10,7 +10,9 @@ listed as missing. Reviewed and rejected rows are never replaced.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,9 @@ class CityIndex:
     def __init__(self, cities: list[dict[str, Any]], countries: set[str]):
         self.main: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.alternate: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.by_id: dict[str, dict[str, Any]] = {}
         for c in cities:
+            self.by_id[str(c["geonameid"])] = c
             cc = c["countrycode"].lower()
             if cc not in countries:
                 continue
@@ -67,7 +71,8 @@ class CityIndex:
                     "matched" if city else "candidate",
                     f"GeoNames {how} '{name}' in {place.country.upper()}, the only city of "
                     f"that name there (population {c['population']})"
-                    + ("" if city else f"; the place is a {place.type}, not a city: confirm"))
+                    + ("" if city else f"; the place is a {place.type}, not a city: confirm"),
+                    other_names(c, names))
             if len(found) > 1:
                 ids = ", ".join(f"{c['geonameid']} {c['name']} (population {c['population']})"
                                 for c, _ in sorted(found.values(),
@@ -78,6 +83,25 @@ class CityIndex:
         return GeoLink(place.slug, label, place.country, "", "", "", "", "missing",
                        f"no GeoNames city of {place.country.upper()} (population >= "
                        f"{MIN_POPULATION}) is named {' or '.join(repr(n) for n in names)}")
+
+
+_LATIN = re.compile(r"^[A-Za-zÀ-ÿĀ-ž' .-]+$")
+MAX_NAMES = 40
+
+
+def other_names(city: dict[str, Any], known: list[str]) -> str:
+    """The city's other names in GeoNames that are proper names in Latin script ("Genf",
+    "Lisbonne", "Copenhague"; not lower-case transliterations nor airport codes), apart from
+    those the place already has; for the search index and reconciliation (published as
+    skos:altLabel)."""
+    have = {normalise(n) for n in known} | {normalise(city["name"])}
+    out: dict[str, str] = {}
+    for n in city.get("alternatenames") or []:
+        key = normalise(n)
+        proper = n[:1].isupper() and not (n.isupper() and len(n) <= 4)  # not "jnyf" nor "GVA"
+        if proper and _LATIN.match(n) and key and key not in have and key not in out:
+            out[key] = n.replace("|", " ").strip()
+    return "|".join(sorted(out.values(), key=str.casefold)[:MAX_NAMES])
 
 
 def import_geonames(data_dir: Path, cities: list[dict[str, Any]] | None = None) -> str:
@@ -95,6 +119,10 @@ def import_geonames(data_dir: Path, cities: list[dict[str, Any]] | None = None) 
         decided = old is not None and old.status in ("reviewed", "rejected")
         if old is not None and decide({"status": "reviewed" if decided else "imported"},
                                       {}) is Decision.KEPT_REVIEWED:
+            city = index.by_id.get(old.geonames_id)
+            if city is not None and not old.names:  # a reviewed row gains the other names
+                old = dataclasses.replace(old, names=other_names(
+                    city, [*place.labels.values(), *place.alt_labels]))
             rows.append(old)
             counts["kept"] += 1
         else:
