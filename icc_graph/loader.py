@@ -74,7 +74,18 @@ class Fields:
 
     @property
     def where(self) -> Where:
-        return Where(self.file, self.node.line)
+        refs: list[tuple[str, str, int]] = []
+        for key, value in self.node.items():
+            if isinstance(value, yamlio.LocatedList):
+                for item, line in zip(value, value.lines, strict=True):
+                    if isinstance(item, str):
+                        refs.append((str(key), item, line))
+                    elif isinstance(item, yamlio.Located):
+                        refs += [(str(key), str(item[k]), item.line_of(k))
+                                 for k in ("org", "place") if isinstance(item.get(k), str)]
+            elif isinstance(value, str):
+                refs.append((str(key), value, self.node.line_of(str(key))))
+        return Where(self.file, self.node.line, tuple(refs))
 
     def problem(self, key: str, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(message, self.file, self.node.line_of(key), key, hint))
@@ -373,7 +384,7 @@ def check_references(r: Records) -> list[Problem]:
               file_hint: str) -> None:
         if value and value not in known:
             message, hint = _unknown(kind, value, known, file_hint)
-            problems.append(Problem(message, where.file, where.line, key, hint))
+            problems.append(Problem(message, where.file, where.line_of(key, value), key, hint))
 
     def check_participants(where: Where, parts: Iterable[Participant]) -> None:
         for p in parts:

@@ -31,6 +31,12 @@ class Where:
 
     file: str
     line: int = 1
+    # (field, slug named, line): where each slug a record refers to is written
+    refs: tuple[tuple[str, str, int], ...] = ()
+
+    def line_of(self, key: str, value: str) -> int:
+        """The line where the record names ``value`` under ``key`` (else the record's)."""
+        return next((line for k, v, line in self.refs if k == key and v == value), self.line)
 
 
 @dataclass(frozen=True)

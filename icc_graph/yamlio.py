@@ -22,8 +22,20 @@ class Located(dict[str, Any]):
         return self.lines.get(key, self.line)
 
 
+class LocatedList(list[Any]):
+    """A sequence read from YAML, with the line of each item (1-based)."""
+
+    lines: list[int]
+
+
 class _LocatingLoader(_Loader):
     pass
+
+
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LocatedList:
+    items = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    items.lines = [child.start_mark.line + 1 for child in node.value]
+    return items
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Located:
@@ -44,6 +56,9 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Locat
 
 _LocatingLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+_LocatingLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence
 )
 # Dates stay strings: a record's "updated: 2026-11-27" must round-trip unchanged.
 _LocatingLoader.add_constructor(
@@ -91,6 +106,7 @@ def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _Dumper.add_representer(str, _str_presenter)
 _Dumper.add_representer(Located, _Dumper.represent_dict)
+_Dumper.add_representer(LocatedList, _Dumper.represent_list)
 
 
 def dump(data: Any) -> str:

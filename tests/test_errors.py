@@ -52,9 +52,11 @@ def test_small_data_is_valid(small_data):
 
 
 def test_unknown_topic_names_file_line_field_and_choices(small_data):
-    practice(small_data, "small", GOOD.format(slug="small").replace("education", "educaton"))
+    text = GOOD.format(slug="small").replace("education", "educaton")
+    practice(small_data, "small", text)
+    line = next(n for n, ln in enumerate(text.splitlines(), start=1) if "educaton" in ln)
     [msg] = problems(small_data)
-    assert "practices/small.yaml:1" in msg
+    assert f"practices/small.yaml:{line}:" in msg and line > 1, "at its own line, not line 1"
     assert "field 'topics'" in msg and "unknown topic 'educaton'" in msg
     assert "did you mean education" in msg
 
@@ -191,3 +193,18 @@ def test_an_unknown_field_in_a_shared_file_or_a_participant_is_reported(small_da
     assert any("places.yaml" in m and "unknown field 'population'" in m for m in messages)
     assert any("practices/small.yaml" in m and "unknown field 'rol'" in m
                and "did you mean 'role'" in m for m in messages)
+
+
+def test_an_unknown_slug_is_reported_at_its_own_line(small_data):
+    from icc_graph.errors import DataError
+    from icc_graph.loader import read_records
+
+    path = next((small_data / "practices").glob("*.yaml"))
+    text = path.read_text(encoding="utf-8").replace("- international-outlook", "- internationl")
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("- internationl") + 1
+    with pytest.raises(DataError) as info:
+        read_records(small_data)
+    problem = next(p for p in info.value.problems if "internationl" in p.message)
+    assert (problem.line, problem.field) == (line, "topics")
+    assert "international-outlook" in str(problem.hint)
