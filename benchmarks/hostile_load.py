@@ -183,7 +183,7 @@ def run(release: Path, seconds: float, connections: int) -> None:
         while any(t.is_alive() for t in threads):
             for pid, kib in _rss(_family(server.pid)).items():
                 peak[pid] = max(peak.get(pid, 0), kib)
-                roles.setdefault(pid, _role(pid))
+                roles[pid] = _role(pid)  # a new worker is gunicorn until it execs
             time.sleep(0.5)
         lat = sorted(load.latencies)
         p50 = statistics.median(lat) * 1000 if lat else float("nan")

@@ -39,6 +39,11 @@ def value_key(facet: str, iri: str) -> str:
     return iri if facet == "year" else iri.rsplit("/", 1)[-1]
 
 
+# the kinds of things each facet's values are (the year facet's values are years)
+FACET_KINDS = {"topic": ("topic",), "country": ("country",), "city": ("city", "place"),
+               "organisation": ("org",), "project": ("project",), "programme": ("programme",)}
+
+
 def chosen_filters(cat: Catalogue) -> dict[str, set[str]]:
     by_key: dict[str, dict[str, str]] = {f: {} for f in FACETS}
     for p in cat.practices.values():
@@ -47,6 +52,11 @@ def chosen_filters(cat: Catalogue) -> dict[str, set[str]]:
                 by_key[f][value_key(f, iri)] = iri
     for f in NOT_RECORDED_LABELS:
         by_key[f][NOT_RECORDED] = NOT_RECORDED
+    base = ctx().settings.base_iri
+    for f, kinds in FACET_KINDS.items():  # a known value with no practice is a filter too
+        for iri in cat.labels:
+            if any(iri.startswith(f"{base}id/{kind}/") for kind in kinds):
+                by_key[f].setdefault(value_key(f, iri), iri)
     chosen: dict[str, set[str]] = {}
     for f in FACETS:
         values = request.args.getlist(f)

@@ -282,3 +282,14 @@ def test_no_page_loads_anything_from_another_host(web, path):
 def test_rq_files_only(release):
     assert all(p.suffix == ".rq" for p in (DATA / "queries").iterdir())
     assert Path(release.path / "queries").is_dir()
+
+
+def test_a_known_topic_without_practices_is_an_empty_list_not_an_error(web, store):
+    q = ICC + ("SELECT DISTINCT ?t WHERE { ?t a icc:Topic . "
+               "FILTER NOT EXISTS { ?p icc:topic ?t } }")
+    unused = sorted(r["t"].value.rsplit("/", 1)[-1]
+                    for r in store.query(q, use_default_graph_as_union=True))
+    assert unused, "the data has a topic no practice has"
+    data = json.loads(web.get(f"/practices.json?topic={unused[0]}").data)
+    assert data["total"] == 0 and data["practices"] == []
+    assert web.get("/practices.json?topic=no-such-topic").status_code == 400
