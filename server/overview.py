@@ -13,7 +13,7 @@ from typing import Any
 from icc_graph.store import Query
 
 from . import charts, i18n, maps
-from .catalogue import Catalogue, Practice
+from .catalogue import NOT_RECORDED, NOT_RECORDED_LABELS, Catalogue, Practice
 from .context import ctx
 
 _lock = threading.Lock()
@@ -105,7 +105,8 @@ def _figures(cat: Catalogue, chosen: list[Practice], lang: str,
         else:
             bars.sort(key=lambda b: (-b.count, b.label.casefold()))
         if none:
-            bars.append(charts.Bar(words("not_recorded"), none, None, missing=True))
+            choice = link(facet, NOT_RECORDED) if facet in NOT_RECORDED_LABELS else None
+            bars.append(charts.Bar(words("not_recorded"), none, choice, missing=True))
         title = words({"year": "per_year", "topic": "per_topic", "country": "per_country"}[facet])
         svg = (charts.years(bars, title, "chart-year", words("count")) if facet == "year"
                else charts.horizontal(bars, title, f"chart-{facet}", words("count")))
