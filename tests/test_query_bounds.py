@@ -6,7 +6,6 @@ cache is bounded in bytes."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -80,43 +79,52 @@ def test_waiting_for_a_worker_counts_in_the_deadline(fixture_release):
 
 
 def test_a_client_runs_at_most_n_queries_at_once(fixture_release):
-    app = make_app(fixture_release, None, query_workers=2, query_timeout=60, cache_size=0,
-                   client_concurrency=1, trusted_proxies=("10.0.0.9",))
+    app = make_app(fixture_release, None, query_timeout=10, cache_size=0, client_concurrency=1,
+                   trusted_proxies=("10.0.0.9",))
+    limits = app.extensions["icc"].limits
     try:
-        busy = threading.Event()
+        # the client 127.0.0.5 runs one query (its slot held as a running query holds it)
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.5"}), limits.slot():
+            r = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.5"})
+            assert r.status_code == 429
+            assert r.headers["Retry-After"] and "ICC_CLIENT_CONCURRENCY" in r.get_json()["error"]
+            other = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.6"})
+            assert other.status_code == 200, "another client is answered"
+            proxied = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "10.0.0.9"},
+                             headers={"X-Forwarded-For": "127.0.0.5"})
+            assert proxied.status_code == 429, "behind a trusted proxy the forwarded one counts"
+            spoofed = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.7"},
+                             headers={"X-Forwarded-For": "127.0.0.5"})
+            assert spoofed.status_code == 200, "an untrusted peer cannot borrow an address"
+        again = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.5"})
+        assert again.status_code == 200, "the slot is free when the query ends"
+    finally:
+        close_app(app)
+
+
+def test_a_running_query_holds_its_clients_slot(fixture_release):
+    app = make_app(fixture_release, None, query_timeout=1, cache_size=0, client_concurrency=1)
+    try:
         statuses: list[int] = []
 
-        def heavy() -> None:
-            busy.set()
+        def run_heavy() -> None:
             status = 429
             while status == 429:  # until it gets the slot before one of the ASKs below
                 status = _query(app.test_client(), HEAVY,
-                                environ_base={"REMOTE_ADDR": "127.0.0.5"}).status_code
+                                environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code
             statuses.append(status)
 
-        thread = threading.Thread(target=heavy)
-        thread.start()
-        busy.wait(20)
-        deadline = time.monotonic() + 30
-        r = None
-        while time.monotonic() < deadline:  # until the heavy query holds its slot
-            r = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.5"})
-            if r.status_code == 429:
-                break
-        assert r is not None and r.status_code == 429, statuses
-        assert r.headers["Retry-After"] and "ICC_CLIENT_CONCURRENCY" in r.get_json()["error"]
-        other = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.6"})
-        assert other.status_code == 200, "another client is answered"
-        proxied = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "10.0.0.9"},
-                         headers={"X-Forwarded-For": "127.0.0.5"})
-        assert proxied.status_code == 429, "behind a trusted proxy, the forwarded address counts"
-        spoofed = _query(app.test_client(), ASK, environ_base={"REMOTE_ADDR": "127.0.0.7"},
-                         headers={"X-Forwarded-For": "127.0.0.5"})
-        assert spoofed.status_code == 200, "an untrusted peer cannot borrow another's address"
+        heavy = threading.Thread(target=run_heavy)
+        heavy.start()
+        seen: set[int] = set()
+        while heavy.is_alive():  # while the heavy query runs, the same client is refused
+            seen.add(_query(app.test_client(), ASK,
+                            environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code)
+        heavy.join()
+        assert statuses == [503], statuses  # stopped at its deadline
+        assert 429 in seen, seen
     finally:
-        close_app(app)  # ends the heavy query's worker: it is answered 503 at once
-    thread.join(30)
-    assert statuses == [503]
+        close_app(app)
 
 
 def test_the_cache_is_bounded_in_bytes():
