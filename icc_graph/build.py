@@ -20,8 +20,9 @@ from .loader import SHARED_FILES, read_records
 from .model import Iris, Quad, as_graph, build_quads
 from .paths import ONTOLOGY
 from .records import Records, Where
-from .release import Release, check_output, write_release
-from .validate import as_problems, load_shapes, run_shacl
+from .release import CACHE_DIR, Release, check_output, write_release
+from .validate import as_problems, load_shapes, run_shacl, shapes_text
+from .verdicts import Cache, validate_incrementally
 
 Progress = Callable[[str], None]
 
@@ -60,7 +61,10 @@ def record_locations(records: Records, iris: Iris) -> dict[str, Where]:
 
 
 def graph_from_data(data_dir: Path, base: str, timings: Timings,
-                    extra_practices: Iterable[Path] = ()) -> tuple[Records, list[Quad], Graph]:
+                    extra_practices: Iterable[Path] = (),
+                    cache: Cache | None = None) -> tuple[Records, list[Quad]]:
+    """Records and quads of a data folder, validated: on the whole graph at once, or unit by
+    unit with verdicts kept in ``cache`` (see verdicts.py); DataError with every violation."""
     records = read_records(data_dir, extra_practices)
     links = read_links(data_dir / LINKS_FILE)
     facts_file = data_dir / FACTS_FILE
@@ -69,22 +73,29 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     ontology = Graph().parse(ONTOLOGY)
     geolinks = read_geolinks(data_dir / GEONAMES_FILE)
     quads = build_quads(records, links, base, ontology, facts, geolinks)
-    graph = as_graph(quads, for_shapes=True)
     timings.lap("graph")
     # the shapes need no ontology: the ICC super-classes they rely on are materialised
-    violations = run_shacl(graph, None, load_shapes(base))
+    if cache is None:
+        violations = run_shacl(as_graph(quads, for_shapes=True), None, load_shapes(base))
+    else:
+        violations, _ = validate_incrementally(quads, base, shapes_text(base), cache)
+        cache.save()
     timings.lap("validation")
     if violations:
         raise DataError(as_problems(violations, record_locations(records, Iris(base))))
-    return records, quads, graph
+    return records, quads
 
 
 def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: None,
-          timings: Timings | None = None) -> Release:
-    """Build, validate and publish a release; on any error the old release is untouched."""
+          timings: Timings | None = None, full: bool = False) -> Release:
+    """Build, validate and publish a release; on any error the old release is untouched.
+
+    Validation verdicts are kept in ``out/.cache`` and reused for the records that did not
+    change; ``full`` validates the whole graph at once and leaves the cache alone."""
     check_output(out)
     timings = timings or Timings()
-    records, quads, _ = graph_from_data(data_dir, base, timings)
+    cache = None if full else Cache(out / CACHE_DIR)
+    records, quads = graph_from_data(data_dir, base, timings, cache=cache)
     progress(f"{len(records.practices)} practices, {len(records.places)} places, "
              f"{len(records.organisations)} organisations, {len(quads)} quads: conforms")
     iris = Iris(base)
@@ -116,7 +127,7 @@ def validate_paths(paths: list[Path], data_dir: Path, base: str) -> int:
         practices = [p for p in records if p.name not in shared]
         if len(practices) < len(records):
             data_dir = next(p for p in records if p.name in shared).parent
-        _, quads, graph = graph_from_data(data_dir, base, Timings(), extra_practices=practices)
+        _, quads = graph_from_data(data_dir, base, Timings(), extra_practices=practices)
         checked += len({q[0] for q in quads})
     if rdf:
         graph = Graph()

@@ -8,7 +8,7 @@ schema.org can query the graph without a reasoner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -423,15 +423,16 @@ def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Gr
     return sorted(set(quads), key=key)
 
 
-def as_graph(quads: Iterable[Quad], for_shapes: bool = False) -> Graph:
-    """The union of the quads' graphs as one rdflib Graph.
-
-    ``for_shapes`` leaves out the schema.org and rdfs:label triples that the build materialises:
-    no shape looks at them, so the verdict is the same on a graph about half the size.
-    """
-    g = Graph()
+def shape_quads(quads: Iterable[Quad]) -> Iterator[Quad]:
+    """The quads the shapes look at: all but the schema.org and rdfs:label triples that the build
+    materialises (no shape looks at them, so the verdict is the same on half the triples)."""
     schema, label, rdf_type = str(SCHEMA), RDFS.label, RDF.type
-    g.addN((s, p, o, g) for s, p, o, _ in quads
-           if not for_shapes or not (p == label or p.startswith(schema)
-                                     or p == rdf_type and o.startswith(schema)))
+    return (q for q in quads if not (q[1] == label or q[1].startswith(schema)
+                                     or q[1] == rdf_type and q[2].startswith(schema)))
+
+
+def as_graph(quads: Iterable[Quad], for_shapes: bool = False) -> Graph:
+    """The union of the quads' graphs as one rdflib Graph (``for_shapes``: see shape_quads)."""
+    g = Graph()
+    g.addN((s, p, o, g) for s, p, o, _ in (shape_quads(quads) if for_shapes else quads))
     return g

@@ -40,6 +40,7 @@ VERSIONS = "versions"
 CURRENT = "current"
 KEEP = 3  # versions kept under --out, the current one included
 BUILDING = ".building-"
+CACHE_DIR = ".cache"  # what a rebuild reuses (validation verdicts); not part of any release
 # (file name, format name, gzip?)
 DUMPS = (
     (f"{DUMP_STEM}.ttl", "turtle", False),
@@ -126,7 +127,7 @@ def check_output(out: Path) -> None:
     """Refuse, before any work, an output folder that holds something other than releases."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder")
-    if not out.is_dir() or not any(out.iterdir()):
+    if not out.is_dir() or not any(p.name != CACHE_DIR for p in out.iterdir()):
         return
     if (out / MARKER).exists() and not (out / VERSIONS).is_dir():
         raise UsageError(f"--out {out} holds a release in the old flat layout: move it away or "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .errors import Problem
@@ -17,12 +18,41 @@ from .records import Where
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
-def load_shapes(base: str = DEFAULT_BASE_IRI) -> Graph:
-    """The shapes, with the scheme IRIs they name moved onto the configured base."""
+def shapes_text(base: str = DEFAULT_BASE_IRI) -> str:
+    """The shapes' Turtle, with the scheme IRIs they name moved onto the configured base."""
     text = SHAPES.read_text(encoding="utf-8")
     if base != DEFAULT_BASE_IRI:
         text = text.replace(f"<{DEFAULT_BASE_IRI}id/", f"<{base}id/")
-    return Graph().parse(data=text, format="turtle")
+    return text
+
+
+def load_shapes(base: str = DEFAULT_BASE_IRI) -> Graph:
+    """The shapes, with the scheme IRIs they name moved onto the configured base."""
+    return Graph().parse(data=shapes_text(base), format="turtle")
+
+
+def _spans_records(shapes: Graph, prop: Node) -> bool:
+    """A property shape whose path leaves its focus node and comes back through another
+    (``icc:slug / ^icc:slug``: two things with one slug)."""
+    path = shapes.value(prop, SH.path)
+    if path is None or isinstance(path, URIRef):
+        return False
+    return any(shapes.value(step, SH.inversePath) is not None
+               for step in Collection(shapes, path))
+
+
+def split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
+    """The shapes as two graphs: those checked on one record's part of the graph, and the rules
+    that span records (checked once over the whole graph's slugs and types)."""
+    spanning = {o for _, o in shapes.subject_objects(SH.property) if _spans_records(shapes, o)}
+    per_unit, across = Graph(), Graph()
+    for s, p, o in shapes:
+        if p == SH.property:
+            (across if o in spanning else per_unit).add((s, p, o))
+        else:
+            per_unit.add((s, p, o))
+            across.add((s, p, o))
+    return per_unit, across
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,132 @@
+"""Validation unit by unit (with verdicts kept by content hash) reports what validating the whole
+graph at once reports, on a small synthetic catalogue broken in many ways."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import OWL, Literal, URIRef
+
+from icc_graph import verdicts
+from icc_graph.build import Timings, graph_from_data
+from icc_graph.model import Quad, as_graph
+from icc_graph.namespaces import DEFAULT_BASE_IRI as BASE
+from icc_graph.namespaces import GEO, ICC, ICC_IRI
+from icc_graph.validate import load_shapes, run_shacl, shapes_text
+from icc_graph.verdicts import Cache, validate_incrementally
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from synthetic import generate  # noqa: E402
+
+ID = f"{BASE}id/"
+
+
+@pytest.fixture(scope="module")
+def quads(tmp_path_factory: pytest.TempPathFactory) -> list[Quad]:
+    data = generate(tmp_path_factory.mktemp("data") / "data", 30)
+    _, quads = graph_from_data(data, BASE, Timings())
+    return quads
+
+
+def _where(quads: list[Quad], s: str, p: URIRef) -> list[Quad]:
+    return [q for q in quads if q[0] == URIRef(s) and q[1] == p]
+
+
+def broken(quads: list[Quad]) -> list[Quad]:
+    """A copy with a dozen and more faults, within records and across them."""
+    out = list(quads)
+    drop: set[Quad] = set()
+    add: list[Quad] = []
+
+    def graph_of(s: str) -> URIRef:
+        return next(q[3] for q in out if q[0] == URIRef(s))
+
+    def set_value(s: str, p: URIRef, value: URIRef | Literal) -> None:
+        olds = _where(out, s, p)
+        drop.update(olds)
+        add.append((URIRef(s), p, value, olds[0][3] if olds else graph_of(s)))
+
+    p = [f"{ID}practice/practice-{i}" for i in range(12)]
+    drop.update(_where(out, p[0], ICC.slug))                                 # no slug
+    set_value(p[1], ICC.slug, Literal("practice-2"))                         # duplicate slug
+    set_value(p[3], ICC.startYear, Literal(1700))                            # out of range
+    set_value(p[4], ICC.startYear, Literal(2030))                            # starts after end
+    add.append((URIRef(p[4]), ICC.endYear, Literal(2001), graph_of(p[4])))
+    set_value(p[5], ICC.place, URIRef(f"{ID}city/atlantis"))                 # no such place
+    add.append((URIRef(p[6]), ICC.topic, URIRef(f"{ID}country/pl"), graph_of(p[6])))  # not a topic
+    drop.update(_where(out, p[7], ICC.title))                                # no title
+    add.append((URIRef(p[8]), ICC.title, Literal("Second", lang="en"), graph_of(p[8])))
+    part = next(q for q in out if q[1] == ICC.role)                          # a bad role
+    drop.add(part)
+    add.append((part[0], ICC.role, URIRef(ICC_IRI + "Nobody"), part[3]))
+    set_value(f"{ID}org/org-0", ICC.organisationType, Literal("alien"))      # not in the list
+    set_value(f"{ID}org/org-1", ICC.slug, Literal("org-2"))                  # duplicate org slug
+    drop.update(_where(out, f"{ID}city/city-0", ICC.locatedIn))              # a city nowhere
+    add.append((URIRef(p[9]), OWL.sameAs, URIRef("https://example.org/x"),   # not Wikidata
+                URIRef(f"{BASE}graph/links/wikidata")))
+    add.append((URIRef(f"{ID}city/city-1"), GEO.lat, Literal(95.0),          # off the globe
+                URIRef(f"{BASE}graph/links/geonames")))
+    topic = next(q[2] for q in out if q[1] == ICC.topic)                     # a topic untyped:
+    drop.update(q for q in out if q[0] == topic and q[1] == URIRef(          # its practices
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"))                  # point at nothing
+    return [q for q in out if q not in drop] + add
+
+
+def _seen(violations: list[verdicts.Violation]) -> set[tuple[str, str | None, str | None, str]]:
+    return {(v.focus, v.path, v.value, v.message) for v in violations}
+
+
+def whole(quads: list[Quad]) -> set[tuple[str, str | None, str | None, str]]:
+    return _seen(run_shacl(as_graph(quads, for_shapes=True), None, load_shapes()))
+
+
+def test_the_copy_is_broken_in_many_ways(quads):
+    assert whole(quads) == set()
+    found = whole(broken(quads))
+    assert len({focus for focus, *_ in found}) >= 12
+    assert any("same slug" in m for *_, m in found)
+
+
+def test_per_unit_validation_reports_what_the_whole_graph_reports(quads):
+    bad = broken(quads)
+    found, validated = validate_incrementally(bad, BASE, shapes_text(), Cache(None))
+    assert _seen(found) == whole(bad)
+    assert validated > 30  # every practice is a unit of its own
+
+
+def test_spread_over_two_processes_reports_the_same(quads, monkeypatch):
+    monkeypatch.setattr(verdicts, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(verdicts, "BATCH_TRIPLES", 500)
+    bad = broken(quads)
+    found, _ = validate_incrementally(bad, BASE, shapes_text(), Cache(None), workers=2)
+    assert _seen(found) == whole(bad)
+
+
+def test_a_rebuild_validates_only_what_changed(quads, tmp_path):
+    bad = broken(quads)
+    validate_incrementally(bad, BASE, shapes_text(), first := Cache(tmp_path))
+    first.save()
+    assert json.loads((tmp_path / verdicts.CACHE_FILE).read_text())
+    again, validated = validate_incrementally(bad, BASE, shapes_text(), Cache(tmp_path))
+    assert validated == 0 and _seen(again) == whole(bad)
+    # one record edited: its fault is fixed; only its unit is validated again
+    p3 = URIRef(f"{ID}practice/practice-3")
+    fixed = [q for q in bad if not (q[0] == p3 and q[1] == ICC.startYear)]
+    fixed.append((p3, ICC.startYear, Literal(2010), URIRef(f"{BASE}graph/practice/practice-3")))
+    after, validated = validate_incrementally(fixed, BASE, shapes_text(), Cache(tmp_path))
+    assert validated == 1
+    assert _seen(after) == whole(fixed) and len(after) < len(again)
+
+
+def test_a_removed_place_fails_the_practices_that_point_to_it(quads, tmp_path):
+    """The things a record points to are part of its hash: deleting them revalidates it."""
+    validate_incrementally(quads, BASE, shapes_text(), cache := Cache(tmp_path))
+    cache.save()
+    place = next(q[2] for q in quads if q[1] == ICC.place and "/city/" in q[2])
+    gone = [q for q in quads if q[0] != place]
+    after, validated = validate_incrementally(gone, BASE, shapes_text(), Cache(tmp_path))
+    assert validated >= 2  # the practice and the places bucket
+    assert _seen(after) == whole(gone) != set()
