@@ -11,14 +11,14 @@ from collections.abc import Iterable
 from rdflib import OWL, RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
-from .model import Iris, Quad
+from .model import Iris, RdflibQuad
 from .namespaces import DCAT, ICC, ONTOLOGY_IRI, PREFIXES, SPDX, VOID, WD
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 WIKIDATA = URIRef("http://www.wikidata.org/")
 
 
-def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
+def describe(quads: list[RdflibQuad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
              version: str, example: list[URIRef]) -> Graph:
     """``dumps`` are (file name, media type, size in bytes, sha256) of each release file."""
     g = Graph()

@@ -27,7 +27,7 @@ from rdflib import Graph, URIRef
 from .describe import describe
 from .errors import UsageError, WriteError
 from .formats import BY_NAME
-from .model import Iris, Quad
+from .model import Iris, Quad, as_rdflib
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
 from .search_index import INDEX_FILE, write_index
@@ -245,14 +245,15 @@ def _alive(pid: int) -> bool:
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
            progress: Callable[[str], None]) -> Release:
-    ox_quads = list(store.to_ox_quads(quads))
+    ox_quads = list(store.ox_quads(quads))
     seen: set[tuple[object, object, object]] = set()
     triple_quads = []  # one quad per distinct triple, in the sorted order
-    for q in ox_quads:
-        key = (q.subject, q.predicate, q.object)
+    for model_quad, q in zip(quads, ox_quads, strict=True):
+        key = model_quad[:3]
         if key not in seen:
             seen.add(key)
             triple_quads.append(q)
+    del seen
     plain: dict[str, Path] = {}
     for name, fmt_name, gz in DUMPS:
         fmt = BY_NAME[fmt_name]
@@ -271,7 +272,9 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
     progress(f"dumps written ({len(triple_quads)} triples)")
-    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
+    rdflib_quads = list(as_rdflib(quads))  # what describe and the search index read
+    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in rdflib_quads),
+                           iris.base)
     progress(f"search index written ({entities} entities)")
 
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
@@ -280,7 +283,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
                              .encode()).hexdigest()[:16]
     dumps = [(name, BY_NAME[fmt].media_type, (tmp / name).stat().st_size, files[name])
              for name, fmt, _ in DUMPS]
-    void = describe(quads, iris, dumps, version, example)
+    void = describe(rdflib_quads, iris, dumps, version, example)
+    del rdflib_quads
     void_quads = sorted(store.to_ox_quads((s, p, o, None) for s, p, o in void),
                         key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     store.serialize(void_quads, tmp / "void.ttl", BY_NAME["turtle"],

@@ -20,31 +20,18 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pyshacl
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Graph, URIRef
 
-from .model import Quad, shape_quads
+from .model import Lit, Quad, Term, rdflib_term, shape_quads
 from .validate import Violation, run_shacl, split_shapes
 
 CACHE_FILE = "validation.json"
 BUCKETS = 64  # units per shared file: a changed place revalidates 1/64 of the places
 BATCH_TRIPLES = 20_000  # triples per pySHACL call: its cost per call is paid once per batch
 PARALLEL_FROM = 40_000  # uncached triples from which the work is spread over the cores
-PlainTerm = str | tuple[str, str | None, str | None]
-PlainTriple = tuple[str, str, PlainTerm]
+PlainTriple = tuple[str, str, Term]
 
 _shapes: Graph | None = None  # the per-unit shapes of a worker process
-
-
-def _plain(o: URIRef | Literal) -> PlainTerm:
-    if isinstance(o, Literal):
-        return (str(o), o.language, str(o.datatype) if o.datatype else None)
-    return str(o)
-
-
-def _term(o: PlainTerm) -> URIRef | Literal:
-    if isinstance(o, tuple):
-        return Literal(o[0], lang=o[1], datatype=URIRef(o[2]) if o[2] else None)
-    return URIRef(o)
 
 
 class Units:
@@ -57,7 +44,7 @@ class Units:
         home: dict[str, str] = {}
         rdf_type = str(RDF.type)
         for s, p, o, g in shape_quads(quads):
-            s_, p_, o_ = str(s), str(p), _plain(o)
+            s_, p_, o_ = s, p, o
             self.triples[s_].add((s_, p_, o_))
             if p_ == rdf_type:
                 self.types[s_].add(str(o))
@@ -99,7 +86,7 @@ class Units:
 
 def _sort_key(t: PlainTriple) -> tuple[str, str, str]:
     o = t[2]
-    return (t[0], t[1], o if isinstance(o, str) else "\x00".join(x or "" for x in o))
+    return (t[0], t[1], "\x00".join(x or "" for x in o) if isinstance(o, Lit) else o)
 
 
 def _digest(salt: str, triples: list[PlainTriple]) -> str:
@@ -112,7 +99,7 @@ def _digest(salt: str, triples: list[PlainTriple]) -> str:
 
 def _graph(triples: Iterable[PlainTriple]) -> Graph:
     g = Graph()
-    g.addN((URIRef(s), URIRef(p), _term(o), g) for s, p, o in triples)
+    g.addN((URIRef(s), URIRef(p), rdflib_term(o), g) for s, p, o in triples)
     return g
 
 

@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import OWL, Literal, URIRef
+from rdflib import OWL, XSD
 
 from icc_graph import verdicts
 from icc_graph.build import Timings, graph_from_data
-from icc_graph.model import Quad, as_graph
+from icc_graph.model import INTEGER, Lit, Quad, Term, as_graph
 from icc_graph.namespaces import DEFAULT_BASE_IRI as BASE
-from icc_graph.namespaces import GEO, ICC, ICC_IRI
+from icc_graph.namespaces import GEO, ICC_IRI
 from icc_graph.validate import load_shapes, run_shacl, shapes_text
 from icc_graph.verdicts import Cache, validate_incrementally
 
@@ -22,6 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from synthetic import generate  # noqa: E402
 
 ID = f"{BASE}id/"
+SLUG, START, END, PLACE, TOPIC, TITLE, ROLE, ORG_TYPE, LOCATED, LAT, SAME_AS = (
+    ICC_IRI + "slug", ICC_IRI + "startYear", ICC_IRI + "endYear", ICC_IRI + "place",
+    ICC_IRI + "topic", ICC_IRI + "title", ICC_IRI + "role", ICC_IRI + "organisationType",
+    ICC_IRI + "locatedIn", str(GEO.lat), str(OWL.sameAs))
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def year(n: int) -> Lit:
+    return Lit(str(n), None, INTEGER)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +40,8 @@ def quads(tmp_path_factory: pytest.TempPathFactory) -> list[Quad]:
     return quads
 
 
-def _where(quads: list[Quad], s: str, p: URIRef) -> list[Quad]:
-    return [q for q in quads if q[0] == URIRef(s) and q[1] == p]
+def _where(quads: list[Quad], s: str, p: str) -> list[Quad]:
+    return [q for q in quads if q[0] == s and q[1] == p]
 
 
 def broken(quads: list[Quad]) -> list[Quad]:
@@ -41,37 +50,37 @@ def broken(quads: list[Quad]) -> list[Quad]:
     drop: set[Quad] = set()
     add: list[Quad] = []
 
-    def graph_of(s: str) -> URIRef:
-        return next(q[3] for q in out if q[0] == URIRef(s))
+    def graph_of(s: str) -> str:
+        return next(q[3] for q in out if q[0] == s)
 
-    def set_value(s: str, p: URIRef, value: URIRef | Literal) -> None:
+    def set_value(s: str, p: str, value: Term) -> None:
         olds = _where(out, s, p)
         drop.update(olds)
-        add.append((URIRef(s), p, value, olds[0][3] if olds else graph_of(s)))
+        add.append((s, p, value, olds[0][3] if olds else graph_of(s)))
 
     p = [f"{ID}practice/practice-{i}" for i in range(12)]
-    drop.update(_where(out, p[0], ICC.slug))                                 # no slug
-    set_value(p[1], ICC.slug, Literal("practice-2"))                         # duplicate slug
-    set_value(p[3], ICC.startYear, Literal(1700))                            # out of range
-    set_value(p[4], ICC.startYear, Literal(2030))                            # starts after end
-    add.append((URIRef(p[4]), ICC.endYear, Literal(2001), graph_of(p[4])))
-    set_value(p[5], ICC.place, URIRef(f"{ID}city/atlantis"))                 # no such place
-    add.append((URIRef(p[6]), ICC.topic, URIRef(f"{ID}country/pl"), graph_of(p[6])))  # not a topic
-    drop.update(_where(out, p[7], ICC.title))                                # no title
-    add.append((URIRef(p[8]), ICC.title, Literal("Second", lang="en"), graph_of(p[8])))
-    part = next(q for q in out if q[1] == ICC.role)                          # a bad role
+    drop.update(_where(out, p[0], SLUG))                                 # no slug
+    set_value(p[1], SLUG, Lit("practice-2"))                         # duplicate slug
+    set_value(p[3], START, year(1700))                            # out of range
+    set_value(p[4], START, year(2030))                            # starts after end
+    add.append((p[4], END, year(2001), graph_of(p[4])))
+    set_value(p[5], PLACE, f"{ID}city/atlantis")                 # no such place
+    add.append((p[6], TOPIC, f"{ID}country/pl", graph_of(p[6])))  # not a topic
+    drop.update(_where(out, p[7], TITLE))                                # no title
+    add.append((p[8], TITLE, Lit("Second", "en"), graph_of(p[8])))
+    part = next(q for q in out if q[1] == ROLE)                          # a bad role
     drop.add(part)
-    add.append((part[0], ICC.role, URIRef(ICC_IRI + "Nobody"), part[3]))
-    set_value(f"{ID}org/org-0", ICC.organisationType, Literal("alien"))      # not in the list
-    set_value(f"{ID}org/org-1", ICC.slug, Literal("org-2"))                  # duplicate org slug
-    drop.update(_where(out, f"{ID}city/city-0", ICC.locatedIn))              # a city nowhere
-    add.append((URIRef(p[9]), OWL.sameAs, URIRef("https://example.org/x"),   # not Wikidata
-                URIRef(f"{BASE}graph/links/wikidata")))
-    add.append((URIRef(f"{ID}city/city-1"), GEO.lat, Literal(95.0),          # off the globe
-                URIRef(f"{BASE}graph/links/geonames")))
-    topic = next(q[2] for q in out if q[1] == ICC.topic)                     # a topic untyped:
-    drop.update(q for q in out if q[0] == topic and q[1] == URIRef(          # its practices
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"))                  # point at nothing
+    add.append((part[0], ROLE, ICC_IRI + "Nobody", part[3]))
+    set_value(f"{ID}org/org-0", ORG_TYPE, Lit("alien"))      # not in the list
+    set_value(f"{ID}org/org-1", SLUG, Lit("org-2"))                  # duplicate org slug
+    drop.update(_where(out, f"{ID}city/city-0", LOCATED))              # a city nowhere
+    add.append((p[9], SAME_AS, "https://example.org/x",                      # not Wikidata
+                f"{BASE}graph/links/wikidata"))
+    add.append((f"{ID}city/city-1", LAT, Lit("95.0", None, str(XSD.decimal)),  # off the globe
+                f"{BASE}graph/links/geonames"))
+    topic = next(q[2] for q in out if q[1] == TOPIC)                         # a topic untyped:
+    drop.update(q for q in out if q[0] == topic and q[1] == RDF_TYPE)        # its practices
+    #                                                                          point at nothing
     return [q for q in out if q not in drop] + add
 
 
@@ -113,9 +122,9 @@ def test_a_rebuild_validates_only_what_changed(quads, tmp_path):
     again, validated = validate_incrementally(bad, BASE, shapes_text(), Cache(tmp_path))
     assert validated == 0 and _seen(again) == whole(bad)
     # one record edited: its fault is fixed; only its unit is validated again
-    p3 = URIRef(f"{ID}practice/practice-3")
-    fixed = [q for q in bad if not (q[0] == p3 and q[1] == ICC.startYear)]
-    fixed.append((p3, ICC.startYear, Literal(2010), URIRef(f"{BASE}graph/practice/practice-3")))
+    p3 = f"{ID}practice/practice-3"
+    fixed = [q for q in bad if not (q[0] == p3 and q[1] == START)]
+    fixed.append((p3, START, year(2010), f"{BASE}graph/practice/practice-3"))
     after, validated = validate_incrementally(fixed, BASE, shapes_text(), Cache(tmp_path))
     assert validated == 1
     assert _seen(after) == whole(fixed) and len(after) < len(again)
@@ -125,7 +134,7 @@ def test_a_removed_place_fails_the_practices_that_point_to_it(quads, tmp_path):
     """The things a record points to are part of its hash: deleting them revalidates it."""
     validate_incrementally(quads, BASE, shapes_text(), cache := Cache(tmp_path))
     cache.save()
-    place = next(q[2] for q in quads if q[1] == ICC.place and "/city/" in q[2])
+    place = next(q[2] for q in quads if q[1] == PLACE and "/city/" in q[2])
     gone = [q for q in quads if q[0] != place]
     after, validated = validate_incrementally(gone, BASE, shapes_text(), Cache(tmp_path))
     assert validated >= 2  # the practice and the places bucket

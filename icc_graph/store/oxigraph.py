@@ -57,6 +57,37 @@ def to_ox_quads(quads: Iterable[RdflibQuad]) -> Iterator[ox.Quad]:
         yield ox.Quad(conv(s), conv(p), conv(o), graph)  # type: ignore[arg-type]
 
 
+PlainQuad = tuple[str, str, "str | tuple[str, str | None, str | None]", str | None]
+
+
+def ox_quads(quads: Iterable[PlainQuad]) -> Iterator[ox.Quad]:
+    """The model's quads (IRIs as ``str``, literals as (text, language, datatype) tuples) as
+    pyoxigraph quads; every distinct term is made once."""
+    iris: dict[str, ox.NamedNode] = {}
+    literals: dict[tuple[str, str | None, str | None], ox.Literal] = {}
+
+    def iri(value: str) -> ox.NamedNode:
+        found = iris.get(value)
+        if found is None:
+            found = iris[value] = ox.NamedNode(value)
+        return found
+
+    def obj(o: str | tuple[str, str | None, str | None]) -> ox.NamedNode | ox.Literal:
+        if isinstance(o, str):
+            return iri(o)
+        found = literals.get(o)
+        if found is None:
+            text, lang, datatype = o
+            found = literals[o] = (
+                ox.Literal(text, language=lang) if lang else
+                ox.Literal(text, datatype=iri(datatype)) if datatype else ox.Literal(text))
+        return found
+
+    default = ox.DefaultGraph()
+    for s, p, o, g in quads:
+        yield ox.Quad(iri(s), iri(p), obj(o), iri(g) if g is not None else default)
+
+
 def term(t: Any) -> Term:
     """A pyoxigraph term as a plain term."""
     if isinstance(t, ox.NamedNode):
