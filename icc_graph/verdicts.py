@@ -23,11 +23,11 @@ import pyshacl
 from rdflib import RDF, Graph, URIRef
 
 from .model import Lit, Quad, Term, rdflib_term, shape_quads
-from .validate import Violation, run_shacl, split_shapes
+from .validate import Violation, run_shacl, run_shacl_on, split_shapes
 
 CACHE_FILE = "validation.json"
 BUCKETS = 64  # units per shared file: a changed place revalidates 1/64 of the places
-BATCH_TRIPLES = 20_000  # triples per pySHACL call: its cost per call is paid once per batch
+BATCH_TRIPLES = 5_000  # the least triples per batch: a batch costs ~50 ms per node shape
 PARALLEL_FROM = 40_000  # uncached triples from which the work is spread over the cores
 PlainTriple = tuple[str, str, Term]
 
@@ -80,7 +80,14 @@ class Units:
     def slug_triples(self) -> list[PlainTriple]:
         """What the rules that span records look at: every slug and every type."""
         slug, rdf_type = "https://w3id.org/icc-graph/def/icc#slug", str(RDF.type)
-        return sorted((t for ts in self.triples.values() for t in ts if t[1] in (slug, rdf_type)),
+        holders: dict[Term, set[str]] = defaultdict(set)
+        for s, ts in self.triples.items():
+            for t in ts:
+                if t[1] == slug:
+                    holders[t[2]].add(s)
+        # a slug held by one thing breaks no rule: only things sharing a slug can
+        shared = {s for held in holders.values() if len(held) > 1 for s in held}
+        return sorted((t for s in shared for t in self.triples[s] if t[1] in (slug, rdf_type)),
                       key=_sort_key)
 
 
@@ -108,18 +115,21 @@ def _init(shapes_text: str) -> None:
     _shapes = Graph().parse(data=shapes_text, format="turtle")
 
 
-def _check(triples: list[PlainTriple]) -> list[Violation]:
+def _check(job: tuple[list[PlainTriple], set[str]]) -> list[Violation]:
     assert _shapes is not None
-    return run_shacl(_graph(triples), None, _shapes)
+    triples, focus = job
+    return run_shacl_on(_graph(triples), _shapes, focus)
 
 
-def _batches(units: list[str], sizes: dict[str, int]) -> Iterator[list[str]]:
+def _batches(units: list[str], sizes: dict[str, int], cores: int) -> Iterator[list[str]]:
+    """The units in batches: two per core, for pySHACL's cost per call is paid per batch."""
+    size = max(BATCH_TRIPLES, -(-sum(sizes.values()) // (2 * cores)))
     batch: list[str] = []
     n = 0
     for unit in units:
         batch.append(unit)
         n += sizes[unit]
-        if n >= BATCH_TRIPLES:
+        if n >= size:
             yield batch
             batch, n = [], 0
     if batch:
@@ -181,11 +191,12 @@ def validate_incrementally(quads: list[Quad], base: str, shapes: str, cache: Cac
         else:
             found[unit] = kept
     sizes = {u: len(t) for u, (_, t) in todo.items()}
-    batches = list(_batches(sorted(todo), sizes))
-    members = {u: set(units.members[u]) for u in todo}
-    jobs = [[t for u in batch for t in todo[u][1]] for batch in batches]
-    shapes_text = per_unit.serialize(format="turtle")
     cores = workers or min(2, os.cpu_count() or 1)
+    batches = list(_batches(sorted(todo), sizes, cores))
+    members = {u: set(units.members[u]) for u in todo}
+    jobs = [([t for u in batch for t in todo[u][1]], {s for u in batch for s in members[u]})
+            for batch in batches]
+    shapes_text = per_unit.serialize(format="turtle")
     if cores > 1 and sum(sizes.values()) >= PARALLEL_FROM and len(jobs) > 1:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(cores, _init, (shapes_text,)) as pool:
