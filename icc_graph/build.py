@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import resource
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,15 +30,19 @@ Progress = Callable[[str], None]
 
 @dataclass
 class Timings:
-    """Seconds spent in each stage, in order (printed by the CLI and the benchmark)."""
+    """Seconds spent in each stage, in order (printed by the CLI and the benchmark), and the
+    peak memory (MiB, of this process and of its worker processes) at the end of each."""
 
     stages: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, tuple[float, float]] = field(default_factory=dict)
     _t: float = field(default_factory=time.perf_counter)
 
     def lap(self, stage: str) -> float:
         now = time.perf_counter()
         self.stages[stage] = now - self._t
         self._t = now
+        self.peaks[stage] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
         return self.stages[stage]
 
 
@@ -102,8 +107,8 @@ def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: N
     example = [iris.thing("practice", s) for s in sorted(records.practices)[:1]]
     example += [iris.place(p) for p in sorted(records.places.values(), key=lambda p: p.slug)[:1]]
     release = write_release(quads, iris, out, example, progress,
-                            queries=sorted((data_dir / "queries").glob("*.rq")))
-    timings.lap("release")
+                            queries=sorted((data_dir / "queries").glob("*.rq")), lap=timings.lap)
+    timings.lap("publish")
     return release
 
 

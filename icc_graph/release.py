@@ -155,7 +155,8 @@ def _gzip(src: Path, dst: Path) -> None:
 
 def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef],
                   progress: Callable[[str], None] = lambda _: None,
-                  queries: list[Path] | None = None) -> Release:
+                  queries: list[Path] | None = None,
+                  lap: Callable[[str], object] = lambda _: None) -> Release:
     """Write a new version under ``out/versions/``, point ``out/current`` at it, keep the last
     three. On any error or signal the temporary folder is removed and ``current`` is unchanged;
     a full disk or an unwritable folder is a ``WriteError``."""
@@ -166,7 +167,7 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
         try:
             versions.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
-            release = _write(quads, iris, tmp, example, progress)
+            release = _write(quads, iris, tmp, example, progress, lap)
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -244,7 +245,7 @@ def _alive(pid: int) -> bool:
 
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
-           progress: Callable[[str], None]) -> Release:
+           progress: Callable[[str], None], lap: Callable[[str], object]) -> Release:
     ox_quads = list(store.ox_quads(quads))
     seen: set[tuple[object, object, object]] = set()
     triple_quads = []  # one quad per distinct triple, in the sorted order
@@ -272,10 +273,12 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
     progress(f"dumps written ({len(triple_quads)} triples)")
+    lap("dumps")
     rdflib_quads = list(as_rdflib(quads))  # what describe and the search index read
     entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in rdflib_quads),
                            iris.base)
     progress(f"search index written ({entities} entities)")
+    lap("search index")
 
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     # the version names the content: dumps, ontology and shapes together
@@ -305,11 +308,13 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     (tmp / MARKER).write_text("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items())),
                               encoding="utf-8")
 
+    lap("description")
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
     count = store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
     progress(f"store written ({count} quads)")
+    lap("store")
     return Release(tmp, version, len(triple_quads), files)
 
 

@@ -143,3 +143,45 @@ def test_a_removed_place_fails_the_practices_that_point_to_it(quads, tmp_path):
     after, validated = validate_incrementally(gone, BASE, shapes_text(), Cache(tmp_path))
     assert validated >= 2  # the practice and the places bucket
     assert _seen(after) == whole(gone) != set()
+
+
+@pytest.fixture()
+def small_data(tmp_path: Path) -> Path:
+    return generate(tmp_path / "data", 30)
+
+
+def test_a_rebuild_with_the_cache_gives_the_same_release_as_a_full_one(small_data, tmp_path):
+    from click.testing import CliRunner
+
+    from icc_graph.build import build
+    from icc_graph.cli import main
+
+    out = tmp_path / "dist"
+    first = build(small_data, out, BASE)
+    assert (out / ".cache" / verdicts.CACHE_FILE).is_file()
+    again = build(small_data, out, BASE)  # every verdict from the cache
+    assert again.version == first.version
+    full = tmp_path / "full"
+    result = CliRunner().invoke(main, ["build", "--data", str(small_data), "--out", str(full),
+                                       "--full"])
+    assert result.exit_code == 0, result.output
+    assert not (full / ".cache").exists()
+    assert (full / "current" / "SHA256SUMS").read_bytes() == \
+        (out / "current" / "SHA256SUMS").read_bytes()
+
+
+def test_a_broken_record_fails_the_rebuild_and_leaves_the_release(small_data, tmp_path):
+    from icc_graph.build import build
+    from icc_graph.errors import DataError
+
+    out = tmp_path / "dist"
+    first = build(small_data, out, BASE)
+    record = small_data / "practices" / "practice-4.yaml"
+    good = record.read_text(encoding="utf-8")
+    record.write_text(good.replace("source: https://", "source: ftp://"), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        build(small_data, out, BASE)
+    assert any("practice-4.yaml" in (p.file or "") for p in err.value.problems)
+    assert (out / "current").resolve() == first.path.resolve()
+    record.write_text(good, encoding="utf-8")  # fixed again: the verdict of before is reused
+    assert build(small_data, out, BASE).version == first.version
