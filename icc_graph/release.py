@@ -19,6 +19,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,7 +168,9 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
         try:
             versions.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
-            release = _write(quads, iris, tmp, example, progress, lap)
+            current = out / CURRENT
+            previous = current.resolve() / STORE_DIR if current.is_symlink() else None
+            release = _write(quads, iris, tmp, example, progress, lap, previous)
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -245,7 +248,8 @@ def _alive(pid: int) -> bool:
 
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
-           progress: Callable[[str], None], lap: Callable[[str], object]) -> Release:
+           progress: Callable[[str], None], lap: Callable[[str], object],
+           previous_store: Path | None = None) -> Release:
     ox_quads = list(store.ox_quads(quads))
     seen: set[tuple[object, object, object]] = set()
     triple_quads = []  # one quad per distinct triple, in the sorted order
@@ -256,6 +260,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
             triple_quads.append(q)
     del seen
     plain: dict[str, Path] = {}
+    to_gzip: list[tuple[Path, Path]] = []
     for name, fmt_name, gz in DUMPS:
         fmt = BY_NAME[fmt_name]
         path = tmp / name
@@ -264,10 +269,13 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
             if src is None:
                 src = tmp / f".{name.removesuffix('.gz')}"
                 store.serialize(ox_quads if fmt.dataset else triple_quads, src, fmt, PREFIXES)
-            _gzip(src, path)
+            to_gzip.append((src, path))
         else:
             store.serialize(ox_quads if fmt.dataset else triple_quads, path, fmt, PREFIXES)
             plain[fmt_name] = path
+    # zlib lets go of the interpreter while it compresses: one thread a core
+    with ThreadPoolExecutor(min(len(to_gzip), os.cpu_count() or 1) or 1) as pool:
+        list(pool.map(lambda job: _gzip(*job), to_gzip))
     for leftover in tmp.glob(".*"):
         leftover.unlink()
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
@@ -312,7 +320,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
-    count = store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
+    count = store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph],
+                              previous_store)
     progress(f"store written ({count} quads)")
     lap("store")
     return Release(tmp, version, len(triple_quads), files)

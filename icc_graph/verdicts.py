@@ -75,7 +75,7 @@ class Units:
                 if isinstance(o, str):
                     for cls in self.types.get(o, ()):
                         out.add((o, rdf_type, cls))
-        return sorted(out, key=_sort_key)
+        return _sorted(out)
 
     def slug_triples(self) -> list[PlainTriple]:
         """What the rules that span records look at: every slug and every type."""
@@ -87,8 +87,7 @@ class Units:
                     holders[t[2]].add(s)
         # a slug held by one thing breaks no rule: only things sharing a slug can
         shared = {s for held in holders.values() if len(held) > 1 for s in held}
-        return sorted((t for s in shared for t in self.triples[s] if t[1] in (slug, rdf_type)),
-                      key=_sort_key)
+        return _sorted({t for s in shared for t in self.triples[s] if t[1] in (slug, rdf_type)})
 
 
 def _sort_key(t: PlainTriple) -> tuple[str, str, str]:
@@ -96,12 +95,15 @@ def _sort_key(t: PlainTriple) -> tuple[str, str, str]:
     return (t[0], t[1], "\x00".join(x or "" for x in o) if isinstance(o, Lit) else o)
 
 
+def _sorted(triples: set[PlainTriple]) -> list[PlainTriple]:
+    try:
+        return sorted(triples)  # fast, unless an IRI and a literal share subject and predicate
+    except TypeError:
+        return sorted(triples, key=_sort_key)
+
+
 def _digest(salt: str, triples: list[PlainTriple]) -> str:
-    h = hashlib.sha256(salt.encode())
-    for t in triples:
-        h.update(repr(t).encode())
-        h.update(b"\n")
-    return h.hexdigest()
+    return hashlib.sha256(f"{salt}\n{triples!r}".encode()).hexdigest()
 
 
 def _graph(triples: Iterable[PlainTriple]) -> Graph:

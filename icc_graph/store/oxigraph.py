@@ -4,6 +4,7 @@ and kept inside this package (queries are run by ``embedded``)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -155,8 +156,30 @@ def parse_file(path: Path, fmt: Format) -> list[ox.Quad]:
     return list(ox.parse(path=str(path), format=fmt.oxigraph))
 
 
-def write_store(path: Path, quads: Iterable[ox.Quad]) -> int:
-    """Create an on-disk store holding the quads; returns how many it holds."""
+def write_store(path: Path, quads: Iterable[ox.Quad], previous: Path | None = None) -> int:
+    """Create an on-disk store holding the quads; returns how many it holds.
+
+    With ``previous`` (the store of the release before), its files are shared by hard links
+    (``Store.backup``) and only the difference is written: what is gone removed, what is new
+    added. Either way the store holds exactly ``quads``."""
+    if previous is not None and previous.is_dir():
+        try:
+            old = ox.Store.read_only(str(previous))
+            old.backup(str(path))
+            del old
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)  # not a store we can read: write it anew
+        else:
+            store = ox.Store(str(path))
+            wanted = set(quads)
+            held = set(store)
+            for q in held - wanted:
+                store.remove(q)
+            store.extend(wanted - held)
+            store.flush()
+            count = len(store)
+            del store
+            return count
     store = ox.Store(str(path))
     store.bulk_extend(quads)
     store.flush()
