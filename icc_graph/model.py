@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from sys import intern
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -148,9 +149,11 @@ class _Builder:
     # -- emitting
     def add(self, s: str, p: str, o: str | Lit) -> None:
         """A quad in the current graph, with the super-properties and super-classes."""
-        s, p, g, q = str(s), str(p), str(self.g), self.quads.append
+        # interned: each IRI is one string however many quads name it (memory, and equality
+        # by identity when the quads are de-duplicated and sorted)
+        s, p, g, q = intern(str(s)), intern(str(p)), intern(str(self.g)), self.quads.append
         if not isinstance(o, Lit):
-            o = str(o)
+            o = intern(str(o))
         q((s, p, o, g))
         for sup in self.ent.props.get(p, ()):
             q((s, sup, o, g))
@@ -160,8 +163,9 @@ class _Builder:
 
     def raw(self, s: str, p: str, o: str | Lit, g: str | None = None) -> None:
         """A quad without entailment, in the current graph or ``g``."""
-        self.quads.append((str(s), str(p), o if isinstance(o, Lit) else str(o),
-                           str(self.g if g is None else g)))
+        self.quads.append((intern(str(s)), intern(str(p)),
+                           o if isinstance(o, Lit) else intern(str(o)),
+                           intern(str(self.g if g is None else g))))
 
     def labels(self, s: URIRef, p: URIRef, labels: dict[str, str]) -> None:
         for lang, text in sorted(labels.items()):

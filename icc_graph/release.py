@@ -168,9 +168,8 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
         try:
             versions.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
-            current = out / CURRENT
-            previous = current.resolve() / STORE_DIR if current.is_symlink() else None
-            release = _write(quads, iris, tmp, example, progress, lap, previous)
+            release, graphs = _write(quads, iris, tmp, example, progress, lap,
+                                     _previous_store(out))
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -181,6 +180,7 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
             else:
                 tmp.rename(final)
             _point(out, release.version)
+            _keep_store_graphs(out, release.version, graphs)
         except OSError as exc:
             raise WriteError(_describe(exc, out)) from None
     except BaseException:
@@ -249,7 +249,8 @@ def _alive(pid: int) -> bool:
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
            progress: Callable[[str], None], lap: Callable[[str], object],
-           previous_store: Path | None = None) -> Release:
+           previous: tuple[Path, dict[str, str]] | None = None
+           ) -> tuple[Release, dict[str, str]]:
     ox_quads = list(store.ox_quads(quads))
     seen: set[tuple[object, object, object]] = set()
     triple_quads = []  # one quad per distinct triple, in the sorted order
@@ -320,11 +321,61 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
-    count = store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph],
-                              previous_store)
-    progress(f"store written ({count} quads)")
+    graphs = _graph_digests(quads)
+    void_name = str(iris.graph("void"))
+    graphs[ONTOLOGY_IRI] = files["ontology.ttl"]
+    if previous is not None and previous[1].get(ONTOLOGY_IRI) == graphs[ONTOLOGY_IRI]:
+        # a rebuild: only the named graphs whose content changed are written again
+        held = previous[1]
+        replaced = {g for g, digest in graphs.items() if held.get(g) != digest}
+        replaced |= (set(held) - set(graphs)) | {void_name}
+        count = store.update_store(tmp / STORE_DIR, previous[0], sorted(replaced), [
+            *(q for m, q in zip(quads, ox_quads, strict=True) if m[3] in replaced),
+            *void_graph])
+        progress(f"store written ({count} quads; {len(replaced)} graphs replaced)")
+    else:
+        count = store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
+        progress(f"store written ({count} quads)")
     lap("store")
-    return Release(tmp, version, len(triple_quads), files)
+    return Release(tmp, version, len(triple_quads), files), graphs
+
+
+STORE_GRAPHS = "store-graphs.json"  # in CACHE_DIR: what the current release's store holds
+
+
+def _graph_digests(quads: list[Quad]) -> dict[str, str]:
+    """The SHA-256 of each named graph's quads (they come sorted by graph)."""
+    out: dict[str, str] = {}
+    start = 0
+    for i in range(1, len(quads) + 1):
+        if i == len(quads) or quads[i][3] != quads[start][3]:
+            out[quads[start][3]] = hashlib.sha256(repr(quads[start:i]).encode()).hexdigest()
+            start = i
+    return out
+
+
+def _previous_store(out: Path) -> tuple[Path, dict[str, str]] | None:
+    """The current release's store and the digests of its named graphs, when the cache says
+    what it holds; None means the store is written from scratch."""
+    try:
+        kept = json.loads((out / CACHE_DIR / STORE_GRAPHS).read_text(encoding="utf-8"))
+        folder = (out / CURRENT).resolve()
+        if kept["version"] != folder.name or not (folder / STORE_DIR).is_dir():
+            return None
+        return folder / STORE_DIR, dict(kept["graphs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep_store_graphs(out: Path, version: str, graphs: dict[str, str]) -> None:
+    try:
+        (out / CACHE_DIR).mkdir(exist_ok=True)
+        tmp = out / CACHE_DIR / f".{STORE_GRAPHS}.{os.getpid()}"
+        tmp.write_text(json.dumps({"version": version, "graphs": graphs}, sort_keys=True),
+                       encoding="utf-8")
+        os.replace(tmp, out / CACHE_DIR / STORE_GRAPHS)
+    except OSError:
+        pass  # without it the next build writes its store from scratch
 
 
 def read_sums(release: Path) -> dict[str, str]:

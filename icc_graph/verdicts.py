@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pyshacl
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 
 from .model import Lit, Quad, Term, rdflib_term, shape_quads
 from .validate import Violation, run_shacl, run_shacl_on, split_shapes
@@ -108,7 +108,15 @@ def _digest(salt: str, triples: list[PlainTriple]) -> str:
 
 def _graph(triples: Iterable[PlainTriple]) -> Graph:
     g = Graph()
-    g.addN((URIRef(s), URIRef(p), rdflib_term(o), g) for s, p, o in triples)
+    terms: dict[Term, URIRef | Literal] = {}
+
+    def term(t: Term) -> URIRef | Literal:
+        found = terms.get(t)
+        if found is None:
+            found = terms[t] = rdflib_term(t)
+        return found
+
+    g.addN((term(s), term(p), term(o), g) for s, p, o in triples)
     return g
 
 

@@ -4,7 +4,6 @@ and kept inside this package (queries are run by ``embedded``)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -156,34 +155,32 @@ def parse_file(path: Path, fmt: Format) -> list[ox.Quad]:
     return list(ox.parse(path=str(path), format=fmt.oxigraph))
 
 
-def write_store(path: Path, quads: Iterable[ox.Quad], previous: Path | None = None) -> int:
-    """Create an on-disk store holding the quads; returns how many it holds.
-
-    With ``previous`` (the store of the release before), its files are shared by hard links
-    (``Store.backup``) and only the difference is written: what is gone removed, what is new
-    added. Either way the store holds exactly ``quads``."""
-    if previous is not None and previous.is_dir():
-        try:
-            old = ox.Store.read_only(str(previous))
-            old.backup(str(path))
-            del old
-        except OSError:
-            shutil.rmtree(path, ignore_errors=True)  # not a store we can read: write it anew
-        else:
-            store = ox.Store(str(path))
-            wanted = set(quads)
-            held = set(store)
-            for q in held - wanted:
-                store.remove(q)
-            store.extend(wanted - held)
-            store.flush()
-            count = len(store)
-            del store
-            return count
+def write_store(path: Path, quads: Iterable[ox.Quad]) -> int:
+    """Create an on-disk store holding the quads; returns how many it holds."""
     store = ox.Store(str(path))
     store.bulk_extend(quads)
     store.flush()
     store.optimize()
+    count = len(store)
+    del store
+    return count
+
+
+def update_store(path: Path, previous: Path, replaced: Iterable[str],
+                 quads: Iterable[ox.Quad]) -> int:
+    """A store at ``path`` made from the store ``previous`` (its files shared by hard links,
+    through ``Store.backup``; ``previous`` is not changed) with the named graphs ``replaced``
+    emptied and ``quads`` added; returns how many quads it holds."""
+    old = ox.Store.read_only(str(previous))
+    old.backup(str(path))
+    del old
+    store = ox.Store(str(path))
+    for name in replaced:
+        graph = ox.NamedNode(name)
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+    store.bulk_extend(quads)
+    store.flush()
     count = len(store)
     del store
     return count
