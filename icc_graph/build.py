@@ -95,8 +95,9 @@ def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: N
           timings: Timings | None = None, full: bool = False) -> Release:
     """Build, validate and publish a release; on any error the old release is untouched.
 
-    Validation verdicts are kept in ``out/.cache`` and reused for the records that did not
-    change; ``full`` validates the whole graph at once and leaves the cache alone."""
+    Validation verdicts and the digests of the store's graphs are kept in ``out/.cache`` and
+    reused for what did not change; ``full`` validates the whole graph at once, writes the store
+    from scratch and leaves the cache alone."""
     check_output(out)
     timings = timings or Timings()
     cache = None if full else Cache(out / CACHE_DIR)
@@ -107,7 +108,8 @@ def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: N
     example = [iris.thing("practice", s) for s in sorted(records.practices)[:1]]
     example += [iris.place(p) for p in sorted(records.places.values(), key=lambda p: p.slug)[:1]]
     release = write_release(quads, iris, out, example, progress,
-                            queries=sorted((data_dir / "queries").glob("*.rq")), lap=timings.lap)
+                            queries=sorted((data_dir / "queries").glob("*.rq")), lap=timings.lap,
+                            reuse=not full)
     timings.lap("publish")
     return release
 

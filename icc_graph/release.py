@@ -157,10 +157,12 @@ def _gzip(src: Path, dst: Path) -> None:
 def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef],
                   progress: Callable[[str], None] = lambda _: None,
                   queries: list[Path] | None = None,
-                  lap: Callable[[str], object] = lambda _: None) -> Release:
+                  lap: Callable[[str], object] = lambda _: None,
+                  reuse: bool = True) -> Release:
     """Write a new version under ``out/versions/``, point ``out/current`` at it, keep the last
     three. On any error or signal the temporary folder is removed and ``current`` is unchanged;
-    a full disk or an unwritable folder is a ``WriteError``."""
+    a full disk or an unwritable folder is a ``WriteError``. ``reuse``: make the store from the
+    current release's (see ``_write``) and keep in ``out/.cache`` what the new one holds."""
     check_output(out)
     versions = out / VERSIONS
     tmp = versions / f"{BUILDING}{os.getpid()}-{secrets.token_hex(4)}"
@@ -169,7 +171,7 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
             versions.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
             release, graphs = _write(quads, iris, tmp, example, progress, lap,
-                                     _previous_store(out))
+                                     _previous_store(out) if reuse else None)
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -180,7 +182,8 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
             else:
                 tmp.rename(final)
             _point(out, release.version)
-            _keep_store_graphs(out, release.version, graphs)
+            if reuse:
+                _keep_store_graphs(out, release.version, graphs)
         except OSError as exc:
             raise WriteError(_describe(exc, out)) from None
     except BaseException:
