@@ -1,9 +1,12 @@
-"""Time and peak memory of each build stage on synthetic catalogues, beside the floor: the time
-pyoxigraph alone takes to parse and write the same triples, measured in the same run.
+"""Time and peak memory of each build stage on synthetic catalogues, beside the floor (the time
+pyoxigraph alone takes to parse and write the same triples, measured in the same run), and the
+time of a rebuild after one edited record, at each size and on the bundled catalogue.
 
-    python benchmarks/build_stages.py [--sizes 1000 10000] [--work DIR]
+    python benchmarks/build_stages.py [--sizes 1000 10000 30000] [--no-bundled] [--work DIR]
 
-Each size runs in a fresh process, so that its peak memory is its own.
+Each build and each rebuild runs in a fresh process, so that its peak memory and its imports
+are its own. A rebuild edits one practice's title and builds into the same --out folder, so it
+reuses the validation verdicts kept in --out/.cache.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,69 +24,135 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "https://w3id.org/icc-graph/"
 
 
-def child(practices: int, work: Path) -> dict[str, float]:
-    import pyoxigraph as ox
-    from synthetic import generate
-
+def child(data: Path, out: Path, floor: bool) -> dict[str, object]:
+    t = time.perf_counter()
     from icc_graph.build import Timings, build
-
-    data = generate(work / f"data-{practices}", practices)
+    imported = time.perf_counter() - t
     timings = Timings()
-    release = build(data, work / f"dist-{practices}", "https://w3id.org/icc-graph/",
-                    timings=timings)
-    result = dict(timings.stages)
-    result["total"] = sum(timings.stages.values())
-    result["triples"] = release.triples
-    # the floor: pyoxigraph parsing the N-Triples dump and writing it as Turtle
-    nt = gzip.decompress((release.path / "icc-graph.nt.gz").read_bytes())
-    t = time.perf_counter()
-    triples = list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
-    result["floor parse"] = time.perf_counter() - t
-    t = time.perf_counter()
-    ox.serialize(triples, format=ox.RdfFormat.TURTLE)
-    result["floor write"] = time.perf_counter() - t
-    # the JSON-LD dump: our compacting writer (part of "release") beside pyoxigraph's expanded one
-    from icc_graph.store import jsonld
-
-    t = time.perf_counter()
-    jsonld.write(triples, work / f"compacted-{practices}.jsonld")
-    result["jsonld ours"] = time.perf_counter() - t
-    t = time.perf_counter()
-    ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
-    result["jsonld oxigraph"] = time.perf_counter() - t
-    result["peak MiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    release = build(data, out, BASE, timings=timings)
+    result: dict[str, object] = {
+        "import": imported, "stages": timings.stages, "peaks": timings.peaks,
+        "total": sum(timings.stages.values()), "triples": release.triples,
+        "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workers peak MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    if floor:  # pyoxigraph parsing the N-Triples dump and writing it as Turtle
+        import pyoxigraph as ox
+        nt = gzip.decompress((release.path / "icc-graph.nt.gz").read_bytes())
+        t = time.perf_counter()
+        triples = list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
+        result["floor parse"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+        result["floor write"] = time.perf_counter() - t
     return result
+
+
+def edit_one(data: Path) -> None:
+    """Change the English title of one practice record (the first by name)."""
+    record = sorted((data / "practices").glob("*.yaml"))[0]
+    text = record.read_text(encoding="utf-8")
+    edited = re.sub(r"(\n  en: )(.*)", lambda m: f"{m.group(1)}{m.group(2)} (edited)", text,
+                    count=1)
+    assert edited != text, record
+    record.write_text(edited, encoding="utf-8")
+
+
+def run(data: Path, out: Path, floor: bool) -> dict[str, object]:
+    args = [sys.executable, __file__, "--child", str(data), "--out", str(out)]
+    if floor:
+        args.append("--floor")
+    done = subprocess.run(args, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def measure(name: str, data: Path, work: Path) -> dict[str, dict[str, object]]:
+    out = work / f"dist-{name}"
+    if out.exists():
+        shutil.rmtree(out)
+    full = run(data, out, floor=True)
+    edit_one(data)
+    again = run(data, out, floor=False)
+    return {"build": full, "rebuild": again}
+
+
+def table(rows: dict[str, dict[str, dict[str, object]]]) -> None:
+    names = list(rows)
+    stages: list[str] = []
+    for r in rows.values():
+        for stage in r["build"]["stages"]:  # type: ignore[attr-defined]
+            if stage not in stages:
+                stages.append(stage)
+    width = 24
+    print(f"{'stage (s; peak MiB)':<22}" + "".join(f"{n:>{width}}" for n in names))
+    for stage in stages:
+        cells = []
+        for n in names:
+            b = rows[n]["build"]
+            sec = b["stages"].get(stage, 0.0)  # type: ignore[attr-defined]
+            peak = b["peaks"].get(stage, (0, 0))[0]  # type: ignore[attr-defined]
+            cells.append(f"{sec:8.2f} ({peak:5.0f})")
+        print(f"{stage:<22}" + "".join(f"{c:>{width}}" for c in cells))
+    for label, key in (("total", "total"), ("peak MiB", "peak MiB"),
+                       ("workers peak MiB", "workers peak MiB"), ("floor parse", "floor parse"),
+                       ("floor write", "floor write")):
+        print(f"{label:<22}" + "".join(f"{float(rows[n]['build'][key]):>{width}.2f}"  # type: ignore[arg-type]
+                                      for n in names))
+    print(f"{'import (s)':<22}" + "".join(
+        f"{float(rows[n]['build']['import']):>{width}.2f}" for n in names))  # type: ignore[arg-type]
+    print()
+    print(f"{'one-record rebuild':<22}" + "".join(f"{n:>{width}}" for n in names))
+    for stage in stages:
+        print(f"{stage:<22}" + "".join(
+            f"{rows[n]['rebuild']['stages'].get(stage, 0.0):>{width}.2f}"  # type: ignore[attr-defined]
+            for n in names))
+    cells = [f"{float(rows[n]['rebuild']['total']):.2f} "  # type: ignore[arg-type]
+             f"(+{float(rows[n]['rebuild']['import']):.2f})" for n in names]  # type: ignore[arg-type]
+    print(f"{'total (+ import)':<22}" + "".join(f"{c:>{width}}" for c in cells))
+    print()
+    for n, r in rows.items():
+        b = r["build"]
+        floor = float(b["floor parse"]) + float(b["floor write"])  # type: ignore[arg-type]
+        total = float(b["total"])  # type: ignore[arg-type]
+        print(f"{n}: {int(b['triples']):,} triples; build {total:.1f} s = "  # type: ignore[call-overload]
+              f"{total / floor:.0f}x the pyoxigraph floor ({floor:.2f} s); one-record rebuild "
+              f"{float(r['rebuild']['total']):.2f} s = "  # type: ignore[arg-type]
+              f"{float(r['rebuild']['total']) / floor:.0f}x the floor")  # type: ignore[arg-type]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 30000])
+    parser.add_argument("--no-bundled", action="store_true",
+                        help="leave out the bundled catalogue (data/)")
     parser.add_argument("--work", type=Path, default=None)
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="icc-bench-"))
     if args.child:
-        print(json.dumps(child(args.child, work)))
+        print(json.dumps(child(args.child, args.out, args.floor)))
         return
-    rows = {}
+    from synthetic import generate
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="icc-bench-"))
+    rows: dict[str, dict[str, dict[str, object]]] = {}
+    if not args.no_bundled:
+        data = work / "data-bundled"
+        if data.exists():
+            shutil.rmtree(data)
+        shutil.copytree(ROOT / "data", data)
+        rows["bundled"] = measure("bundled", data, work)
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--work", str(work)],
-                             check=True, capture_output=True, text=True).stdout
-        rows[n] = json.loads(out.strip().splitlines()[-1])
-    stages = ["records", "graph", "validation", "release", "total", "floor parse",
-              "floor write", "jsonld ours", "jsonld oxigraph", "peak MiB"]
-    print(f"{'stage':<14}" + "".join(f"{n:>14,} practices" for n in rows))
-    for stage in stages:
-        unit = "" if stage == "peak MiB" else " s"
-        print(f"{stage:<14}" + "".join(f"{rows[n][stage]:>22.2f}{unit}" for n in rows))
-    for n, r in rows.items():
-        floor = r["floor parse"] + r["floor write"]
-        share = max(("records", "graph", "validation", "release"), key=lambda s: r[s])
-        print(f"{n:,} practices, {int(r['triples']):,} triples: total {r['total']:.1f} s = "
-              f"{r['total'] / floor:.0f}x the pyoxigraph floor ({floor:.2f} s); "
-              f"{share} is {100 * r[share] / r['total']:.0f}% of it")
+        data = generate(work / f"data-{n}", n)
+        rows[f"{n:,} practices"] = measure(str(n), data, work)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    table(rows)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import resource
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,23 +21,28 @@ from .loader import SHARED_FILES, read_records
 from .model import Iris, Quad, as_graph, build_quads
 from .paths import ONTOLOGY
 from .records import Records, Where
-from .release import Release, check_output, write_release
-from .validate import as_problems, load_shapes, run_shacl
+from .release import CACHE_DIR, Release, check_output, write_release
+from .validate import as_problems, load_shapes, run_shacl, shapes_text
+from .verdicts import Cache, validate_incrementally
 
 Progress = Callable[[str], None]
 
 
 @dataclass
 class Timings:
-    """Seconds spent in each stage, in order (printed by the CLI and the benchmark)."""
+    """Seconds spent in each stage, in order (printed by the CLI and the benchmark), and the
+    peak memory (MiB, of this process and of its worker processes) at the end of each."""
 
     stages: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, tuple[float, float]] = field(default_factory=dict)
     _t: float = field(default_factory=time.perf_counter)
 
     def lap(self, stage: str) -> float:
         now = time.perf_counter()
         self.stages[stage] = now - self._t
         self._t = now
+        self.peaks[stage] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
         return self.stages[stage]
 
 
@@ -60,7 +66,10 @@ def record_locations(records: Records, iris: Iris) -> dict[str, Where]:
 
 
 def graph_from_data(data_dir: Path, base: str, timings: Timings,
-                    extra_practices: Iterable[Path] = ()) -> tuple[Records, list[Quad], Graph]:
+                    extra_practices: Iterable[Path] = (),
+                    cache: Cache | None = None) -> tuple[Records, list[Quad]]:
+    """Records and quads of a data folder, validated: on the whole graph at once, or unit by
+    unit with verdicts kept in ``cache`` (see verdicts.py); DataError with every violation."""
     records = read_records(data_dir, extra_practices)
     links = read_links(data_dir / LINKS_FILE)
     facts_file = data_dir / FACTS_FILE
@@ -69,30 +78,39 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     ontology = Graph().parse(ONTOLOGY)
     geolinks = read_geolinks(data_dir / GEONAMES_FILE)
     quads = build_quads(records, links, base, ontology, facts, geolinks)
-    graph = as_graph(quads, for_shapes=True)
     timings.lap("graph")
     # the shapes need no ontology: the ICC super-classes they rely on are materialised
-    violations = run_shacl(graph, None, load_shapes(base))
+    if cache is None:
+        violations = run_shacl(as_graph(quads, for_shapes=True), None, load_shapes(base))
+    else:
+        violations, _ = validate_incrementally(quads, base, shapes_text(base), cache)
+        cache.save()
     timings.lap("validation")
     if violations:
         raise DataError(as_problems(violations, record_locations(records, Iris(base))))
-    return records, quads, graph
+    return records, quads
 
 
 def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: None,
-          timings: Timings | None = None) -> Release:
-    """Build, validate and publish a release; on any error the old release is untouched."""
+          timings: Timings | None = None, full: bool = False) -> Release:
+    """Build, validate and publish a release; on any error the old release is untouched.
+
+    Validation verdicts and the digests of the store's graphs are kept in ``out/.cache`` and
+    reused for what did not change; ``full`` validates the whole graph at once, writes the store
+    from scratch and leaves the cache alone."""
     check_output(out)
     timings = timings or Timings()
-    records, quads, _ = graph_from_data(data_dir, base, timings)
+    cache = None if full else Cache(out / CACHE_DIR)
+    records, quads = graph_from_data(data_dir, base, timings, cache=cache)
     progress(f"{len(records.practices)} practices, {len(records.places)} places, "
              f"{len(records.organisations)} organisations, {len(quads)} quads: conforms")
     iris = Iris(base)
     example = [iris.thing("practice", s) for s in sorted(records.practices)[:1]]
     example += [iris.place(p) for p in sorted(records.places.values(), key=lambda p: p.slug)[:1]]
     release = write_release(quads, iris, out, example, progress,
-                            queries=sorted((data_dir / "queries").glob("*.rq")))
-    timings.lap("release")
+                            queries=sorted((data_dir / "queries").glob("*.rq")), lap=timings.lap,
+                            reuse=not full)
+    timings.lap("publish")
     return release
 
 
@@ -116,7 +134,7 @@ def validate_paths(paths: list[Path], data_dir: Path, base: str) -> int:
         practices = [p for p in records if p.name not in shared]
         if len(practices) < len(records):
             data_dir = next(p for p in records if p.name in shared).parent
-        _, quads, graph = graph_from_data(data_dir, base, Timings(), extra_practices=practices)
+        _, quads = graph_from_data(data_dir, base, Timings(), extra_practices=practices)
         checked += len({q[0] for q in quads})
     if rdf:
         graph = Graph()

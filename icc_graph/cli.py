@@ -89,8 +89,11 @@ def main() -> None:
               help="Release folder: created if missing; each build adds versions/VERSION and "
                    "then points the current link at it, keeping the last three.")
 @base_option
+@click.option("--full", is_flag=True,
+              help="Build from scratch: validate the whole graph at once, write the store "
+                   "anew; neither read nor write OUT/.cache.")
 @handle_errors
-def build(data_dir: Path, out: Path, base_iri: str) -> None:
+def build(data_dir: Path, out: Path, base_iri: str, full: bool) -> None:
     """Build the graph from the data folder, validate it, and write a release.
 
     Exit status: 0 built, 1 the data does not conform (nothing written), 2 usage error, 3 the
@@ -108,7 +111,7 @@ def build(data_dir: Path, out: Path, base_iri: str) -> None:
     _progress(f"reading {data_dir} ...")
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings)
+        release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings, full=full)
     except (Stopped, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
         _report(f"error: the build was stopped by {signal.Signals(signum).name}; its temporary "

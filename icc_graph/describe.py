@@ -15,7 +15,7 @@ from rdflib import OWL, RDF, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV
 
 from .formats import BY_NAME
-from .model import Iris, Quad
+from .model import Iris, RdflibQuad
 from .namespaces import DCAT, ICC, ONTOLOGY_IRI, PREFIXES, SCHEMA, SPDX, VOID, WD
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -33,7 +33,7 @@ FILE_TYPES = {"turtle": "RDF_TURTLE", "ntriples": "RDF_N_TRIPLES", "jsonld": "JS
               "rdfxml": "RDF_XML", "trig": "RDF_TRIG", "nquads": "RDF_N_QUADS"}
 
 
-def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
+def describe(quads: list[RdflibQuad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
              version: str, example: list[URIRef]) -> Graph:
     """``dumps`` are (file name, format name, size in bytes, sha256) of each release file."""
     g = Graph()
@@ -145,7 +145,7 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     return g
 
 
-def _agents_and_coverage(g: Graph, ds: URIRef, quads: list[Quad], iris: Iris) -> None:
+def _agents_and_coverage(g: Graph, ds: URIRef, quads: list[RdflibQuad], iris: Iris) -> None:
     """Publisher, creator, contact point, keywords, themes, and the places and years covered."""
     publisher = URIRef(f"{iris.base}#project")
     g.add((publisher, RDF.type, FOAF.Agent))

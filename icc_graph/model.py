@@ -8,12 +8,13 @@ schema.org can query the graph without a reasoner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from sys import intern
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from . import coordinates
@@ -23,7 +24,23 @@ from .links import PUBLISHED, Link
 from .namespaces import DEFAULT_BASE_IRI, GEO, ICC, ROLE_TERMS, SCHEMA, WD
 from .records import Grant, Participant, Period, Place, Programme, Records
 
-Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
+
+class Lit(NamedTuple):
+    """A literal as plain values: its text, its language tag, its datatype IRI (neither for a
+    plain string). With IRIs as ``str``, quads are plain tuples: fast to make, hash and sort."""
+
+    value: str
+    lang: str | None = None
+    datatype: str | None = None
+
+
+Term = str | Lit
+Quad = tuple[str, str, Term, str]  # subject, predicate, object, graph; IRIs as str
+RdflibQuad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
+RDF_TYPE = str(RDF.type)
+INTEGER, DECIMAL, BOOLEAN, GYEAR, DATE = (str(XSD.integer), str(XSD.decimal), str(XSD.boolean),
+                                          str(XSD.gYear), str(XSD.date))
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 
 KINDS = ("practice", "city", "place", "country", "org", "project", "programme", "grant",
          "topic", "participation", "scheme")
@@ -101,7 +118,7 @@ class Entailment:
         self.types = self._closure(ontology, RDFS.subClassOf)
         self.props = self._closure(ontology, RDFS.subPropertyOf)
 
-    def _closure(self, g: Graph, rel: URIRef) -> dict[URIRef, tuple[URIRef, ...]]:
+    def _closure(self, g: Graph, rel: URIRef) -> dict[str, tuple[str, ...]]:
         direct: dict[URIRef, set[URIRef]] = {}
         for s, o in g.subject_objects(rel):
             if isinstance(s, URIRef) and isinstance(o, URIRef):
@@ -115,7 +132,7 @@ class Entailment:
                 if t not in seen:
                     seen.add(t)
                     todo.extend(direct.get(t, ()))
-            out[term] = tuple(sorted(t for t in seen if str(t).startswith(self.KEEP)))
+            out[str(term)] = tuple(sorted(str(t) for t in seen if str(t).startswith(self.KEEP)))
         return out
 
 
@@ -127,44 +144,57 @@ class _Builder:
         self.facts = facts or {}
         self.quads: list[Quad] = []
         self.g: URIRef = iris.graph("none")
+        self.located = {lk.place for lk in self.geolinks if lk.status in coordinates.PUBLISHED}
 
     # -- emitting
-    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
-        self.quads.append((s, p, o, self.g))
+    def add(self, s: str, p: str, o: str | Lit) -> None:
+        """A quad in the current graph, with the super-properties and super-classes."""
+        # interned: each IRI is one string however many quads name it (memory, and equality
+        # by identity when the quads are de-duplicated and sorted)
+        s, p, g, q = intern(str(s)), intern(str(p)), intern(str(self.g)), self.quads.append
+        if not isinstance(o, Lit):
+            o = intern(str(o))
+        q((s, p, o, g))
         for sup in self.ent.props.get(p, ()):
-            self.quads.append((s, sup, o, self.g))
-        if p == RDF.type and isinstance(o, URIRef):
+            q((s, sup, o, g))
+        if p == RDF_TYPE and isinstance(o, str):
             for sup in self.ent.types.get(o, ()):
-                self.quads.append((s, RDF.type, sup, self.g))
+                q((s, RDF_TYPE, sup, g))
+
+    def raw(self, s: str, p: str, o: str | Lit, g: str | None = None) -> None:
+        """A quad without entailment, in the current graph or ``g``."""
+        self.quads.append((intern(str(s)), intern(str(p)),
+                           o if isinstance(o, Lit) else intern(str(o)),
+                           intern(str(self.g if g is None else g))))
 
     def labels(self, s: URIRef, p: URIRef, labels: dict[str, str]) -> None:
         for lang, text in sorted(labels.items()):
-            self.add(s, p, Literal(text, lang=lang))
+            self.add(s, p, Lit(text, lang))
 
     def alt(self, s: URIRef, names: Iterable[str]) -> None:
         for name in names:
-            self.add(s, ICC.altName, Literal(name))
+            self.add(s, ICC.altName, Lit(name))
 
     def common(self, s: URIRef, cls: URIRef, slug: str) -> None:
         self.add(s, RDF.type, cls)
-        self.add(s, ICC.slug, Literal(slug))
+        self.add(s, ICC.slug, Lit(slug))
 
     def source(self, s: URIRef, url: str | None) -> None:
         if url:
-            self.add(s, ICC.sourcePage, URIRef(url))
+            self.add(s, ICC.sourcePage, url)
 
     def period(self, s: URIRef, period: Period | None) -> None:
         if period is None:
             return
         if period.text:
-            self.add(s, ICC.periodText, Literal(period.text))
+            self.add(s, ICC.periodText, Lit(period.text))
         if period.start is not None:
-            self.add(s, ICC.startYear, Literal(period.start))
-            self.add(s, SCHEMA.startDate, Literal(f"{period.start:04d}", datatype=XSD.gYear))
+            self.add(s, ICC.startYear, Lit(str(period.start), None, INTEGER))
+            self.add(s, SCHEMA.startDate, Lit(f"{period.start:04d}", None, GYEAR))
         if period.end is not None:
-            self.add(s, ICC.endYear, Literal(period.end))
-            self.add(s, SCHEMA.endDate, Literal(f"{period.end:04d}", datatype=XSD.gYear))
-        self.add(s, ICC.ongoing, Literal(period.ongoing))
+            self.add(s, ICC.endYear, Lit(str(period.end), None, INTEGER))
+            self.add(s, SCHEMA.endDate, Lit(f"{period.end:04d}", None, GYEAR))
+        self.add(s, ICC.ongoing, Lit("true" if period.ongoing else "false", None, BOOLEAN))
 
     def agent(self, p: Participant) -> URIRef:
         if p.kind == "place":
@@ -183,14 +213,14 @@ class _Builder:
     def describe_graph(self, name: URIRef, derived_from: Iterable[str], file: str,
                        modified: Iterable[str | None]) -> None:
         prov = self.iris.graph("provenance")
-        q = self.quads.append
-        q((name, RDF.type, URIRef("http://www.w3.org/ns/prov#Entity"), prov))
-        q((name, DCTERMS.source, Literal(file), prov))
+        q = self.raw
+        q(name, RDF.type, "http://www.w3.org/ns/prov#Entity", prov)
+        q(name, DCTERMS.source, Lit(file), prov)
         for url in sorted(set(derived_from)):
-            q((name, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), URIRef(url), prov))
+            q(name, "http://www.w3.org/ns/prov#wasDerivedFrom", url, prov)
         dates = [d for d in modified if d]
         if dates:
-            q((name, DCTERMS.modified, Literal(max(dates), datatype=XSD.date), prov))
+            q(name, DCTERMS.modified, Lit(max(dates), None, DATE), prov)
 
     # -- kinds
     def build(self) -> list[Quad]:
@@ -216,7 +246,7 @@ class _Builder:
             s = iris.thing("country", c.slug)
             self.common(s, ICC.Country, c.slug)
             self.labels(s, ICC.name, c.labels)
-            self.add(s, ICC.countryCode, Literal(c.slug.upper()))
+            self.add(s, ICC.countryCode, Lit(c.slug.upper()))
             self.add(s, SKOS.inScheme, scheme)
         self.describe_graph(self.g, [], "data/countries.yaml",
                             (c.updated for c in r.countries.values()))
@@ -228,7 +258,7 @@ class _Builder:
             self.common(s, ICC.City if pl.type == "city" else ICC.Place, pl.slug)
             self.labels(s, ICC.name, pl.labels)
             self.alt(s, pl.alt_labels)
-            self.add(s, ICC.placeType, Literal(pl.type))
+            self.add(s, ICC.placeType, Lit(pl.type))
             self.add(s, ICC.locatedIn, iris.thing("country", pl.country))
             if pl.lat is not None and pl.long is not None and pl.slug not in self.located:
                 self.coordinates(s, f"{pl.lat:.5f}", f"{pl.long:.5f}")
@@ -240,10 +270,10 @@ class _Builder:
             self.common(s, ICC.Organisation, o.slug)
             self.labels(s, ICC.name, o.labels)
             if o.acronym:
-                self.add(s, ICC.acronym, Literal(o.acronym))
+                self.add(s, ICC.acronym, Lit(o.acronym))
             self.alt(s, o.alt_labels)
             if o.type:
-                self.add(s, ICC.organisationType, Literal(o.type))
+                self.add(s, ICC.organisationType, Lit(o.type))
             if o.country:
                 self.add(s, ICC.country, iris.thing("country", o.country))
             if o.based_in:
@@ -261,7 +291,7 @@ class _Builder:
             self.common(s, ICC.FundingProgramme, pg.slug)
             self.labels(s, ICC.name, pg.labels)
             if pg.acronym:
-                self.add(s, ICC.acronym, Literal(pg.acronym))
+                self.add(s, ICC.acronym, Lit(pg.acronym))
             self.alt(s, pg.alt_labels)
             if pg.funder:
                 self.add(s, ICC.funder, iris.thing("org", pg.funder))
@@ -269,7 +299,7 @@ class _Builder:
         for gr in r.grants.values():
             s = iris.thing("grant", gr.slug)
             self.common(s, ICC.Grant, gr.slug)
-            self.add(s, ICC.grantNumber, Literal(gr.number))
+            self.add(s, ICC.grantNumber, Lit(gr.number))
             self.labels(s, ICC.name, {"en": f"grant n. {gr.number}",
                                       "fr": f"subvention n° {gr.number}"})
             if gr.programme:
@@ -287,7 +317,7 @@ class _Builder:
             self.common(s, ICC.Project, pj.slug)
             self.labels(s, ICC.name, pj.labels)
             if pj.acronym:
-                self.add(s, ICC.acronym, Literal(pj.acronym))
+                self.add(s, ICC.acronym, Lit(pj.acronym))
             self.alt(s, pj.alt_labels)
             for gr_slug in pj.grants:
                 self.add(s, ICC.grant, iris.thing("grant", gr_slug))
@@ -319,11 +349,11 @@ class _Builder:
             self.source(s, pr.source)
             host = urlsplit(pr.source).netloc
             if host and not host.endswith("coe.int"):
-                self.add(s, ICC.sourceNote, Literal(
+                self.add(s, ICC.sourceNote, Lit(
                     f"The source is a copy outside coe.int ({host}): no Council of Europe page "
-                    "of this practice was found.", lang="en"))
+                    "of this practice was found.", "en"))
             for url in pr.also_seen_at:
-                self.add(s, RDFS.seeAlso, URIRef(url))
+                self.add(s, RDFS.seeAlso, url)
             for pj_slug in pr.projects:
                 self.add(s, ICC.relatedProject, iris.thing("project", pj_slug))
             for pg_slug in pr.programmes:
@@ -338,13 +368,13 @@ class _Builder:
             if link.status not in PUBLISHED:
                 continue
             subject = iris.rebase(link.subject_id)
-            if subject not in subjects:
+            if str(subject) not in subjects:
                 problems.append(Problem(
                     f"links to {link.object_id} a thing that is not in the data: {subject}",
                     "data/links/wikidata.sssom.tsv", link.line, "subject_id",
                     "correct the subject's IRI or mark the row rejected"))
                 continue
-            self.quads.append((subject, OWL.sameAs, iris.wikidata(link.object_id), self.g))
+            self.raw(subject, OWL.sameAs, iris.wikidata(link.object_id))
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [], "data/links/wikidata.sssom.tsv", [])
@@ -352,13 +382,9 @@ class _Builder:
                              if lk.status in PUBLISHED})
         return self.quads
 
-    @property
-    def located(self) -> set[str]:
-        return {lk.place for lk in self.geolinks if lk.status in coordinates.PUBLISHED}
-
     def coordinates(self, s: URIRef, lat: str, long: str) -> None:
-        self.add(s, GEO.lat, Literal(lat, datatype=XSD.decimal))
-        self.add(s, GEO.long, Literal(long, datatype=XSD.decimal))
+        self.add(s, GEO.lat, Lit(lat, None, DECIMAL))
+        self.add(s, GEO.long, Lit(long, None, DECIMAL))
 
     def geonames(self) -> None:
         """Coordinates and identifiers from the reviewed GeoNames table, in a graph of their
@@ -376,15 +402,14 @@ class _Builder:
                 continue
             s = self.iris.place(place)
             self.coordinates(s, lk.lat, lk.long)
-            self.add(s, ICC.geonamesId, Literal(lk.geonames_id))
-            self.quads.append((s, SKOS.exactMatch, self.iris.geonames(lk.geonames_id), self.g))
+            self.add(s, ICC.geonamesId, Lit(lk.geonames_id))
+            self.raw(s, SKOS.exactMatch, self.iris.geonames(lk.geonames_id))
             for name in lk.other_names:  # "Genf", "Lisbonne": for search and reconciliation
-                self.quads.append((s, SKOS.altLabel, Literal(name), self.g))
+                self.raw(s, SKOS.altLabel, Lit(name))
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [coordinates.SOURCE], "data/links/geonames.tsv", [])
-        self.quads.append((self.g, DCTERMS.license, URIRef(coordinates.LICENCE),
-                           self.iris.graph("provenance")))
+        self.raw(self.g, DCTERMS.license, coordinates.LICENCE, self.iris.graph("provenance"))
 
     def wikidata_facts(self, linked: set[URIRef]) -> None:
         """Facts fetched from Wikidata, on the Wikidata items, in a graph of their own."""
@@ -398,14 +423,11 @@ class _Builder:
             if item not in linked:
                 continue
             if "coord" in f:
-                self.quads.append((item, URIRef(wdt + "P625"), Literal(
-                    f["coord"], datatype=URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
-                ), self.g))
+                self.raw(item, wdt + "P625", Lit(f["coord"], None, WKT))
             if "population" in f:
-                self.quads.append((item, URIRef(wdt + "P1082"),
-                                   Literal(f["population"], datatype=XSD.decimal), self.g))
+                self.raw(item, wdt + "P1082", Lit(str(f["population"]), None, DECIMAL))
             if "website" in f:
-                self.quads.append((item, URIRef(wdt + "P856"), URIRef(f["website"]), self.g))
+                self.raw(item, wdt + "P856", f["website"])
         self.describe_graph(self.g, ["https://www.wikidata.org/"],
                             "data/links/wikidata-facts.json", [self.facts.get("retrieved")])
 
@@ -413,15 +435,16 @@ class _Builder:
 def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Graph,
                 facts: dict[str, Any] | None = None, geolinks: Iterable[GeoLink] = ()
                 ) -> list[Quad]:
-    """Every quad of the release's data, de-duplicated and sorted (so dumps are deterministic)."""
+    """Every quad of the release's data, de-duplicated and sorted (so dumps are deterministic):
+    by graph, subject, predicate, then IRIs before literals, literals by language or datatype."""
     quads = _Builder(records, links, Iris(base), Entailment(ontology), facts, geolinks).build()
     quads += roles_scheme(ontology, Iris(base))
-    assert not any(isinstance(t, BNode) for q in quads for t in q), "IRIs are minted, not bnodes"
+
     def key(q: Quad) -> tuple[str, str, str, str, str]:
         o = q[2]
-        # plain strings: rdflib's own term comparison is an order of magnitude slower
-        tag = f"L{o.language or o.datatype or ''}" if isinstance(o, Literal) else "U"
-        return (str(q[3]), str(q[0]), str(q[1]), tag, str(o))
+        if isinstance(o, Lit):
+            return (q[3], q[0], q[1], f"L{o.lang or o.datatype or ''}", o.value)
+        return (q[3], q[0], q[1], "U", o)
 
     return sorted(set(quads), key=key)
 
@@ -429,21 +452,50 @@ def build_quads(records: Records, links: Iterable[Link], base: str, ontology: Gr
 def roles_scheme(ontology: Graph, iris: Iris) -> list[Quad]:
     """The participation roles (a SKOS scheme of the vocabulary) as data, in a graph of their
     own: queries on the data dump alone can then show a role's label."""
-    graph = iris.graph("roles")
+    graph = str(iris.graph("roles"))
     terms = {ICC.Roles, *ontology.subjects(SKOS.inScheme, ICC.Roles)}
-    return [(s, p, o, graph) for s in sorted(terms, key=str)  # type: ignore[misc]
+    return [(str(s), str(p), plain_term(o), graph) for s in sorted(terms, key=str)
             for p, o in ontology.predicate_objects(s)]
 
 
-def as_graph(quads: Iterable[Quad], for_shapes: bool = False) -> Graph:
-    """The union of the quads' graphs as one rdflib Graph.
+def plain_term(t: object) -> Term:
+    """An rdflib term (an IRI or a literal) as the model's plain term."""
+    if isinstance(t, Literal):
+        return Lit(str(t), t.language, str(t.datatype) if t.datatype else None)
+    return str(t)
 
-    ``for_shapes`` leaves out the schema.org and rdfs:label triples that the build materialises:
-    no shape looks at them, so the verdict is the same on a graph about half the size.
-    """
+
+def rdflib_term(t: Term) -> URIRef | Literal:
+    if isinstance(t, Lit):
+        return Literal(t.value, lang=t.lang, datatype=URIRef(t.datatype) if t.datatype else None)
+    return URIRef(t)
+
+
+def as_rdflib(quads: Iterable[Quad]) -> Iterator[RdflibQuad]:
+    """The quads in rdflib's terms (for pySHACL and the modules that read rdflib terms)."""
+    cache: dict[Term, URIRef | Literal] = {}
+
+    def conv(t: Term) -> URIRef | Literal:
+        found = cache.get(t)
+        if found is None:
+            found = cache[t] = rdflib_term(t)
+        return found
+
+    for s, p, o, g in quads:
+        yield conv(s), conv(p), conv(o), conv(g)  # type: ignore[misc]
+
+
+def shape_quads(quads: Iterable[Quad]) -> Iterator[Quad]:
+    """The quads the shapes look at: all but the schema.org and rdfs:label triples that the build
+    materialises (no shape looks at them, so the verdict is the same on half the triples)."""
+    schema, label = str(SCHEMA), str(RDFS.label)
+    return (q for q in quads if not (q[1] == label or q[1].startswith(schema)
+                                     or q[1] == RDF_TYPE and isinstance(q[2], str)
+                                     and q[2].startswith(schema)))
+
+
+def as_graph(quads: Iterable[Quad], for_shapes: bool = False) -> Graph:
+    """The union of the quads' graphs as one rdflib Graph (``for_shapes``: see shape_quads)."""
     g = Graph()
-    schema, label, rdf_type = str(SCHEMA), RDFS.label, RDF.type
-    g.addN((s, p, o, g) for s, p, o, _ in quads
-           if not for_shapes or not (p == label or p.startswith(schema)
-                                     or p == rdf_type and o.startswith(schema)))
+    g.addN((s, p, o, g) for s, p, o, _ in as_rdflib(shape_quads(quads) if for_shapes else quads))
     return g

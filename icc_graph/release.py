@@ -19,6 +19,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from rdflib import Graph, URIRef
 from .describe import describe
 from .errors import UsageError, WriteError
 from .formats import BY_NAME
-from .model import Iris, Quad
+from .model import Iris, Quad, as_rdflib
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
 from .search_index import INDEX_FILE, write_index
@@ -41,6 +42,7 @@ VERSIONS = "versions"
 CURRENT = "current"
 KEEP = 3  # versions kept under --out, the current one included
 BUILDING = ".building-"
+CACHE_DIR = ".cache"  # what a rebuild reuses (validation verdicts); not part of any release
 # (file name, format name, gzip?)
 DUMPS = (
     (f"{DUMP_STEM}.ttl", "turtle", False),
@@ -127,7 +129,7 @@ def check_output(out: Path) -> None:
     """Refuse, before any work, an output folder that holds something other than releases."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder")
-    if not out.is_dir() or not any(out.iterdir()):
+    if not out.is_dir() or not any(p.name != CACHE_DIR for p in out.iterdir()):
         return
     if (out / MARKER).exists() and not (out / VERSIONS).is_dir():
         raise UsageError(f"--out {out} holds a release in the old flat layout: move it away or "
@@ -155,10 +157,13 @@ def _gzip(src: Path, dst: Path) -> None:
 
 def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef],
                   progress: Callable[[str], None] = lambda _: None,
-                  queries: list[Path] | None = None) -> Release:
+                  queries: list[Path] | None = None,
+                  lap: Callable[[str], object] = lambda _: None,
+                  reuse: bool = True) -> Release:
     """Write a new version under ``out/versions/``, point ``out/current`` at it, keep the last
     three. On any error or signal the temporary folder is removed and ``current`` is unchanged;
-    a full disk or an unwritable folder is a ``WriteError``."""
+    a full disk or an unwritable folder is a ``WriteError``. ``reuse``: make the store from the
+    current release's (see ``_write``) and keep in ``out/.cache`` what the new one holds."""
     check_output(out)
     versions = out / VERSIONS
     tmp = versions / f"{BUILDING}{os.getpid()}-{secrets.token_hex(4)}"
@@ -166,7 +171,8 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
         try:
             versions.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
-            release = _write(quads, iris, tmp, example, progress)
+            release, graphs = _write(quads, iris, tmp, example, progress, lap,
+                                     _previous_store(out) if reuse else None)
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -177,6 +183,8 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
             else:
                 tmp.rename(final)
             _point(out, release.version)
+            if reuse:
+                _keep_store_graphs(out, release.version, graphs)
         except OSError as exc:
             raise WriteError(_describe(exc, out)) from None
     except BaseException:
@@ -244,16 +252,20 @@ def _alive(pid: int) -> bool:
 
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
-           progress: Callable[[str], None]) -> Release:
-    ox_quads = list(store.to_ox_quads(quads))
+           progress: Callable[[str], None], lap: Callable[[str], object],
+           previous: tuple[Path, dict[str, str]] | None = None
+           ) -> tuple[Release, dict[str, str]]:
+    ox_quads = list(store.ox_quads(quads))
     seen: set[tuple[object, object, object]] = set()
     triple_quads = []  # one quad per distinct triple, in the sorted order
-    for q in ox_quads:
-        key = (q.subject, q.predicate, q.object)
+    for model_quad, q in zip(quads, ox_quads, strict=True):
+        key = model_quad[:3]
         if key not in seen:
             seen.add(key)
             triple_quads.append(q)
+    del seen
     plain: dict[str, Path] = {}
+    to_gzip: list[tuple[Path, Path]] = []
     for name, fmt_name, gz in DUMPS:
         fmt = BY_NAME[fmt_name]
         path = tmp / name
@@ -262,27 +274,35 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
             if src is None:
                 src = tmp / f".{name.removesuffix('.gz')}"
                 store.serialize(ox_quads if fmt.dataset else triple_quads, src, fmt, PREFIXES)
-            _gzip(src, path)
+            to_gzip.append((src, path))
         elif fmt_name == "jsonld":  # compacted with the one context: our own writer
             jsonld.write((store.plain(q.triple) for q in triple_quads), path)
             plain[fmt_name] = path
         else:
             store.serialize(ox_quads if fmt.dataset else triple_quads, path, fmt, PREFIXES)
             plain[fmt_name] = path
+    # zlib lets go of the interpreter while it compresses: one thread a core
+    with ThreadPoolExecutor(min(len(to_gzip), os.cpu_count() or 1) or 1) as pool:
+        list(pool.map(lambda job: _gzip(*job), to_gzip))
     for leftover in tmp.glob(".*"):
         leftover.unlink()
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
     progress(f"dumps written ({len(triple_quads)} triples)")
-    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
+    lap("dumps")
+    rdflib_quads = list(as_rdflib(quads))  # what describe and the search index read
+    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in rdflib_quads),
+                           iris.base)
     progress(f"search index written ({entities} entities)")
+    lap("search index")
 
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     # the version names the content: dumps, ontology and shapes together
     version = hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items()))
                              .encode()).hexdigest()[:16]
     dumps = [(name, fmt, (tmp / name).stat().st_size, files[name]) for name, fmt, _ in DUMPS]
-    void = describe(quads, iris, dumps, version, example)
+    void = describe(rdflib_quads, iris, dumps, version, example)
+    del rdflib_quads
     void_quads = sorted(store.to_ox_quads((s, p, o, None) for s, p, o in void),
                         key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     store.serialize(void_quads, tmp / "void.ttl", BY_NAME["turtle"],
@@ -304,12 +324,65 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     (tmp / MARKER).write_text("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items())),
                               encoding="utf-8")
 
+    lap("description")
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
-    store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
-    progress("store written (the dumps, the vocabulary and the dataset description)")
-    return Release(tmp, version, len(triple_quads), files)
+    graphs = _graph_digests(quads)
+    void_name = str(iris.graph("void"))
+    graphs[ONTOLOGY_IRI] = files["ontology.ttl"]
+    if previous is not None and previous[1].get(ONTOLOGY_IRI) == graphs[ONTOLOGY_IRI]:
+        # a rebuild: only the named graphs whose content changed are written again
+        held = previous[1]
+        replaced = {g for g, digest in graphs.items() if held.get(g) != digest}
+        replaced |= (set(held) - set(graphs)) | {void_name}
+        store.update_store(tmp / STORE_DIR, previous[0], sorted(replaced), [
+            *(q for m, q in zip(quads, ox_quads, strict=True) if m[3] in replaced),
+            *void_graph])
+        progress(f"store written from the previous one ({len(replaced)} graphs replaced)")
+    else:
+        store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
+        progress("store written (the dumps, the vocabulary and the dataset description)")
+    lap("store")
+    return Release(tmp, version, len(triple_quads), files), graphs
+
+
+STORE_GRAPHS = "store-graphs.json"  # in CACHE_DIR: what the current release's store holds
+
+
+def _graph_digests(quads: list[Quad]) -> dict[str, str]:
+    """The SHA-256 of each named graph's quads (they come sorted by graph)."""
+    out: dict[str, str] = {}
+    start = 0
+    for i in range(1, len(quads) + 1):
+        if i == len(quads) or quads[i][3] != quads[start][3]:
+            out[quads[start][3]] = hashlib.sha256(repr(quads[start:i]).encode()).hexdigest()
+            start = i
+    return out
+
+
+def _previous_store(out: Path) -> tuple[Path, dict[str, str]] | None:
+    """The current release's store and the digests of its named graphs, when the cache says
+    what it holds; None means the store is written from scratch."""
+    try:
+        kept = json.loads((out / CACHE_DIR / STORE_GRAPHS).read_text(encoding="utf-8"))
+        folder = (out / CURRENT).resolve()
+        if kept["version"] != folder.name or not (folder / STORE_DIR).is_dir():
+            return None
+        return folder / STORE_DIR, dict(kept["graphs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep_store_graphs(out: Path, version: str, graphs: dict[str, str]) -> None:
+    try:
+        (out / CACHE_DIR).mkdir(exist_ok=True)
+        tmp = out / CACHE_DIR / f".{STORE_GRAPHS}.{os.getpid()}"
+        tmp.write_text(json.dumps({"version": version, "graphs": graphs}, sort_keys=True),
+                       encoding="utf-8")
+        os.replace(tmp, out / CACHE_DIR / STORE_GRAPHS)
+    except OSError:
+        pass  # without it the next build writes its store from scratch
 
 
 def read_sums(release: Path) -> dict[str, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .errors import Problem
@@ -17,12 +18,41 @@ from .records import Where
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
-def load_shapes(base: str = DEFAULT_BASE_IRI) -> Graph:
-    """The shapes, with the scheme IRIs they name moved onto the configured base."""
+def shapes_text(base: str = DEFAULT_BASE_IRI) -> str:
+    """The shapes' Turtle, with the scheme IRIs they name moved onto the configured base."""
     text = SHAPES.read_text(encoding="utf-8")
     if base != DEFAULT_BASE_IRI:
         text = text.replace(f"<{DEFAULT_BASE_IRI}id/", f"<{base}id/")
-    return Graph().parse(data=text, format="turtle")
+    return text
+
+
+def load_shapes(base: str = DEFAULT_BASE_IRI) -> Graph:
+    """The shapes, with the scheme IRIs they name moved onto the configured base."""
+    return Graph().parse(data=shapes_text(base), format="turtle")
+
+
+def _spans_records(shapes: Graph, prop: Node) -> bool:
+    """A property shape whose path leaves its focus node and comes back through another
+    (``icc:slug / ^icc:slug``: two things with one slug)."""
+    path = shapes.value(prop, SH.path)
+    if path is None or isinstance(path, URIRef):
+        return False
+    return any(shapes.value(step, SH.inversePath) is not None
+               for step in Collection(shapes, path))
+
+
+def split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
+    """The shapes as two graphs: those checked on one record's part of the graph, and the rules
+    that span records (checked once over the whole graph's slugs and types)."""
+    spanning = {o for _, o in shapes.subject_objects(SH.property) if _spans_records(shapes, o)}
+    per_unit, across = Graph(), Graph()
+    for s, p, o in shapes:
+        if p == SH.property:
+            (across if o in spanning else per_unit).add((s, p, o))
+        else:
+            per_unit.add((s, p, o))
+            across.add((s, p, o))
+    return per_unit, across
 
 
 @dataclass(frozen=True)
@@ -62,8 +92,49 @@ def run_shacl(data: Graph, ontology: Graph | None = None,
         target, shacl_graph=shapes if shapes is not None else load_shapes(),
         inference="none", abort_on_first=False, allow_warnings=True,
     )
-    if conforms:
-        return []
+    return [] if conforms else _violations(report, data)
+
+
+def _targets(shapes: Graph, shape: Node, data: Graph) -> set[Node]:
+    """The focus nodes a node shape selects in ``data`` (the target kinds the shapes use; the
+    data has no rdfs:subClassOf, so a class target is the nodes of that rdf:type)."""
+    found: set[Node] = set()
+    for cls in shapes.objects(shape, SH.targetClass):
+        found.update(data.subjects(RDF.type, cls))
+    for p in shapes.objects(shape, SH.targetSubjectsOf):
+        found.update(s for s, _ in data.subject_objects(p))
+    for p in shapes.objects(shape, SH.targetObjectsOf):
+        found.update(o for _, o in data.subject_objects(p))
+    found.update(shapes.objects(shape, SH.targetNode))
+    return found
+
+
+TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+
+
+def run_shacl_on(data: Graph, shapes: Graph, focus: set[str]) -> list[Violation]:
+    """Validate only the nodes of ``focus`` (IRIs), each against the shapes that target it.
+
+    ``data`` may hold other nodes (what the focus nodes point to, with their types): they are
+    not validated. pySHACL's own ``focus_nodes`` filter also applies to the value nodes of
+    nested shapes, so each node shape is run on its own focus nodes instead (``use_shapes``)."""
+    out: list[Violation] = []
+    node_shapes = sorted({s for t in TARGETS for s in shapes.subjects(t, None)
+                          if isinstance(s, URIRef)}, key=str)
+    for shape in node_shapes:
+        nodes: list[str | URIRef] = sorted((n for n in _targets(shapes, shape, data)
+                        if isinstance(n, URIRef) and str(n) in focus), key=str)
+        if not nodes:
+            continue
+        conforms, report, _ = shacl_validate(
+            data, shacl_graph=shapes, inference="none", abort_on_first=False,
+            allow_warnings=True, use_shapes=[shape], focus_nodes=nodes)
+        if not conforms:
+            out.extend(_violations(report, data))
+    return sorted(out, key=lambda v: (v.focus, v.path or "", v.message))
+
+
+def _violations(report: object, data: Graph) -> list[Violation]:
     assert isinstance(report, Graph)
     report.namespace_manager = data.namespace_manager
     out = []

@@ -26,6 +26,7 @@ from icc_graph.build import build
 from icc_graph.namespaces import DEFAULT_BASE_IRI as BASE
 from icc_graph.paths import ROOT
 from icc_graph.release import (
+    CACHE_DIR,
     CURRENT,
     KEEP,
     VERSIONS,
@@ -67,7 +68,8 @@ def test_each_build_adds_a_version_and_points_current_at_it(small_data, tmp_path
     assert open_release(first.path) == first.path  # a version folder is a release too
     meta = json.loads((second.path / "release.json").read_text(encoding="utf-8"))
     assert meta["version"] == second.version
-    assert sorted(p.name for p in out.iterdir()) == [CURRENT, VERSIONS]  # no leftovers
+    # no leftovers; the validation verdicts a rebuild reuses
+    assert sorted(p.name for p in out.iterdir()) == [CACHE_DIR, CURRENT, VERSIONS]
 
 
 def test_the_last_three_versions_are_kept(small_data, tmp_path):

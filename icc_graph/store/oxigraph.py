@@ -56,6 +56,37 @@ def to_ox_quads(quads: Iterable[RdflibQuad]) -> Iterator[ox.Quad]:
         yield ox.Quad(conv(s), conv(p), conv(o), graph)  # type: ignore[arg-type]
 
 
+PlainQuad = tuple[str, str, "str | tuple[str, str | None, str | None]", str | None]
+
+
+def ox_quads(quads: Iterable[PlainQuad]) -> Iterator[ox.Quad]:
+    """The model's quads (IRIs as ``str``, literals as (text, language, datatype) tuples) as
+    pyoxigraph quads; every distinct term is made once."""
+    iris: dict[str, ox.NamedNode] = {}
+    literals: dict[tuple[str, str | None, str | None], ox.Literal] = {}
+
+    def iri(value: str) -> ox.NamedNode:
+        found = iris.get(value)
+        if found is None:
+            found = iris[value] = ox.NamedNode(value)
+        return found
+
+    def obj(o: str | tuple[str, str | None, str | None]) -> ox.NamedNode | ox.Literal:
+        if isinstance(o, str):
+            return iri(o)
+        found = literals.get(o)
+        if found is None:
+            text, lang, datatype = o
+            found = literals[o] = (
+                ox.Literal(text, language=lang) if lang else
+                ox.Literal(text, datatype=iri(datatype)) if datatype else ox.Literal(text))
+        return found
+
+    default = ox.DefaultGraph()
+    for s, p, o, g in quads:
+        yield ox.Quad(iri(s), iri(p), obj(o), iri(g) if g is not None else default)
+
+
 def term(t: Any) -> Term:
     """A pyoxigraph term as a plain term."""
     if isinstance(t, ox.NamedNode):
@@ -138,6 +169,26 @@ def write_store(path: Path, quads: Iterable[ox.Quad]) -> int:
     store.bulk_extend(quads)
     store.flush()
     store.optimize()
+    count = len(store)
+    del store
+    return count
+
+
+def update_store(path: Path, previous: Path, replaced: Iterable[str],
+                 quads: Iterable[ox.Quad]) -> int:
+    """A store at ``path`` made from the store ``previous`` (its files shared by hard links,
+    through ``Store.backup``; ``previous`` is not changed) with the named graphs ``replaced``
+    emptied and ``quads`` added; returns how many quads it holds."""
+    old = ox.Store.read_only(str(previous))
+    old.backup(str(path))
+    del old
+    store = ox.Store(str(path))
+    for name in replaced:
+        graph = ox.NamedNode(name)
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+    store.bulk_extend(quads)
+    store.flush()
     count = len(store)
     del store
     return count
