@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import flask
 import pytest
@@ -46,7 +46,7 @@ def _engine_param(name: str) -> object:
 
 
 @pytest.fixture(scope="module")
-def apps(fixture_release, engines: Engines) -> Iterator[dict[str, flask.Flask]]:
+def apps(fixture_release, engines: Engines) -> Iterator[Callable[[str], flask.Flask]]:
     made: dict[str, flask.Flask] = {}
 
     def get(name: str) -> flask.Flask:
@@ -54,18 +54,9 @@ def apps(fixture_release, engines: Engines) -> Iterator[dict[str, flask.Flask]]:
             made[name] = make_app(fixture_release, engines.endpoint(name))
         return made[name]
 
-    yield _Apps(get)  # type: ignore[misc]
+    yield get  # an engine's app is made (and its engine started) the first time it is asked
     for application in made.values():
         close_app(application)
-
-
-class _Apps(dict):  # type: ignore[type-arg]
-    def __init__(self, get: object):
-        super().__init__()
-        self._get = get
-
-    def __missing__(self, name: str) -> flask.Flask:
-        return self._get(name)  # type: ignore[operator,no-any-return]
 
 
 def _things(dump: Graph) -> list[str]:
@@ -103,7 +94,7 @@ def _row_set(data: bytes, group_concat: dict[str, str], plain: bool
 @pytest.mark.parametrize("engine", [_engine_param(e) for e in ENGINES if e != "embedded"])
 class TestSameAnswers:
     def test_every_document_is_the_same_graph(self, apps, fixture_dump, engine):
-        base, other = apps["embedded"].test_client(), apps[engine].test_client()
+        base, other = apps("embedded").test_client(), apps(engine).test_client()
         things = _things(fixture_dump)
         assert len(things) > 100
         for iri in things:
@@ -120,9 +111,9 @@ class TestSameAnswers:
             pytest.skip("calls Wikidata's query service: no network in tests")
         params = {"query": query}
         headers = {"Accept": "application/sparql-results+json"}
-        mine = apps["embedded"].test_client().get("/sparql", query_string=params,
+        mine = apps("embedded").test_client().get("/sparql", query_string=params,
                                                   headers=headers)
-        theirs = apps[engine].test_client().get("/sparql", query_string=params,
+        theirs = apps(engine).test_client().get("/sparql", query_string=params,
                                                 headers=headers)
         assert mine.status_code == theirs.status_code == 200, theirs.get_data(as_text=True)
         concat = {var: sep for sep, var in re.findall(
@@ -137,8 +128,8 @@ class TestSameAnswers:
         "/practices.json?country=pt&sort=-year", "/collaborations.json",
     ])
     def test_pages_and_facet_counts_are_the_same(self, apps, engine, path):
-        mine = apps["embedded"].test_client().get(path)
-        theirs = apps[engine].test_client().get(path)
+        mine = apps("embedded").test_client().get(path)
+        theirs = apps(engine).test_client().get(path)
         assert mine.status_code == theirs.status_code == 200
         assert json.loads(theirs.data) == json.loads(mine.data)
 
@@ -147,7 +138,7 @@ class TestSameAnswers:
 
         for path in ("/", "/practices", "/doc/city/lublin", "/collaborations",
                      "/doc/practice/a-welcoming-app"):
-            pages = [apps[e].test_client().get(path, headers={"Accept": "text/html"})
+            pages = [apps(e).test_client().get(path, headers={"Accept": "text/html"})
                      for e in ("embedded", engine)]
             assert [p.status_code for p in pages] == [200, 200], path
             texts = [" ".join(BeautifulSoup(p.data, "html.parser").get_text().split())
@@ -156,7 +147,7 @@ class TestSameAnswers:
 
     def test_incoming_links_are_capped_alike(self, apps, engine):
         topic = f"{BASE}id/topic/anti-rumour"
-        backends = [apps[e].extensions["icc"].backend for e in ("embedded", engine)]
+        backends = [apps(e).extensions["icc"].backend for e in ("embedded", engine)]
         docs = [b.describe(f"{BASE}id/country/pt", cap=2) for b in backends]
         assert docs[0].more_incoming and docs[1].more_incoming
         assert docs[0].triples == docs[1].triples
@@ -166,7 +157,7 @@ class TestSameAnswers:
 
 @pytest.mark.parametrize("engine", [_engine_param(e) for e in ENGINES])
 def test_a_city_document_holds_every_triple_of_the_dump(apps, fixture_dump, engine):
-    client = apps[engine].test_client()
+    client = apps(engine).test_client()
     lublin = URIRef(f"{BASE}id/city/lublin")
     doc = Graph().parse(data=client.get("/doc/city/lublin.ttl").data, format="turtle")
     expected = set(fixture_dump.triples((lublin, None, None))) | set(

@@ -12,16 +12,17 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from .. import formats
 from ..formats import BY_MEDIA_TYPE, BY_NAME, Format
-from ..namespaces import PREFIXES
 from .protocol import Term, Triple
 
 RdflibQuad = tuple[Node, Node, Node, Node | None]
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 def prefixes_for(fmt: Format, prefixes: dict[str, str] | None = None) -> dict[str, str] | None:
-    """The prefixes to give pyoxigraph's writer: ours (or those given) where the syntax has
-    prefixes (the format table says which)."""
-    return (prefixes or dict(PREFIXES)) if fmt.prefixes else None
+    """The prefixes to give pyoxigraph's writer: the format table's rule, with other prefixes
+    (those of the VoID description) where a caller gives them."""
+    ours = formats.prefixes(fmt)
+    return (prefixes or ours) if ours is not None else None
 
 
 # ---------------------------------------------------------------- terms
