@@ -31,6 +31,8 @@ from .formats import BY_NAME
 from .model import Iris, Quad, as_rdflib
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
+from .readmodel import READ_MODEL_FILE, Source
+from .readmodel import write as write_read_model
 from .search_index import INDEX_FILE, write_index
 from .store import jsonld
 from .store import oxigraph as store
@@ -344,6 +346,12 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
         store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
         progress("store written (the dumps, the vocabulary and the dataset description)")
     lap("store")
+    model = tmp / READ_MODEL_FILE  # derived from the quads: not part of the version
+    before = previous[0].parent / READ_MODEL_FILE if previous is not None else None
+    write_read_model(model, Source(quads, iris.base, tmp / STORE_DIR,
+                                   before if before is not None and before.is_file() else None))
+    progress("read model written (what the server's pages and documents read)")
+    lap("read model")
     return Release(tmp, version, len(triple_quads), files), graphs
 
 

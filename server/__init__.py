@@ -11,10 +11,23 @@ from pathlib import Path
 
 from flask import Flask
 
+from icc_graph.readmodel import open_read_model
 from icc_graph.release import STORE_DIR, check_store_version, open_release, store_version_query
 from icc_graph.store import Backend, Query, StoreError, open_backend
 
-from . import browse, collaborations, dumps, errors, http, reconcile, resources, search, sparql
+from . import (
+    browse,
+    collaborations,
+    dumps,
+    errors,
+    frame,
+    home,
+    http,
+    reconcile,
+    resources,
+    search,
+    sparql,
+)
 from .cache import Cache
 from .context import Context, ReleaseInfo
 from .limits import ClientLimits
@@ -39,10 +52,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     limits = ClientLimits(settings.client_concurrency, settings.trusted_proxies)
     app.extensions["icc"] = Context(settings, backend, release,
-                                    Cache(settings.cache_size, settings.cache_bytes), limits)
+                                    Cache(settings.cache_size, settings.cache_bytes), limits,
+                                    open_read_model(folder))
     weakref.finalize(app, backend.close)
     http.init_app(app)
     errors.init_app(app)
+    app.register_blueprint(frame.bp)
+    app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(collaborations.bp)

@@ -23,7 +23,7 @@ from .catalogue import (
 )
 from .context import ctx
 from .errors import Problem
-from .resources import language
+from .frame import language
 
 bp = Blueprint("browse", __name__)
 SORTS = ("title", "year", "-year")

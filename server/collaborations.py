@@ -17,7 +17,7 @@ from . import negotiation
 from .browse import catalogue
 from .context import ctx
 from .errors import Problem
-from .resources import language, local
+from .frame import language, local
 
 bp = Blueprint("collaborations", __name__)
 P = "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "

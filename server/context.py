@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from icc_graph.readmodel import ReadModel
 from icc_graph.release import read_sums
 from icc_graph.store import Backend, Triple, read_file
 
@@ -52,6 +53,7 @@ class Context:
     release: ReleaseInfo
     cache: Cache
     limits: ClientLimits
+    read: ReadModel | None = None  # the release's read model (None: a folder without one)
     memo: dict[str, object] = field(default_factory=dict)
 
 

@@ -81,7 +81,7 @@ RELATED["place"] = RELATED["city"]
 
 
 def related(kind: str, iri: str, lang: str) -> list[dict[str, Any]]:
-    from .resources import local
+    from .frame import local
 
     sections = []
     for heading, pattern in RELATED.get(kind, []):

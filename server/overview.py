@@ -74,7 +74,7 @@ def _figures(cat: Catalogue, chosen: list[Practice], lang: str,
     def words(k: str) -> str:
         return i18n.translate(k, lang)
 
-    from .resources import local
+    from .frame import local
 
     found, unlocated = points(cat, chosen, lang, local)
     frames = []

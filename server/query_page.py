@@ -26,8 +26,8 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
     from icc_graph.namespaces import PREFIXES
     from icc_graph.store import StoreError
 
+    from .frame import local
     from .gallery import read_examples
-    from .resources import local
 
     release = ctx().release.path
     folder = release / "queries" if (release / "queries").is_dir() else QUERIES
@@ -124,7 +124,7 @@ def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]
 def _label(iri: str) -> str:
     """A thing's name for a view: a practice's title, a name, else the IRI's last part."""
     from .browse import catalogue
-    from .resources import language
+    from .frame import language
 
     cat, lang = catalogue(), language()
     if iri in cat.practices:
@@ -138,7 +138,7 @@ def _views(query: str, params: list[tuple[str, str]], variables: tuple[str, ...]
     from urllib.parse import urlencode
 
     from . import overview
-    from .resources import local
+    from .frame import local
 
     view = result_views.chosen_view(query, request.args.get("view"))
     tabs = [(v, "/sparql?" + urlencode([*params, ("view", v)])) for v in result_views.VIEWS]
@@ -178,7 +178,7 @@ def view_svg() -> Response:
     if result.kind != "select":
         raise Problem(400, "only SELECT results can be drawn")
     from . import overview
-    from .resources import local
+    from .frame import local
 
     drawn = result_views.draw(view, result.variables, list(result.rows),  # type: ignore[arg-type]
                               _label, local, overview.coordinates(), f"{view} of the results")

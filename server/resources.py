@@ -9,29 +9,22 @@ from collections import defaultdict
 from functools import partial
 
 from flask import Blueprint, Response, redirect, render_template, request
-from rdflib import Graph, URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
-from icc_graph.describe import schema_org
 from icc_graph.formats import BY_EXTENSION, Format
 from icc_graph.iri import FORBIDDEN, is_web_iri
 from icc_graph.model import KINDS
 from icc_graph.namespaces import ICC_IRI, PREFIXES
-from icc_graph.store import Description, Query, Term, Triple, jsonld, write_triples
+from icc_graph.store import Description, Term, Triple, jsonld, write_triples
 
-from . import i18n, negotiation
+from . import negotiation
 from .context import ctx
 from .errors import Problem
+from .frame import language, local
 
 bp = Blueprint("resources", __name__)
 EXTENSIONS = ("ttl", "nt", "rdf", "jsonld")
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-
-
-def local(iri: str) -> str:
-    """The path of one of our IRIs on this server (so links work on any host)."""
-    base = ctx().settings.base_iri
-    return "/" + iri[len(base):] if iri.startswith(base) else iri
 
 
 def _split_extension(name: str) -> tuple[str, Format | None]:
@@ -115,53 +108,6 @@ def query_view_svg() -> Response:
     from .query_page import view_svg
 
     return view_svg()
-
-
-@bp.route("/")
-def home() -> Response:
-    from urllib.parse import urlencode
-
-    from . import overview
-    from .browse import catalogue, value_key
-
-    cat, lang = catalogue(), language()
-    practices = list(cat.practices.values())
-    fig = overview.figures(cat, practices, lang, lambda facet, v: "/practices?" + urlencode(
-        {facet: value_key(facet, v)}), "home")
-    response = Response(render_template("home.html", counts=_counts(), fig=fig,
-                                        jsonld=_dataset_script()),
-                        mimetype="text/html")
-    response.vary.add("Accept-Language")
-    return response
-
-
-COUNTED = (("GoodPractice", "good_practices"), ("City", "cities"), ("Country", "countries"),
-           ("Organisation", "organisations"), ("Project", "projects"))
-COUNT_QUERY = """SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE {
-  VALUES ?class { %s }
-  ?thing a ?class
-} GROUP BY ?class"""
-
-
-def _counts() -> list[tuple[str, int]]:
-    """How many things of each kind the graph holds: the numbers a SPARQL count gives."""
-    cached = ctx().memo.get("home-counts")
-    if not isinstance(cached, list):
-        text = COUNT_QUERY % " ".join(f"<{ICC_IRI}{name}>" for name, _ in COUNTED)
-        rows = ctx().backend.query(Query(text), ctx().settings.query_timeout).rows
-        found = {str(r[0][1]): int(str(r[1][1])) for r in rows if r[0] and r[1]}
-        cached = ctx().memo["home-counts"] = [
-            (label, found.get(f"{ICC_IRI}{name}", 0)) for name, label in COUNTED]
-    return cached
-
-
-def _dataset_script() -> str | None:
-    """The schema.org Dataset block of the home page, from the release's description."""
-    if not ctx().release.void:
-        return None
-    graph = Graph().parse(data=write_triples(ctx().release.void, "application/n-triples"),
-                          format="nt")
-    return jsonld.script(schema_org(graph, URIRef(f"{ctx().settings.base_iri}dataset")))
 
 
 def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
@@ -249,36 +195,6 @@ def once(triples: list[Triple], iri: str) -> list[Triple]:
     mine = [t for t in triples if t[0] == me]
     own = {o for _, p, o in mine if not _twin(p)}
     return [t for t in mine if not (_twin(t[1]) and t[2] in own)]
-
-
-def language() -> str:
-    """The reader's language: ?lang=, the switch's cookie, else Accept-Language."""
-    return i18n.language()
-
-
-@bp.app_context_processor
-def interface() -> dict[str, object]:
-    """What every page's frame needs: the language, its words, the switch, the release."""
-    lang = language()
-
-    def words(key: str, **values: object) -> str:
-        text = i18n.translate(key, lang)
-        return text.format(**values) if values else text
-
-    return {"lang": lang, "_": words, "languages": i18n.LANGUAGES,
-            "switch_url": i18n.switch_url, "release": ctx().release,
-            "base_iri": ctx().settings.base_iri}
-
-
-@bp.after_app_request
-def remember_language(response: Response) -> Response:
-    """The switch's choice is kept in a cookie; pages in several languages vary on it."""
-    chosen = request.args.get("lang")
-    if chosen in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
-    if response.mimetype == "text/html":
-        response.vary.add("Cookie")
-    return response
 
 
 def _html(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str) -> str:

@@ -1,0 +1,98 @@
+"""The read model: what the server's pages, documents, facets and collaborations need, computed
+once when a release is built, in one SQLite file (``read.sqlite``) in the release folder. The
+server opens it read-only and immutable, so every process shares the operating system's pages
+of it, and reads instead of computing.
+
+``write`` is called by the release writer after the store is written; each part of the model
+(``documents``, ``catalogue``) owns its tables and writes them through its own ``write(con,
+source)``. ``ReadModel`` is the server's handle: one read-only connection per thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Quad
+
+READ_MODEL_FILE = "read.sqlite"
+SCHEMA = 1  # bumped when a table changes: a server refuses a read model of another schema
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the read model is made from."""
+
+    quads: list[Quad]  # the model's plain quads, sorted, each with its named graph
+    base: str  # the base IRI of the release
+    store: Path  # the release's store, already written: for whole-graph queries
+    previous: Path | None = None  # the current release's read model, for reuse
+
+
+def write(path: Path, source: Source) -> None:
+    """Write the read model at ``path`` (a new file; the caller removes it on failure)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        con.executemany("INSERT INTO meta VALUES (?, ?)",
+                        [("schema", str(SCHEMA)), ("base_iri", source.base)])
+        for part in _parts():
+            part(con, source)
+        con.commit()
+        con.execute("VACUUM")
+    finally:
+        con.close()
+    os.replace(tmp, path)
+
+
+def _parts() -> list[Callable[[sqlite3.Connection, Source], None]]:
+    from . import catalogue, documents
+
+    return [documents.write, catalogue.write]
+
+
+class ReadModelError(Exception):
+    pass
+
+
+class ReadModel:
+    """A release's read model, opened read-only; ``execute`` runs on this thread's
+    connection."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        found = dict(self.execute("SELECT key, value FROM meta").fetchall())
+        if found.get("schema") != str(SCHEMA):
+            raise ReadModelError(f"{path} is a read model of schema {found.get('schema')}, "
+                                 f"this server reads schema {SCHEMA}: build the release again")
+        self.base = found["base_iri"]
+
+    def connection(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                con = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True,
+                                      check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise ReadModelError(f"cannot open the read model {self.path}: {exc}") from None
+            self._local.con = con
+        return con
+
+    def execute(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
+                ) -> sqlite3.Cursor:
+        return self.connection().execute(sql, params)
+
+
+def open_read_model(folder: Path) -> ReadModel | None:
+    """The read model of a release folder, or None for a folder without one."""
+    path = folder / READ_MODEL_FILE
+    return ReadModel(path) if path.is_file() else None
