@@ -9,6 +9,8 @@ import json
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+import pyoxigraph as ox
+
 from ..formats import for_form
 from .protocol import QueryResult, Row, Term
 
@@ -22,6 +24,9 @@ XML = "application/sparql-results+xml"
 # media type -> writer name, from the one format table
 SELECT_TYPES = {f.media_type: f.name for f in for_form("select")}
 ASK_TYPES = {f.media_type: f.name for f in for_form("ask")}
+# pyoxigraph's writers
+SELECT_OX = {f.media_type: f.ox_format for f in for_form("select")
+             if isinstance(f.ox_format, ox.QueryResultsFormat)}
 
 
 def _json_term(t: Term) -> dict[str, str]:
