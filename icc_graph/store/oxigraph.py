@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
 
 from .. import formats
 from ..formats import BY_MEDIA_TYPE, BY_NAME, Format
 from .protocol import Term, Triple
 
-RdflibQuad = tuple[Node, Node, Node, Node | None]
+if TYPE_CHECKING:  # rdflib is imported where it is used: query workers never load it
+    from rdflib.term import Node
+
+RdflibQuad = tuple["Node", "Node", "Node", "Node | None"]
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 def prefixes_for(fmt: Format, prefixes: dict[str, str] | None = None) -> dict[str, str] | None:
     """The prefixes to give pyoxigraph's writer: the format table's rule, with other prefixes
@@ -30,6 +31,8 @@ def prefixes_for(fmt: Format, prefixes: dict[str, str] | None = None) -> dict[st
 
 def to_ox(term: Node) -> OxTerm:
     """An rdflib term as a pyoxigraph term."""
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
