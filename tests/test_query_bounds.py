@@ -136,3 +136,17 @@ def test_the_cache_is_bounded_in_bytes():
     assert cache.get_or_make(0, lambda: b"new", len) == b"new", "old ones went"
     cache.get_or_make("big", lambda: b"y" * 1000, len)
     assert "big" not in cache._items, "no one body takes more than its share"
+
+
+def test_a_query_worker_loads_neither_rdflib_nor_flask():
+    """What a worker process imports (its module, and what ``serve`` imports) stays small:
+    neither rdflib nor Flask, which would cost every worker of every web worker their memory."""
+    import subprocess
+    import sys
+
+    code = ("import sys, icc_graph.store.worker, icc_graph.store.embedded, "
+            "icc_graph.store.oxigraph; print(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert "pyoxigraph" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("rdflib", "flask", "werkzeug")}
