@@ -2,7 +2,8 @@
 
 This is the only module that calls pyoxigraph's query API. The server's own page queries and
 documents run here, in the web process; users' queries run in query worker processes
-(``workers``), bounded in time and memory, through ``run_request``.
+(``workers``), bounded in time and memory, through ``run_request``, which has the engine write
+the answer (the row cap kept as ``row_cap`` says).
 """
 
 from __future__ import annotations

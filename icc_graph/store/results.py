@@ -1,5 +1,7 @@
 """SPARQL query results (SELECT and ASK): written in the four standard formats from rows of
-plain terms (see ``protocol.Term``), and read back from SPARQL JSON."""
+plain terms (see ``protocol.Term``), and read back from SPARQL JSON. The embedded backend has
+pyoxigraph write users' SELECT answers (``SELECT_OX``); rows are written here for the remote
+backend, for the rare text ``row_cap`` cannot read, and for ASK (CSV and TSV as Jena does)."""
 
 from __future__ import annotations
 
