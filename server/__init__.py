@@ -91,3 +91,4 @@ def close_app(app: Flask) -> None:
     """End the app's backend (its query workers) now rather than when the process ends."""
     context: Context = app.extensions["icc"]
     context.backend.close()
+    context.limits.close()
