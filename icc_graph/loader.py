@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from . import yamlio
 from .errors import DataError, Problem, UsageError, rel
 from .periods import parse_period
+from .record_cache import RecordCache
 from .records import (
     COUNTRY_CODE,
     LANGS,
@@ -220,11 +221,11 @@ class Fields:
         return tuple(out)
 
 
-def _items(path: Path, problems: list[Problem]) -> list[Any]:
+def _items(path: Path, problems: list[Problem], data: bytes | None = None) -> list[Any]:
     if not path.exists():
         return []
     try:
-        data = yamlio.load(path)
+        data = yamlio.load(path, data)
     except DataError as exc:
         problems.extend(exc.problems)
         return []
@@ -238,10 +239,27 @@ def _items(path: Path, problems: list[Problem]) -> list[Any]:
 
 
 def _read_shared(path: Path, problems: list[Problem], make: Callable[[Fields], T],
-                 into: dict[str, T]) -> None:
+                 into: dict[str, T], cache: RecordCache | None = None) -> None:
+    data = None
+    if cache is not None:
+        kept, data = cache.get(path, "shared")
+        if kept is not None:
+            into.update(kept)
+            return
+    found: list[Problem] = []
+    read: dict[str, T] = {}
+    _read_shared_items(path, found, make, read, data)
+    problems.extend(found)
+    into.update(read)
+    if cache is not None and data is not None and not found:
+        cache.put(path, "shared", data, read)
+
+
+def _read_shared_items(path: Path, problems: list[Problem], make: Callable[[Fields], T],
+                       into: dict[str, T], data: bytes | None) -> None:
     file = rel(path)
     first_line: dict[str, int] = {}
-    for node in _items(path, problems):
+    for node in _items(path, problems, data):
         fields = Fields(node, file, problems)
         record = make(fields)
         fields.unknown_fields()
@@ -301,10 +319,27 @@ def _project(f: Fields) -> Project:
     )
 
 
-def read_practice(path: Path, problems: list[Problem], check_name: bool = True
-                  ) -> Practice | None:
+def read_practice(path: Path, problems: list[Problem], check_name: bool = True,
+                  cache: RecordCache | None = None) -> Practice | None:
+    """One practice record; with ``cache``, the one read before when the file is unchanged."""
+    if cache is None:
+        return _read_practice(path, problems, check_name, None)
+    kind = "practice" if check_name else "practice, any name"
+    kept, data = cache.get(path, kind)
+    if kept is not None:
+        return kept
+    found: list[Problem] = []
+    practice = _read_practice(path, found, check_name, data)
+    problems.extend(found)
+    if data is not None and not found and practice is not None:
+        cache.put(path, kind, data, practice)
+    return practice
+
+
+def _read_practice(path: Path, problems: list[Problem], check_name: bool,
+                   data: bytes | None) -> Practice | None:
     try:
-        node = yamlio.load(path)
+        node = yamlio.load(path, data)
     except DataError as exc:
         problems.extend(exc.problems)
         return None
@@ -327,9 +362,11 @@ def read_practice(path: Path, problems: list[Problem], check_name: bool = True
 
 
 def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
-                 practices: bool = True) -> Records:
+                 practices: bool = True, cache: RecordCache | None = None) -> Records:
     """Read and check a whole data folder (or only its shared files, when ``practices`` is
-    False). Raises DataError listing every problem found."""
+    False). Raises DataError listing every problem found. ``cache``: records read before, reused
+    for the files that did not change (see record_cache.py); the checks across records are made
+    again every time."""
     if not data_dir.is_dir():
         raise UsageError(f"data folder {data_dir} does not exist (use --data DIR)")
     problems: list[Problem] = []
@@ -340,17 +377,18 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
         "projects": _project,
     }
     for kind, name in SHARED_FILES.items():
-        _read_shared(data_dir / name, problems, readers[kind], getattr(records, kind))
+        _read_shared(data_dir / name, problems, readers[kind], getattr(records, kind), cache)
     # files given on the command line stand in for the data folder's records of the same slug
     given = [p for p in extra_practices]
     given_resolved = {p.resolve() for p in given}
     files = given + [p for p in sorted((data_dir / PRACTICES_DIR).glob("*.yaml"))
-                     if practices and p.resolve() not in given_resolved]
+                     if practices and (not given or p.resolve() not in given_resolved)]
     shadowed: set[str] = set()
     for path in files:
-        is_given = path.resolve() in given_resolved
+        is_given = bool(given) and path.resolve() in given_resolved
         practice = read_practice(path, problems, check_name=not is_given
-                                 or path.parent.resolve() == (data_dir / PRACTICES_DIR).resolve())
+                                 or path.parent.resolve() == (data_dir / PRACTICES_DIR).resolve(),
+                                 cache=cache)
         if practice is None or not practice.slug:
             continue
         if is_given:
@@ -365,6 +403,8 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
             continue
         records.practices[practice.slug] = practice
     problems.extend(check_references(records))
+    if cache is not None:
+        cache.save()
     if problems:
         raise DataError(problems)
     return records

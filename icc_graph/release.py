@@ -28,7 +28,7 @@ from rdflib import Graph, URIRef
 from .describe import describe
 from .errors import UsageError, WriteError
 from .formats import BY_NAME
-from .model import Iris, Quad, as_rdflib
+from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
 from .readmodel import READ_MODEL_FILE, Source
@@ -292,9 +292,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
     progress(f"dumps written ({len(triple_quads)} triples)")
     lap("dumps")
-    rdflib_quads = list(as_rdflib(quads))  # what describe and the search index read
-    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in rdflib_quads),
-                           iris.base)
+    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
     progress(f"search index written ({entities} entities)")
     lap("search index")
 
@@ -303,8 +301,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     version = hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items()))
                              .encode()).hexdigest()[:16]
     dumps = [(name, fmt, (tmp / name).stat().st_size, files[name]) for name, fmt, _ in DUMPS]
-    void = describe(rdflib_quads, iris, dumps, version, example)
-    del rdflib_quads
+    void = describe(quads, iris, dumps, version, example)
     void_quads = sorted(store.to_ox_quads((s, p, o, None) for s, p, o in void),
                         key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     store.serialize(void_quads, tmp / "void.ttl", BY_NAME["turtle"],

@@ -19,6 +19,7 @@ from rdflib import Graph
 
 from icc_graph.build import build
 from icc_graph.lookup import SearchIndex, strip_place_words
+from icc_graph.model import plain_term
 from icc_graph.namespaces import DEFAULT_BASE_IRI, ICC_IRI
 from icc_graph.release import Release, read_sums
 from icc_graph.search_index import INDEX_FILE, fold, write_index
@@ -426,7 +427,8 @@ def test_index_reads_whatever_names_and_coordinates_the_graph_holds(tmp_path: Pa
             icc:name "Cologne"@en ; skos:prefLabel "Köln"@de ; gn:alternateName "Colonia"@es ;
             geo:lat "50.9375" ; geo:long "6.9603" .
         """)
-    write_index(tmp_path / INDEX_FILE, iter(g), DEFAULT_BASE_IRI)
+    write_index(tmp_path / INDEX_FILE, ((str(s), str(p), plain_term(o)) for s, p, o in g),
+                DEFAULT_BASE_IRI)
     index = SearchIndex(tmp_path / INDEX_FILE)
     for name in ("koln", "KÖLN", "colonia", "City of Cologne"):
         assert index.candidates(name)[0].entity.id == "city/koln", name
