@@ -28,7 +28,7 @@ from rdflib import Graph, URIRef
 from .describe import describe
 from .errors import UsageError, WriteError
 from .formats import BY_NAME
-from .model import Iris, Quad
+from .model import Iris, Lit, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
 from .readmodel import READ_MODEL_FILE, Source
@@ -36,6 +36,7 @@ from .readmodel import write as write_read_model
 from .search_index import INDEX_FILE, write_index
 from .store import jsonld
 from .store import oxigraph as store
+from .store.protocol import Triple
 
 DUMP_STEM = "icc-graph"
 MARKER = "SHA256SUMS"
@@ -260,11 +261,13 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     ox_quads = list(store.ox_quads(quads))
     seen: set[tuple[object, object, object]] = set()
     triple_quads = []  # one quad per distinct triple, in the sorted order
-    for model_quad, q in zip(quads, ox_quads, strict=True):
+    first: list[int] = []  # where each distinct triple is first seen in ``quads``
+    for i, (model_quad, q) in enumerate(zip(quads, ox_quads, strict=True)):
         key = model_quad[:3]
         if key not in seen:
             seen.add(key)
             triple_quads.append(q)
+            first.append(i)
     del seen
     plain: dict[str, Path] = {}
     to_gzip: list[tuple[Path, Path]] = []
@@ -278,7 +281,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
                 store.serialize(ox_quads if fmt.dataset else triple_quads, src, fmt, PREFIXES)
             to_gzip.append((src, path))
         elif fmt_name == "jsonld":  # compacted with the one context: our own writer
-            jsonld.write((store.plain(q.triple) for q in triple_quads), path)
+            jsonld.write((_plain_triple(quads[i]) for i in first), path)
             plain[fmt_name] = path
         else:
             store.serialize(ox_quads if fmt.dataset else triple_quads, path, fmt, PREFIXES)
@@ -350,6 +353,14 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     progress("read model written (what the server's pages and documents read)")
     lap("read model")
     return Release(tmp, version, len(triple_quads), files), graphs
+
+
+def _plain_triple(quad: Quad) -> Triple:
+    """A model quad's triple in the store package's plain terms (what the JSON-LD writer reads)."""
+    s, p, o, _ = quad
+    if isinstance(o, Lit):
+        return ("uri", s), ("uri", p), ("literal", o.value, o.datatype, o.lang)
+    return ("uri", s), ("uri", p), ("uri", o)
 
 
 STORE_GRAPHS = "store-graphs.json"  # in CACHE_DIR: what the current release's store holds
