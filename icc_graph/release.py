@@ -11,20 +11,20 @@ every file of that one version, so a rebuild never changes a release under it.
 from __future__ import annotations
 
 import errno
-import gzip
 import hashlib
+import itertools
 import json
 import os
 import re
 import secrets
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, URIRef
 
+from . import dumps as dump_files
 from .describe import describe
 from .errors import UsageError, WriteError
 from .formats import BY_NAME
@@ -152,12 +152,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _gzip(src: Path, dst: Path) -> None:
-    with src.open("rb") as fin, dst.open("wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-        shutil.copyfileobj(fin, gz, 1 << 20)
-
-
 def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef],
                   progress: Callable[[str], None] = lambda _: None,
                   queries: list[Path] | None = None,
@@ -174,8 +168,9 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
         try:
             versions.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
-            release, graphs = _write(quads, iris, tmp, example, progress, lap,
-                                     _previous_store(out) if reuse else None)
+            chunks = dump_files.kept(out / CACHE_DIR, (out / CURRENT).resolve()) if reuse else None
+            release, graphs, where = _write(quads, iris, tmp, example, progress, lap,
+                                            _previous_store(out) if reuse else None, chunks)
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -188,6 +183,7 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
             _point(out, release.version)
             if reuse:
                 _keep_store_graphs(out, release.version, graphs)
+                dump_files.keep(out / CACHE_DIR, release.version, where)
         except OSError as exc:
             raise WriteError(_describe(exc, out)) from None
     except BaseException:
@@ -256,44 +252,20 @@ def _alive(pid: int) -> bool:
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
            progress: Callable[[str], None], lap: Callable[[str], object],
-           previous: tuple[Path, dict[str, str]] | None = None
-           ) -> tuple[Release, dict[str, str]]:
-    ox_quads = list(store.ox_quads(quads))
-    seen: set[tuple[object, object, object]] = set()
-    triple_quads = []  # one quad per distinct triple, in the sorted order
-    first: list[int] = []  # where each distinct triple is first seen in ``quads``
-    for i, (model_quad, q) in enumerate(zip(quads, ox_quads, strict=True)):
-        key = model_quad[:3]
-        if key not in seen:
-            seen.add(key)
-            triple_quads.append(q)
-            first.append(i)
-    del seen
-    plain: dict[str, Path] = {}
-    to_gzip: list[tuple[Path, Path]] = []
-    for name, fmt_name, gz in DUMPS:
-        fmt = BY_NAME[fmt_name]
-        path = tmp / name
-        if gz:
-            src = plain.get(fmt_name)
-            if src is None:
-                src = tmp / f".{name.removesuffix('.gz')}"
-                store.serialize(ox_quads if fmt.dataset else triple_quads, src, fmt, PREFIXES)
-            to_gzip.append((src, path))
-        elif fmt_name == "jsonld":  # compacted with the one context: our own writer
-            jsonld.write((_plain_triple(quads[i]) for i in first), path)
-            plain[fmt_name] = path
-        else:
-            store.serialize(ox_quads if fmt.dataset else triple_quads, path, fmt, PREFIXES)
-            plain[fmt_name] = path
-    # zlib lets go of the interpreter while it compresses: one thread a core
-    with ThreadPoolExecutor(min(len(to_gzip), os.cpu_count() or 1) or 1) as pool:
-        list(pool.map(lambda job: _gzip(*job), to_gzip))
-    for leftover in tmp.glob(".*"):
-        leftover.unlink()
+           previous: tuple[Path, dict[str, str]] | None = None,
+           chunks: tuple[Path, dict[str, dict[str, list[int]]]] | None = None,
+           ) -> tuple[Release, dict[str, str], dict[str, dict[str, list[int]]]]:
+    graphs = _graph_digests(quads)
+    layout = dump_files.layout(quads, graphs, iris.base)
+    names = {(fmt_name, gz): name for name, fmt_name, gz in DUMPS if fmt_name != "jsonld"}
+    where = dump_files.write(quads, layout, tmp, names, chunks)
+    for name, fmt_name, _ in DUMPS:
+        if fmt_name == "jsonld":  # compacted with the one context: our own writer
+            jsonld.write((_plain_triple(q) for q, new in zip(quads, layout.first, strict=True)
+                          if new), tmp / name)
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
-    progress(f"dumps written ({len(triple_quads)} triples)")
+    progress(f"dumps written ({layout.triples} triples)")
     lap("dumps")
     entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
     progress(f"search index written ({entities} entities)")
@@ -315,8 +287,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     meta = {
         "version": version,
         "base_iri": iris.base,
-        "triples": len(triple_quads),
-        "quads": len(ox_quads),
+        "triples": layout.triples,
+        "quads": len(quads),
         "dumps": [name for name, _, _ in DUMPS],
         "files": files,
     }
@@ -330,7 +302,6 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
-    graphs = _graph_digests(quads)
     void_name = str(iris.graph("void"))
     graphs[ONTOLOGY_IRI] = files["ontology.ttl"]
     if previous is not None and previous[1].get(ONTOLOGY_IRI) == graphs[ONTOLOGY_IRI]:
@@ -339,11 +310,11 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
         replaced = {g for g, digest in graphs.items() if held.get(g) != digest}
         replaced |= (set(held) - set(graphs)) | {void_name}
         store.update_store(tmp / STORE_DIR, previous[0], sorted(replaced), [
-            *(q for m, q in zip(quads, ox_quads, strict=True) if m[3] in replaced),
-            *void_graph])
+            *store.ox_quads(m for m in quads if m[3] in replaced), *void_graph])
         progress(f"store written from the previous one ({len(replaced)} graphs replaced)")
     else:
-        store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
+        store.write_store(tmp / STORE_DIR,
+                          itertools.chain(store.ox_quads(quads), ontology_quads, void_graph))
         progress("store written (the dumps, the vocabulary and the dataset description)")
     lap("store")
     model = tmp / READ_MODEL_FILE  # derived from the quads: not part of the version
@@ -352,7 +323,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
                                    before if before is not None and before.is_file() else None))
     progress("read model written (what the server's pages and documents read)")
     lap("read model")
-    return Release(tmp, version, len(triple_quads), files), graphs
+    return Release(tmp, version, layout.triples, files), graphs, where
 
 
 def _plain_triple(quad: Quad) -> Triple:
