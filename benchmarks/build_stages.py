@@ -70,9 +70,8 @@ def run(data: Path, out: Path, floor: bool, code: Path | None = None) -> dict[st
     args = [sys.executable, __file__, "--child", str(data), "--out", str(out)]
     if floor:
         args.append("--floor")
-    env = dict(os.environ)
-    if code is not None:  # the other checkout's package comes first on the path
-        env["PYTHONPATH"] = str(code)
+    # this checkout's package (or the other one's) comes first on the path, whatever is installed
+    env = {**os.environ, "PYTHONPATH": str(code or ROOT)}
     done = subprocess.run(args, check=True, capture_output=True, text=True, env=env,
                           cwd=code or ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

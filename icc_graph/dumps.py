@@ -7,9 +7,11 @@ practice's starts one, and so does a practice graph whose name hashes to 0 modul
 adding or removing a practice moves no other chunk's bounds). Each file is its chunks in order:
 Turtle and TriG with the prefixes once at the top, the gzipped files one gzip member per chunk (a
 file of several members is one valid gzip stream: ``gzip -d``, Python's ``gzip`` and every
-client read it whole). A triple dump holds each triple once, in the chunk of the first graph
-that has it. A chunk's bytes depend on its quads only, so a build from scratch and a rebuild
-write the same files.
+client read it whole), the JSON-LD document (compacted with the one context) a node object per
+subject of each chunk (a subject with triples in several chunks has a node in each: JSON-LD
+merges node objects of one ``@id``). A triple dump holds each triple once, in the chunk of the
+first graph that has it. A chunk's bytes depend on its quads only, so a build from scratch and a
+rebuild write the same files.
 
 Where each chunk lies in the current release's files is kept in ``--out/.cache/dumps.json``.
 """
@@ -27,10 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from .formats import BY_NAME
-from .model import Quad
+from .model import Lit, Quad
+from .store import jsonld
 from .store import oxigraph as store
+from .store.protocol import Triple
 
 CHUNKS_FILE = "dumps.json"
+JSONLD_END = b"\n ]\n}\n"
+NODE_SEPARATOR = b",\n  "
 GROUP = 32  # practice graphs per chunk, on average
 WINDOW = 16  # chunks made at once (bounds the memory held by chunks not yet written)
 LEVEL = 6  # gzip compression level
@@ -139,6 +145,7 @@ def write(quads: list[Quad], lay: Layout, tmp: Path, names: dict[tuple[str, bool
     outs = {name: (tmp / name).open("wb") for name in names.values()}
     where: dict[str, dict[str, list[int]]] = {name: {} for name in names.values()}
     offsets = dict.fromkeys(names.values(), 0)
+    nodes_seen = dict.fromkeys(names.values(), False)  # JSON-LD: a node written already
     try:
         for (fmt_name, gz), name in names.items():  # the prefixes, once at the top
             header = _header(quads, fmt_name)
@@ -152,9 +159,17 @@ def write(quads: list[Quad], lay: Layout, tmp: Path, names: dict[tuple[str, bool
                 for chunk, parts in zip(window, made, strict=True):
                     for key, data in parts.items():
                         name = names[key]
+                        if key[0] == "jsonld" and data:  # node objects, separated by commas
+                            if nodes_seen[name]:
+                                outs[name].write(NODE_SEPARATOR)
+                                offsets[name] += len(NODE_SEPARATOR)
+                            nodes_seen[name] = True
                         outs[name].write(data)
                         where[name][_digest_for(key[0], chunk)] = [offsets[name], len(data)]
                         offsets[name] += len(data)
+        for (fmt_name, _), name in names.items():
+            if fmt_name == "jsonld":
+                outs[name].write(JSONLD_END)
     finally:
         for f in outs.values():
             f.close()
@@ -163,7 +178,11 @@ def write(quads: list[Quad], lay: Layout, tmp: Path, names: dict[tuple[str, bool
 
 
 def _header(quads: list[Quad], fmt_name: str) -> bytes:
-    """The ``@prefix`` lines pyoxigraph's writer puts at the top of a Turtle or TriG text."""
+    """The ``@prefix`` lines pyoxigraph's writer puts at the top of a Turtle or TriG text; the
+    JSON-LD document's start, with the one context."""
+    if fmt_name == "jsonld":
+        return (f'{{"@context": {json.dumps(jsonld.CONTEXT, ensure_ascii=False)},\n "@graph": ['
+                "\n  ").encode()
     fmt = BY_NAME[fmt_name]
     if not fmt.prefixes or not quads:
         return b""
@@ -189,6 +208,12 @@ def _chunk(quads: list[Quad], lay: Layout, chunk: Chunk, names: dict[tuple[str, 
 
     def serialized(fmt_name: str) -> bytes:
         nonlocal ox
+        if fmt_name == "jsonld" and fmt_name not in plain:  # compacted: our own writer
+            plain[fmt_name] = ",\n  ".join(
+                json.dumps(node, ensure_ascii=False) for node in jsonld.nodes(
+                    _plain_triple(q) for q, new in zip(quads[chunk.start:chunk.end],
+                                                       lay.first[chunk.start:chunk.end],
+                                                       strict=True) if new)).encode()
         if fmt_name not in plain:
             fmt = BY_NAME[fmt_name]
             if ox is None:
@@ -210,6 +235,14 @@ def _chunk(quads: list[Quad], lay: Layout, chunk: Chunk, names: dict[tuple[str, 
                 found = gzip.compress(found, LEVEL, mtime=0)
         out[key] = found
     return out
+
+
+def _plain_triple(quad: Quad) -> Triple:
+    """A model quad's triple in the store package's plain terms (what the JSON-LD writer reads)."""
+    s, p, o, _ = quad
+    if isinstance(o, Lit):
+        return ("uri", s), ("uri", p), ("literal", o.value, o.datatype, o.lang)
+    return ("uri", s), ("uri", p), ("uri", o)
 
 
 def keep(cache_dir: Path, version: str, where: dict[str, dict[str, list[int]]]) -> None:

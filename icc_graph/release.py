@@ -28,15 +28,13 @@ from . import dumps as dump_files
 from .describe import describe
 from .errors import UsageError, WriteError
 from .formats import BY_NAME
-from .model import Iris, Lit, Quad
+from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
 from .readmodel import READ_MODEL_FILE, Source
 from .readmodel import write as write_read_model
 from .search_index import INDEX_FILE, write_index
-from .store import jsonld
 from .store import oxigraph as store
-from .store.protocol import Triple
 
 DUMP_STEM = "icc-graph"
 MARKER = "SHA256SUMS"
@@ -257,12 +255,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
            ) -> tuple[Release, dict[str, str], dict[str, dict[str, list[int]]]]:
     graphs = _graph_digests(quads)
     layout = dump_files.layout(quads, graphs, iris.base)
-    names = {(fmt_name, gz): name for name, fmt_name, gz in DUMPS if fmt_name != "jsonld"}
-    where = dump_files.write(quads, layout, tmp, names, chunks)
-    for name, fmt_name, _ in DUMPS:
-        if fmt_name == "jsonld":  # compacted with the one context: our own writer
-            jsonld.write((_plain_triple(q) for q, new in zip(quads, layout.first, strict=True)
-                          if new), tmp / name)
+    where = dump_files.write(quads, layout, tmp, {(fmt, gz): name for name, fmt, gz in DUMPS},
+                             chunks)
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
     progress(f"dumps written ({layout.triples} triples)")
@@ -324,14 +318,6 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     progress("read model written (what the server's pages and documents read)")
     lap("read model")
     return Release(tmp, version, layout.triples, files), graphs, where
-
-
-def _plain_triple(quad: Quad) -> Triple:
-    """A model quad's triple in the store package's plain terms (what the JSON-LD writer reads)."""
-    s, p, o, _ = quad
-    if isinstance(o, Lit):
-        return ("uri", s), ("uri", p), ("literal", o.value, o.datatype, o.lang)
-    return ("uri", s), ("uri", p), ("uri", o)
 
 
 STORE_GRAPHS = "store-graphs.json"  # in CACHE_DIR: what the current release's store holds

@@ -45,12 +45,17 @@ NAME_PREDICATES = {
     str(SKOS.hiddenLabel): ALT, str(SCHEMA.alternateName): ALT, GN + "alternateName": ALT,
     ICC_IRI + "acronym": ACRONYM, GN + "shortName": ACRONYM}
 RANK = {NAME: 0, ALT: 1, ACRONYM: 2}
+_KINDS = tuple((str(cls), kind) for cls, kind in KINDS)
 # property id -> predicates whose object is another entity
 LINKS = {pid: ICC_IRI + pid for pid in ("country", "locatedIn", "basedIn", "place", "topic",
                                         "partOf", "relatedProject", "fundingProgramme")}
 NUMBERS = {"startYear": (ICC_IRI + "startYear",), "endYear": (ICC_IRI + "endYear",),
            "latitude": (GEO + "lat", str(SCHEMA.latitude)),
            "longitude": (GEO + "long", str(SCHEMA.longitude))}
+# every predicate the index reads (the graph keeps only these)
+USED = frozenset({RDF_TYPE, ICC_IRI + "slug", SAME_AS, ICC_IRI + "ongoing", ICC_IRI + "agent",
+                  ICC_IRI + "participationIn", ICC_IRI + "countryCode", *NAME_PREDICATES,
+                  *LINKS.values(), *(p for ps in NUMBERS.values() for p in ps)})
 _SPECIAL = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i",
                           "ð": "d", "þ": "th", "ħ": "h", "’": "'"})
 
@@ -75,7 +80,8 @@ class _Graph:
         # duplicates are harmless: names and values are made unique where they are used
         self.out: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         for s, p, o in triples:
-            self.out[s][p].append(o)
+            if p in USED:  # the others are never read
+                self.out[s][p].append(o)
         self.kind: dict[str, str] = {}
         self.slug: dict[str, str] = {}
         self._labels: dict[str, str] = {}
@@ -84,8 +90,8 @@ class _Graph:
         for s, props in self.out.items():
             types = {_text(t) for t in props.get(type_p, ())}
             slug = next((_text(v) for v in props.get(slug_p, ())), None)
-            for cls, kind in KINDS:
-                if str(cls) in types and slug:
+            for cls, kind in _KINDS:
+                if cls in types and slug:
                     self.kind[s], self.slug[s] = kind, slug
                     break
 
@@ -217,15 +223,19 @@ def write_index(path: Path, triples: Iterable[tuple[str, str, Term]], base: str,
     partners = _partners(g)
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
+    entity_rows: list[tuple[object, ...]] = []
+    name_rows: list[tuple[object, ...]] = []
+    key_rows: list[tuple[object, ...]] = []
     try:
+        db.execute("PRAGMA journal_mode = OFF")  # a new file, replaced whole on failure
+        db.execute("PRAGMA synchronous = OFF")
         db.executescript(SCHEMA_SQL)
         for row, s in enumerate(sorted(g.kind, key=lambda s: g.short(s)), start=1):
             props = _properties(g, s, partners)
             has = {_text(t) for t in g.objects(s, RDF_TYPE)}
             types = [{"id": str(c), "name": CLASS_NAMES[c]} for c, _ in KINDS if str(c) in has]
-            db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (row, g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
-                        _description(g, s, props), json.dumps(props, ensure_ascii=False)))
+            entity_rows.append((row, g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
+                                _description(g, s, props), json.dumps(props, ensure_ascii=False)))
             names: dict[tuple[str, str], str] = {}
             for p, values in g.out[s].items():
                 source = NAME_PREDICATES.get(p, "")
@@ -234,17 +244,20 @@ def write_index(path: Path, triples: Iterable[tuple[str, str, Term]], base: str,
                         key = (o.value.strip(), o.lang or "")
                         if key not in names or RANK[source] < RANK[names[key]]:
                             names[key] = source
-            db.executemany("INSERT INTO name (entity, text, folded, lang, source) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           [(row, text, fold(text), lang, source)
-                            for (text, lang), source in sorted(names.items()) if fold(text)])
+            for (text, lang), source in sorted(names.items()):
+                folded = fold(text)
+                if folded:
+                    name_rows.append((row, text, folded, lang, source))
             keys = {(s, "iri"), (g.short(s), "id"), (g.slug[s].casefold(), "slug")}
             keys |= {(_text(o).removeprefix(WD_IRI).casefold(), "wikidata")
                      for o in g.objects(s, SAME_AS) if _text(o).startswith(WD_IRI)}
             keys |= {(_text(o), "sameAs") for o in g.objects(s, SAME_AS)}
             keys |= {(_text(o).casefold(), "code") for o in g.objects(s, ICC_IRI + "countryCode")}
-            db.executemany("INSERT INTO key VALUES (?, ?, ?)",
-                           [(k, row, src) for k, src in sorted(keys)])
+            key_rows += [(k, row, src) for k, src in sorted(keys)]
+        db.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entity_rows)
+        db.executemany("INSERT INTO name (entity, text, folded, lang, source) "
+                       "VALUES (?, ?, ?, ?, ?)", name_rows)
+        db.executemany("INSERT INTO key VALUES (?, ?, ?)", key_rows)
         db.execute("INSERT INTO name_words(name_words) VALUES ('rebuild')")
         db.execute("INSERT INTO name_grams(name_grams) VALUES ('rebuild')")
         db.executemany("INSERT INTO meta VALUES (?, ?)",
