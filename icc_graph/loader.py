@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -319,21 +322,52 @@ def _project(f: Fields) -> Project:
     )
 
 
-def read_practice(path: Path, problems: list[Problem], check_name: bool = True,
-                  cache: RecordCache | None = None) -> Practice | None:
-    """One practice record; with ``cache``, the one read before when the file is unchanged."""
-    if cache is None:
-        return _read_practice(path, problems, check_name, None)
-    kind = "practice" if check_name else "practice, any name"
-    kept, data = cache.get(path, kind)
-    if kept is not None:
-        return kept
+PARALLEL_FILES = 2000  # record files to parse from which the parsing is spread over the cores
+
+
+def _parse(job: tuple[Path, bool]) -> tuple[Practice | None, list[Problem], str]:
+    path, check_name = job
     found: list[Problem] = []
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = None
     practice = _read_practice(path, found, check_name, data)
-    problems.extend(found)
-    if data is not None and not found and practice is not None:
-        cache.put(path, kind, data, practice)
-    return practice
+    return practice, found, hashlib.sha256(data or b"").hexdigest()
+
+
+def _read_practices(jobs: list[tuple[Path, bool]], cache: RecordCache | None
+                    ) -> Iterator[tuple[Practice | None, list[Problem]]]:
+    """The practice of each (path, check the name?) and its problems, in order: from ``cache``
+    when the file is unchanged, else parsed (on every core when there are many)."""
+    kept: list[Practice | None] = [None] * len(jobs)
+    misses: list[int] = []
+    for i, (path, check_name) in enumerate(jobs):
+        found = cache.get(path, _kind(check_name))[0] if cache is not None else None
+        if found is None:
+            misses.append(i)
+        else:
+            kept[i] = found
+    todo = [jobs[i] for i in misses]
+    cores = min(2, os.cpu_count() or 1)
+    if cores > 1 and len(todo) >= PARALLEL_FILES:
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            parsed = pool.map(_parse, todo, chunksize=max(1, len(todo) // (8 * cores)))
+    else:
+        parsed = [_parse(job) for job in todo]
+    by_index = dict(zip(misses, parsed, strict=True))
+    for i, (path, check_name) in enumerate(jobs):
+        if i not in by_index:
+            yield kept[i], []
+            continue
+        practice, found, digest = by_index[i]
+        if cache is not None and not found and practice is not None:
+            cache.put(path, _kind(check_name), digest, practice)
+        yield practice, found
+
+
+def _kind(check_name: bool) -> str:
+    return "practice" if check_name else "practice, any name"
 
 
 def _read_practice(path: Path, problems: list[Problem], check_name: bool,
@@ -384,11 +418,12 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
     files = given + [p for p in sorted((data_dir / PRACTICES_DIR).glob("*.yaml"))
                      if practices and (not given or p.resolve() not in given_resolved)]
     shadowed: set[str] = set()
-    for path in files:
-        is_given = bool(given) and path.resolve() in given_resolved
-        practice = read_practice(path, problems, check_name=not is_given
-                                 or path.parent.resolve() == (data_dir / PRACTICES_DIR).resolve(),
-                                 cache=cache)
+    given_flags = [bool(given) and path.resolve() in given_resolved for path in files]
+    jobs = [(path, not is_given or path.parent.resolve() == (data_dir / PRACTICES_DIR).resolve())
+            for path, is_given in zip(files, given_flags, strict=True)]
+    for is_given, (practice, found) in zip(given_flags, _read_practices(jobs, cache),
+                                           strict=True):
+        problems.extend(found)
         if practice is None or not practice.slug:
             continue
         if is_given:

@@ -69,8 +69,8 @@ class RecordCache:
             return found[2], data
         return None, data
 
-    def put(self, path: Path, kind: str, data: bytes, value: Any) -> None:
-        """Keep what a file read to without a problem."""
+    def put(self, path: Path, kind: str, data: bytes | str, value: Any) -> None:
+        """Keep what a file read to without a problem (``data``: its bytes, or their SHA-256)."""
         try:
             st = path.stat()
         except OSError:
@@ -79,7 +79,8 @@ class RecordCache:
         # entry is told by its bytes next time
         recent = time.time_ns() - st.st_mtime_ns < RACY_NS
         stamp = (-1, -1, -1) if recent else (st.st_size, st.st_mtime_ns, st.st_ino)
-        self.new[(kind, str(path))] = (stamp, hashlib.sha256(data).hexdigest(), value)
+        digest = data if isinstance(data, str) else hashlib.sha256(data).hexdigest()
+        self.new[(kind, str(path))] = (stamp, digest, value)
         self.changed = True
 
     def save(self) -> None:

@@ -77,3 +77,27 @@ def test_a_rebuild_reads_what_changed_and_reports_a_bad_file_as_a_fresh_build_do
     with pytest.raises(DataError) as twice:  # a bad file is never kept: read again, same errors
         build(data, out, BASE)
     assert [str(p) for p in twice.value.problems] == [str(p) for p in cached.value.problems]
+
+
+def test_records_parsed_on_every_core_are_those_of_one_process(tmp_path, monkeypatch):
+    """A large folder's record files are parsed by a pool of processes: the records, and the
+    problems of bad files (in file order, with their lines), are those of one process."""
+    from icc_graph import loader
+
+    data = generate(tmp_path / "data", 40)
+    alone = loader.read_records(data)
+    monkeypatch.setattr(loader, "PARALLEL_FILES", 1)
+    assert loader.read_records(data) == alone
+    for n, (old, new) in {3: ("topics:", "topcs:"), 17: ("- city-", "- cty-"),
+                          31: ("status:", "status: [")}.items():
+        record = data / "practices" / f"practice-{n}.yaml"
+        record.write_text(record.read_text(encoding="utf-8").replace(old, new, 1),
+                          encoding="utf-8")
+    with pytest.raises(DataError) as pooled:
+        loader.read_records(data)
+    monkeypatch.setattr(loader, "PARALLEL_FILES", 10**9)
+    with pytest.raises(DataError) as serial:
+        loader.read_records(data)
+    assert [str(p) for p in pooled.value.problems] == [str(p) for p in serial.value.problems]
+    assert {p.file.rsplit("/", 1)[-1] for p in serial.value.problems if p.file} >= {
+        "practice-3.yaml", "practice-17.yaml", "practice-31.yaml"}
