@@ -38,9 +38,10 @@ def _value(o: Term) -> str:
 
 
 def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
-             version: str, example: list[URIRef]) -> Graph:
+             version: str, example: list[URIRef], first: list[bool] | None = None) -> Graph:
     """The description of the release of ``quads`` (the model's plain quads). ``dumps`` are
-    (file name, format name, size in bytes, sha256) of each release file."""
+    (file name, format name, size in bytes, sha256) of each release file; ``first``, when
+    known, flags the quads whose triple no earlier quad holds."""
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
@@ -75,11 +76,18 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
     for ex in example:
         g.add((ds, VOID.exampleResource, ex))
 
-    triples = {(s, p, o) for s, p, o, _ in quads}
+    if first is None:
+        first = []
+        seen: set[tuple[str, str, Term]] = set()
+        for s, p, o, _ in quads:
+            first.append((s, p, o) not in seen)
+            seen.add((s, p, o))
+        del seen
+    triples = [q for q, new in zip(quads, first, strict=True) if new]
     g.add((ds, VOID.triples, Literal(len(triples))))
     g.add((ds, VOID.distinctSubjects, Literal(len({t[0] for t in triples}))))
     g.add((ds, VOID.properties, Literal(len({t[1] for t in triples}))))
-    typed = [(s, o) for s, p, o in triples if p == rdf_type and isinstance(o, str)]
+    typed = [(s, o) for s, p, o, _ in triples if p == rdf_type and isinstance(o, str)]
     g.add((ds, VOID.entities, Literal(len({s for s, _ in typed
                                            if s.startswith(iris.id_space)}))))
     for cls, n in sorted(Counter(o for _, o in typed).items()):
@@ -90,7 +98,7 @@ def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int,
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(n)))
 
-    same = sum(1 for _, p, _ in triples if p == same_as)
+    same = sum(1 for _, p, _, _ in triples if p == same_as)
     linkset = iris.subset("linkset/wikidata")
     g.add((ds, VOID.subset, linkset))
     g.add((linkset, RDF.type, VOID.Linkset))

@@ -270,7 +270,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     version = hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items()))
                              .encode()).hexdigest()[:16]
     dumps = [(name, fmt, (tmp / name).stat().st_size, files[name]) for name, fmt, _ in DUMPS]
-    void = describe(quads, iris, dumps, version, example)
+    void = describe(quads, iris, dumps, version, example, layout.first)
     void_quads = sorted(store.to_ox_quads((s, p, o, None) for s, p, o in void),
                         key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     store.serialize(void_quads, tmp / "void.ttl", BY_NAME["turtle"],
