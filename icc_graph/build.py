@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import resource
@@ -93,7 +94,8 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     if violations:
         raise DataError(as_problems(violations, record_locations(records, Iris(base))))
     if record_cache is not None and cache_dir is not None:
-        cache_dir.parent.mkdir(parents=True, exist_ok=True)  # the build goes on to write it
+        with contextlib.suppress(OSError):  # the release writer reports it
+            cache_dir.parent.mkdir(parents=True, exist_ok=True)  # the build goes on to write it
         record_cache.save()
     return records, quads
 

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +185,8 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
                 dump_files.keep(out / CACHE_DIR, release.version, where)
         except OSError as exc:
             raise WriteError(_describe(exc, out)) from None
+        except sqlite3.OperationalError as exc:  # the search index and the read model
+            raise WriteError(_describe(_as_os_error(exc), out)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -203,6 +206,14 @@ def _describe(exc: OSError, out: Path) -> str:
     where = f" ({exc.filename})" if exc.filename else ""
     return (f"cannot write the release to {out}: {what}{where}; nothing was changed: free "
             "space or choose a writable --out, then build again")
+
+
+def _as_os_error(exc: sqlite3.OperationalError) -> OSError:
+    """SQLite's words for a full disk or a file it may not write, as the system's error."""
+    text = str(exc).lower()
+    code = (errno.ENOSPC if "full" in text else errno.EROFS if "readonly" in text
+            else errno.EACCES if "permission" in text or "unable to open" in text else None)
+    return OSError(code, str(exc)) if code else OSError(str(exc))
 
 
 def _point(out: Path, version: str) -> None:
