@@ -4,8 +4,8 @@ inside a function (every import of a sibling module counts, wherever it is writt
 from __future__ import annotations
 
 import ast
-from icc_graph.paths import ROOT
 
+from icc_graph.paths import ROOT
 
 
 def _imports(package: str) -> dict[str, set[str]]:

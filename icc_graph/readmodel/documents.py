@@ -94,7 +94,7 @@ def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Writte
         con.execute(insert, (doc.iri, digests[doc.iri], int(doc.more_incoming), doc.cap,
                              doc.body(), *bodies))
     _write_places(con, triples)
-    related.write(con, source)
+    related.write(con, source, triples)
     con.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("documents", str(len(docs))), ("documents_serialised", str(len(fresh)))])
     return Written(len(docs), len(fresh))
