@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -107,8 +108,10 @@ def find(iri: str, fmt: Format | None) -> Document | None:
                     partial(entity.query_sections, kind, iri))
 
 
-def _triples(value: str | bytes) -> list[Triple]:
-    return [tuple(tuple(term) for term in t) for t in json.loads(value)]  # type: ignore[misc]
+def _triples(value: bytes) -> list[Triple]:
+    """The triples of the read model's ``triples`` column (JSON, compressed with zlib)."""
+    return [tuple(tuple(term) for term in t)  # type: ignore[misc]
+            for t in json.loads(zlib.decompress(value))]
 
 
 def _written(iri: str, doc: Description, fmt: Format) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def backend(fixture_release: Release):
 
 def test_every_thing_has_its_store_document(fixture_release, fixture_dump, backend):
     con = _read(fixture_release.path)
-    held = {iri: (json.loads(t), bool(more)) for iri, t, more in con.execute(
+    held = {iri: (json.loads(zlib.decompress(t)), bool(more)) for iri, t, more in con.execute(
         "SELECT iri, triples, more_incoming FROM documents")}
     things = {str(s) for s in fixture_dump.subjects() if str(s).startswith(f"{BASE}id/")}
     assert len(things) > 100 and set(held) == things

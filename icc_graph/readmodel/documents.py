@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -38,7 +39,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 FORMAT_COLUMNS = {f.name: f.name for f in GRAPH_FORMATS}  # one column per format, by name
 # bumped when a document's bytes would change for the same triples (a writer changed)
-WRITER = f"1 {sorted(PREFIXES.items())}"
+WRITER = f"2 {sorted(PREFIXES.items())}"
 
 _GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } }"
 _GRAPH = "SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"
@@ -56,7 +57,8 @@ class Document:
     cap: int
 
     def body(self) -> str:
-        """The triples as JSON: what the HTML page reads, and what the digest is made of."""
+        """The triples as JSON: what the HTML page reads (stored compressed with zlib), and
+        what the digest is made of."""
         return json.dumps(self.triples, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -80,7 +82,7 @@ def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Writte
     columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
     con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
                 "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
-                f"triples TEXT NOT NULL, {columns})")
+                f"triples BLOB NOT NULL, {columns})")
     extra, typed = _from_store(source)
     triples = _triples(source.quads, extra, typed)
     docs = list(documents(triples, source.base, cap))
@@ -92,7 +94,7 @@ def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Writte
               f"{', '.join(names)}) VALUES ({', '.join('?' * (5 + len(names)))})")
     for doc, bodies in zip(fresh, _serialise(fresh), strict=True):
         con.execute(insert, (doc.iri, digests[doc.iri], int(doc.more_incoming), doc.cap,
-                             doc.body(), *bodies))
+                             zlib.compress(doc.body().encode(), 1), *bodies))
     _write_places(con, triples)
     related.write(con, source, triples)
     con.executemany("INSERT INTO meta VALUES (?, ?)", [
