@@ -38,6 +38,7 @@ class Graph:
     """The triples indexed by property: subject -> objects and object -> subjects."""
 
     def __init__(self, triples: Iterable[Triple]):
+        self.keep: Callable[[Term], bool] = lambda this: True  # the ?this a join is asked for
         self.out: dict[Term, dict[Term, list[Term]]] = defaultdict(lambda: defaultdict(list))
         self.into: dict[Term, dict[Term, list[Term]]] = defaultdict(lambda: defaultdict(list))
         self.types: set[tuple[Term, Term]] = set()
@@ -76,14 +77,15 @@ class Graph:
                 and n[3] == "en"]
 
 
-Join = Callable[[Graph], Iterable[Binding]]
+Join = Callable[[Graph], Iterable[Binding]]  # may skip the ?this that ``Graph.keep`` refuses
 
 
 def _agents(g: Graph) -> Iterator[tuple[Term, Term, Term]]:
-    """``?a icc:agent ?this ; icc:participationIn ?y``: (this, a, y)."""
+    """``?a icc:agent ?this ; icc:participationIn ?y``: (this, a, y), for the ?this asked."""
     for a, this in g.pairs(AGENT):
-        for y in g.objects(a, IN):
-            yield this, a, y
+        if g.keep(this):
+            for y in g.objects(a, IN):
+                yield this, a, y
 
 
 def city_practices(g: Graph) -> Iterator[Binding]:
@@ -103,10 +105,11 @@ def city_partners(g: Graph) -> Iterator[Binding]:
 def city_collaborations(g: Graph) -> Iterator[Binding]:
     found: set[tuple[Term, Term]] = set()
     for p, places in g.out.get(PLACE, {}).items():
-        if g.is_a(p, PRACTICE):
-            found.update((this, x) for this in places for x in places)  # a shared practice
+        these = [this for this in places if g.keep(this)]
+        if these and g.is_a(p, PRACTICE):
+            found.update((this, x) for this in these for x in places)  # a shared practice
             for b in g.subjects(IN, p):  # taking part in the other's practice
-                found.update((this, x) for this in places for x in g.objects(b, AGENT))
+                found.update((this, x) for this in these for x in g.objects(b, AGENT))
     for this, _, y in _agents(g):
         for b in g.subjects(IN, y):  # the same project (or practice) as participants
             found.update((this, x) for x in g.objects(b, AGENT))

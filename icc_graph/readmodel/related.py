@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, NamedTuple
 
 from ..namespaces import ICC_IRI
@@ -141,6 +142,7 @@ def sections(triples: Iterable[Triple], base: str
     found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for kind, patterns in RELATED.items():
         prefix = f"{base}id/{kind}/"
+        graph.keep = partial(_under, prefix)
         for section in patterns:
             per: dict[Term, set[tuple[Term, Term | None]]] = defaultdict(set)
             for this, x, note in section.join(graph):
@@ -153,6 +155,10 @@ def sections(triples: Iterable[Triple], base: str
                         found[(str(this[1]), lang)].append(
                             {"heading": section.heading, "items": listed})
     return found
+
+
+def _under(prefix: str, this: Term) -> bool:
+    return this[0] == "uri" and str(this[1]).startswith(prefix)
 
 
 def _rows(pairs: set[tuple[Term, Term | None]], names: dict[Term, list[Term]],
