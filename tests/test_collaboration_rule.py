@@ -13,8 +13,8 @@ import pytest
 
 from icc_graph.build import build
 from icc_graph.paths import ROOT
+from icc_graph.readmodel.related import RELATED
 from server.collaborations import SHARED
-from server.entity import RELATED
 
 from .conftest import BASE
 
@@ -83,7 +83,7 @@ def test_the_collaboration_page_query_follows_the_rule(store):
 ])
 def test_the_city_page_and_the_gallery_query_follow_the_rule(store, this, expected):
     iri = f"{BASE}id/city/{this}"
-    [(_, pattern)] = [r for r in RELATED["city"] if r[0] == "Cities it collaborates with"]
+    [pattern] = [r.pattern for r in RELATED["city"] if r.heading == "Cities it collaborates with"]
     page = {city(r["x"].value) for r in store.query(
         "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> SELECT DISTINCT ?x WHERE { "
         + pattern.replace("<THIS>", f"<{iri}>") + " }", use_default_graph_as_union=True)}

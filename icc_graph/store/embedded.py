@@ -189,3 +189,18 @@ def query_to_csv(path: Path, text: str) -> str:
     if reply.form == "ask":
         return "true\n" if results.read_json(reply.body).boolean else "false\n"
     return reply.body.decode("utf-8")
+
+
+def select_whole(path: Path, texts: list[str]) -> list[tuple[tuple[str, ...], list[Row]]]:
+    """SELECT queries over a release's whole store, every row kept (no cap), for the build's
+    read model: one open of the store for all of them; each answer as variables and rows."""
+    store = open_read_only(path)
+    answers = []
+    for text in texts:
+        result = _query(store, text)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("a read model query must be SELECT")
+        variables, rows, _ = _rows(result, 1 << 62)
+        answers.append((variables, rows))
+    del store
+    return answers
