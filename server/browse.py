@@ -4,10 +4,13 @@ search, sorting and pages, all in stable URLs; the same list as HTML, JSON and C
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
+import numpy as np
 from flask import Blueprint, Response, render_template, request
+from markupsafe import Markup, escape
 
 from icc_graph.readmodel.catalogue import FACET_KINDS
 
@@ -80,6 +83,9 @@ class Toggles:
         self.encoded = {k: [f"{quote_plus(k)}={quote_plus(v)}" for v in sorted(vs)]
                         for k, vs in self.raw.items()}
         self.around: dict[str, tuple[str, str]] = {}
+        self.path = request.path
+        self.sorted: dict[str, list[str]] = {}
+        self.parts: dict[tuple[str, int, bool], tuple[str, str]] = {}
 
     def _around(self, facet: str) -> tuple[str, str]:
         found = self.around.get(facet)
@@ -90,14 +96,34 @@ class Toggles:
                 "&".join(e for k in keys if k > facet for e in self.encoded[k]))
         return found
 
-    def url(self, facet: str, key: str) -> str:
+    def url(self, facet: str, key: str, quoted: str | None = None) -> str:
         values = self.raw.get(facet, [])
-        new = [v for v in values if v != key] if key in values else [*values, key]
+        if key not in values:
+            head, tail = self.adding(facet, key)
+            return head + (quoted or quote_plus(key)) + tail
+        new = [v for v in values if v != key]
         before, after = self._around(facet)
         name = quote_plus(facet)
         middle = "&".join(f"{name}={quote_plus(v)}" for v in sorted(new))
         query = "&".join(part for part in (before, middle, after) if part)
-        return request.path + ("?" + query if query else "")
+        return self.path + ("?" + query if query else "")
+
+    def adding(self, facet: str, key: str, html: bool = False) -> tuple[str, str]:
+        """The URL with one more value of a facet, not chosen yet: (what comes before the
+        value's quoted key, what comes after), HTML-escaped if asked."""
+        chosen = self.sorted.setdefault(facet, sorted(self.raw.get(facet, [])))
+        at = bisect_left(chosen, key) if chosen else 0
+        found = self.parts.get((facet, at, html))
+        if found is None:
+            before, after = self._around(facet)
+            mine = self.encoded.get(facet, [])
+            left = [*([before] if before else []), *mine[:at], f"{quote_plus(facet)}="]
+            right = [*mine[at:], *([after] if after else [])]
+            found = (f"{self.path}?{'&'.join(left)}", "".join("&" + r for r in right))
+            if html:
+                found = (str(escape(found[0])), str(escape(found[1])))
+            self.parts[(facet, at, html)] = found
+        return found
 
 
 def toggle(facet: str, key: str) -> str:
@@ -132,29 +158,74 @@ def _ongoing(row: dict[str, Any]) -> str:
     return "false" if row["start"] or row["end"] else ""
 
 
-def facet_values(cat: Catalogue, chosen: dict[str, set[str]], masks: dict[str, Any],
-                 lang: str) -> list[dict[str, Any]]:
-    """Each facet with its values: count under the other filters, chosen or not, and the URL
-    that toggles it."""
-    toggles = Toggles()
-    facets = []
-    for f in FACETS:
-        counts = cat.counts(f, cat.selection(masks, skip=f))
-        for v in chosen[f]:  # a chosen value always shows, so it can be removed
-            counts.setdefault(v, 0)
-        values: list[dict[str, Any]] = []
-        for v, n in counts.items():
-            key = value_key(f, v)
-            values.append({"key": key, "label": NOT_RECORDED_LABELS[f] if v == NOT_RECORDED
-                           else v if f == "year" else cat.label(v, lang),
-                           "count": n, "selected": v in chosen[f], "url": toggles.url(f, key)})
-        if f == "year":
-            values.sort(key=lambda x: (x["key"] == NOT_RECORDED, x["label"]))
-        else:
-            values.sort(key=lambda x: (x["key"] == NOT_RECORDED, -x["count"],
-                                       x["label"].casefold()))
-        facets.append({"name": f, "label": FACET_LABELS[f], "values": values})
-    return facets
+class Facets:
+    """Each facet's values under the other filters: their counts, which are chosen, and the
+    URL that toggles each; as rows (for JSON) or as the HTML list items of the page, written
+    here rather than in the template: at 10 000 practices a page lists thousands of values."""
+
+    def __init__(self, cat: Catalogue, chosen: dict[str, set[str]], masks: dict[str, Any],
+                 lang: str):
+        self.cat, self.chosen, self.lang = cat, chosen, lang
+        self.toggles = Toggles()
+        self.entries = {f: self._entries(f, masks) for f in FACETS}
+
+    def _entries(self, f: str, masks: dict[str, Any]) -> list[tuple[int, int, bool]]:
+        """(value number, or -1 for "not recorded"; count; chosen) of every value shown, in
+        the facet's order: by count then label (years by year), "not recorded" last."""
+        cat, facet = self.cat, self.cat.facets[f]
+        n, none = cat.tally(f, cat.selection(masks, skip=f))
+        picked = {facet.index[v] for v in self.chosen[f] if v in facet.index}
+        shown = np.union1d(np.flatnonzero(n), np.fromiter(picked, dtype=np.int64))
+        if f != "year":
+            rank = cat.shown(f, self.lang)[2]
+            shown = shown[np.lexsort((rank[shown], -n[shown]))]
+        out = [(i, c, i in picked) for i, c in zip(shown.tolist(), n[shown].tolist(),
+                                                    strict=True)]
+        if f in NOT_RECORDED_LABELS and (none or NOT_RECORDED in self.chosen[f]):
+            out.append((-1, none, NOT_RECORDED in self.chosen[f]))
+        return out
+
+    def _values(self, f: str, chosen: bool = False) -> list[tuple[str, str, int, bool, str]]:
+        """(key, label, count, chosen, toggling URL) of the values shown (or only of the
+        chosen ones)."""
+        facet, labels = self.cat.facets[f], self.cat.shown(f, self.lang)[0]
+        url = self.toggles.url
+        return [(NOT_RECORDED, NOT_RECORDED_LABELS[f], c, on, url(f, NOT_RECORDED)) if i < 0
+                else (facet.key_of[i], labels[i], c, on, url(f, facet.key_of[i], facet.quoted[i]))
+                for i, c, on in self.entries[f] if on or not chosen]
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        return {f: [{"key": k, "label": label, "count": n, "selected": on, "url": u}
+                    for k, label, n, on, u in self._values(f)] for f in FACETS}
+
+    def pages(self) -> list[dict[str, Any]]:
+        """What the template shows of each facet: the list items, ready, and what is chosen."""
+        out = []
+        for f in FACETS:
+            facet = self.cat.facets[f]
+            escaped = self.cat.shown(f, self.lang)[1]
+            adding = self.toggles.adding
+            items = []
+            for i, n, on in self.entries[f]:
+                if on or i < 0:
+                    key = NOT_RECORDED if i < 0 else facet.key_of[i]
+                    label = NOT_RECORDED_LABELS[f] if i < 0 else self.cat.shown(f, self.lang)[0][i]
+                    items.append(_item(self.toggles.url(f, key), key, label, n, on))
+                else:  # the common case, made of parts ready beforehand (quoted keys are safe)
+                    head, tail = adding(f, facet.key_of[i], html=True)
+                    items.append(f'<li><a href="{head}{facet.quoted[i]}{tail}" class="" '
+                                 f'data-value="{escape(facet.key_of[i])}">☐ {escaped[i]}</a> '
+                                 f'<span class="count">{n}</span></li>\n')
+            out.append({"name": f, "label": FACET_LABELS[f], "html": Markup("".join(items)),
+                        "chosen": [{"key": k, "label": label, "count": n, "url": u}
+                                   for k, label, n, on, u in self._values(f, chosen=True)]})
+        return out
+
+
+def _item(url: str, key: str, label: str, count: int, on: bool) -> str:
+    css, current, box = ("selected", ' aria-current="true"', "☑") if on else ("", "", "☐")
+    return (f'<li><a href="{escape(url)}" class="{css}" data-value="{escape(key)}"{current}>'
+            f'{box} {escape(label)}</a> <span class="count">{count}</span></li>\n')
 
 
 @bp.route("/practices")
@@ -182,10 +253,9 @@ def practices(ext: str | None = None) -> Response:
     rows = [_row(cat.practices.rows[int(n)], cat, lang) for n in shown]
 
     def data() -> object:
-        facets = facet_values(cat, chosen, masks, lang)
         return {"total": total, "page": page if paged else None,
                 "per_page": per_page if paged else None, "practices": rows,
-                "facets": {f["name"]: f["values"] for f in facets}}
+                "facets": Facets(cat, chosen, masks, lang).rows()}
 
     def table() -> list[list[object]]:
         return [[r["iri"], r["title"], "; ".join(r["countries"]), "; ".join(r["cities"]),
@@ -193,15 +263,14 @@ def practices(ext: str | None = None) -> Response:
                  r["period"] or ""] for r in rows]
 
     def html() -> str:
-        facets = facet_values(cat, chosen, masks, lang)
+        facets = Facets(cat, chosen, masks, lang).pages()
         pages = max(1, math.ceil(total / per_page))
         key = ("practices", tuple(sorted((f, tuple(sorted(v))) for f, v in chosen.items())), q)
         fig = overview.figures(cat, selected, lang,
                                lambda f, v: toggle_on(f, value_key(f, v)), key)
         return render_template(
             "practices.html", rows=rows, facets=facets, total=total, page=page, pages=pages,
-            fig=fig, selected=[(f["label"], v) for f in facets
-                               for v in f["values"] if v["selected"]],
+            fig=fig, selected=[(f["label"], v) for f in facets for v in f["chosen"]],
             q=q, sort=sort, lang=lang, url_with=url_with,
             twins=[(name, url_with(page=None, per_page=None).replace(
                 "/practices", f"/practices.{ext}", 1)) for name, ext in (("JSON", "json"),

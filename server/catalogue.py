@@ -9,9 +9,11 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote_plus
 
 import numpy as np
 import numpy.typing as npt
+from markupsafe import escape
 
 from icc_graph.readmodel import ReadModel
 from icc_graph.readmodel.catalogue import FACETS
@@ -61,6 +63,8 @@ class Facet:
     values: list[str]
     index: dict[str, int]
     keys: dict[str, str]  # the value's key in URLs -> its IRI (or NOT_RECORDED)
+    key_of: list[str]  # value number -> its key
+    quoted: list[str]  # value number -> its key as in a query string
     practice: Ints  # pairs sorted by value: practice numbers ...
     value: Ints  # ... and value numbers
     starts: Ints  # value v's pairs are practice[starts[v]:starts[v + 1]]
@@ -123,6 +127,7 @@ class Catalogue:
         for facet in FACETS:
             self.facets[facet] = self._facet(facet, values[facet], pairs[facet])
         self._text: dict[str, Mask] = {}
+        self._shown: dict[tuple[str, str], tuple[list[str], list[str], Ints]] = {}
         self._lock = threading.Lock()
 
     def _facet(self, facet: str, values: list[tuple[str, str]],
@@ -140,7 +145,8 @@ class Catalogue:
         if facet in NOT_RECORDED_LABELS:
             keys[NOT_RECORDED] = NOT_RECORDED
         return Facet([iri for iri, _ in values], {iri: i for i, (iri, _) in enumerate(values)},
-                     keys, practice, value, starts, none, [tuple(sorted(vs)) for vs in of])
+                     keys, [key for _, key in values], [quote_plus(key) for _, key in values],
+                     practice, value, starts, none, [tuple(sorted(vs)) for vs in of])
 
     def label(self, iri: str, lang: str) -> str:
         names = self.labels.get(iri)
@@ -200,6 +206,29 @@ class Catalogue:
             if facet != skip:
                 out &= mask
         return out
+
+    def tally(self, facet: str, selected: Mask) -> tuple[Ints, int]:
+        """How many of the selected practices have each value of a facet (by value number),
+        and how many have none."""
+        f = self.facets[facet]
+        n = np.bincount(f.value[selected[f.practice]], minlength=len(f.values))
+        return n, int(np.count_nonzero(f.none & selected))
+
+    def shown(self, facet: str, lang: str) -> tuple[list[str], list[str], Ints]:
+        """A facet's value labels in a language, HTML-escaped, and each value's rank in the
+        order of its casefolded label (made once per facet and language)."""
+        key = (facet, lang)
+        found = self._shown.get(key)
+        if found is None:
+            f = self.facets[facet]
+            labels = f.values if facet == "year" else [self.label(v, lang) for v in f.values]
+            order = sorted(range(len(labels)), key=lambda i: labels[i].casefold())
+            rank = np.empty(len(labels), dtype=np.int64)
+            rank[order] = np.arange(len(labels))
+            found = (labels, [str(escape(x)) for x in labels], rank)
+            with self._lock:
+                self._shown[key] = found
+        return found
 
     def counts(self, facet: str, selected: Mask) -> dict[str, int]:
         """How many of the selected practices have each value of a facet (NOT_RECORDED: how
