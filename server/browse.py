@@ -4,17 +4,19 @@ search, sorting and pages, all in stable URLs; the same list as HTML, JSON and C
 from __future__ import annotations
 
 import math
+import threading
 from bisect import bisect_left
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 import numpy as np
 from flask import Blueprint, Response, render_template, request
+from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup, escape
 
 from icc_graph.readmodel.catalogue import FACET_KINDS
 
-from . import overview, twins
+from . import maps, overview, twins
 from .catalogue import (
     FACET_LABELS,
     FACETS,
@@ -31,6 +33,22 @@ from .frame import language
 
 bp = Blueprint("browse", __name__)
 __all__ = ["FACET_KINDS", "catalogue", "value_key"]
+
+
+@bp.record_once
+def _warm(state: BlueprintSetupState) -> None:
+    """As soon as the app is made, read the catalogue and project the maps' outlines in the
+    background, so that the first request of a new process finds them ready."""
+    context = state.app.extensions.get("icc")
+    if context is None or context.read is None:
+        return
+
+    def work() -> None:
+        catalogue_of(context.read, context.memo)
+        for frame in ("europe", "world"):
+            maps.outlines(frame)
+
+    threading.Thread(target=work, name="icc-catalogue-warm", daemon=True).start()
 
 
 def catalogue() -> Catalogue:
@@ -250,7 +268,7 @@ def practices(ext: str | None = None) -> Response:
     matching = cat.ordered(selected, sort, lang)
     total = len(matching)
     shown = matching[(page - 1) * per_page: page * per_page] if paged else matching
-    rows = [_row(cat.practices.rows[int(n)], cat, lang) for n in shown]
+    rows = [_row(cat.practices.at(int(n)), cat, lang) for n in shown]
 
     def data() -> object:
         return {"total": total, "page": page if paged else None,

@@ -57,8 +57,8 @@ class Practice:
 
 @dataclass(frozen=True)
 class Facet:
-    """A facet's values (IRIs, or years), the pairs (practice, value) sorted by value, and the
-    practices that record none."""
+    """A facet's values (IRIs, or years), the pairs (practice, value) sorted by value and by
+    practice, and the practices that record none."""
 
     values: list[str]
     index: dict[str, int]
@@ -69,84 +69,101 @@ class Facet:
     value: Ints  # ... and value numbers
     starts: Ints  # value v's pairs are practice[starts[v]:starts[v + 1]]
     none: Mask
-    of: list[tuple[int, ...]]  # practice -> its values
+    by_practice: Ints  # the values of practice p are by_practice[p_starts[p]:p_starts[p + 1]]
+    p_starts: Ints
 
     def having(self, v: int) -> Ints:
         return self.practice[self.starts[v]:self.starts[v + 1]]
 
+    def of(self, p: int) -> list[int]:
+        return self.by_practice[self.p_starts[p]:self.p_starts[p + 1]].tolist()
+
 
 class Practices(Mapping[str, Practice]):
-    """The practices by IRI (numbered ``Practice.n`` in the read model's order)."""
+    """The practices by IRI (numbered ``Practice.n`` in the read model's order), each made
+    when it is asked for."""
 
-    def __init__(self, rows: list[Practice]):
-        self.rows = rows
-        self.number = {p.iri: p.n for p in rows}
+    def __init__(self, rows: list[tuple[object, ...]]):
+        self._rows = rows
+        self.number = {str(r[1]): int(str(r[0])) for r in rows}
+
+    def at(self, n: int) -> Practice:
+        r = self._rows[n]
+        return Practice(n, str(r[1]), str(r[2]), json.loads(str(r[3])), r[4], r[5],  # type: ignore[arg-type]
+                        bool(r[6]), r[7])  # type: ignore[arg-type]
 
     def __getitem__(self, iri: str) -> Practice:
-        return self.rows[self.number[iri]]
+        return self.at(self.number[iri])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.number)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._rows)
 
 
 class Catalogue:
     def __init__(self, read: ReadModel, this_year: int | None = None):
         this_year = this_year or dt.date.today().year
-        rows = read.execute(
-            'SELECT n, iri, slug, titles, start, "end", ongoing, period, rank_year, '
-            "rank_year_desc, rank_title_en, rank_title_fr FROM cat_practice ORDER BY n"
-        ).fetchall()
-        self.practices = Practices([Practice(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5],
-                                             bool(r[6]), r[7]) for r in rows])
+        columns = ("rank_year", "rank_year_desc", "rank_title_en", "rank_title_fr")
+        rows = read.execute('SELECT n, iri, slug, titles, start, "end", ongoing, period, '
+                            f"{', '.join(columns)} FROM cat_practice ORDER BY n").fetchall()
+        self.practices = Practices(rows)
         self.size = len(rows)
-        self.ranks = {name: np.array([r[8 + i] for r in rows], dtype=np.int64) for i, name in
-                      enumerate(("rank_year", "rank_year_desc", "rank_title_en",
-                                 "rank_title_fr"))}
-        self.folded = [tuple(t.casefold() for t in p.titles.values())
-                       for p in self.practices.rows]
+        ranks = np.array([r[8:] for r in rows], dtype=np.int64).reshape(-1, len(columns))
+        self.ranks = {column: ranks[:, i].copy() for i, column in enumerate(columns)}
         self.labels: dict[str, dict[str, str]] = {}
         for iri, lang, label in read.execute("SELECT iri, lang, label FROM cat_label"):
             self.labels.setdefault(iri, {})[lang] = label
         self.facets: dict[str, Facet] = {}
-        values: dict[str, list[tuple[str, str]]] = {f: [] for f in FACETS}
-        for facet, iri, key in read.execute("SELECT facet, iri, key FROM cat_value "
-                                            "ORDER BY facet, n"):
-            values[facet].append((iri, key))
-        pairs: dict[str, list[tuple[int, int]]] = {f: [] for f in FACETS}
-        for facet, p, v in read.execute("SELECT facet, practice, value FROM cat_member"):
-            pairs[facet].append((p, v))
-        year_values = sorted({y for p in self.practices.rows
-                              for y in years(p.start, p.end, p.ongoing, this_year)})
-        values["year"] = [(y, y) for y in year_values]
-        index = {y: i for i, y in enumerate(year_values)}
-        pairs["year"] = [(p.n, index[y]) for p in self.practices.rows
-                         for y in years(p.start, p.end, p.ongoing, this_year)]
         for facet in FACETS:
-            self.facets[facet] = self._facet(facet, values[facet], pairs[facet])
+            if facet == "year":
+                self.facets[facet] = self._years(rows, this_year)
+                continue
+            values = read.execute("SELECT iri, key FROM cat_value WHERE facet = ? ORDER BY n",
+                                  (facet,)).fetchall()
+            pairs = np.array(read.execute("SELECT practice, value FROM cat_member WHERE "
+                                          "facet = ? ORDER BY value, practice",
+                                          (facet,)).fetchall(), dtype=np.int64).reshape(-1, 2)
+            self.facets[facet] = self._facet(facet, values, pairs[:, 0].copy(),
+                                             pairs[:, 1].copy())
+        self._folded: list[tuple[str, ...]] | None = None
         self._text: dict[str, Mask] = {}
         self._shown: dict[tuple[str, str], tuple[list[str], list[str], Ints]] = {}
         self._lock = threading.Lock()
 
-    def _facet(self, facet: str, values: list[tuple[str, str]],
-               pairs: list[tuple[int, int]]) -> Facet:
-        found = np.array(sorted(pairs, key=lambda pv: (pv[1], pv[0])),
-                         dtype=np.int64).reshape(-1, 2)
-        practice, value = found[:, 0].copy(), found[:, 1].copy()
+    def _years(self, rows: list[tuple[object, ...]], this_year: int) -> Facet:
+        """The year facet, from the periods: every year of a period, an ongoing one up to
+        this year (see ``years``)."""
+        start = np.array([r[4] if r[4] is not None else -1 for r in rows], dtype=np.int64)
+        end = np.array([r[5] if r[5] is not None else -1 for r in rows], dtype=np.int64)
+        ongoing = np.array([bool(r[6]) for r in rows], dtype=np.bool_)
+        known = start >= 0
+        last = np.where(end >= 0, end, np.where(ongoing, this_year, start))
+        length = np.where(known, np.maximum(start, last) - start + 1, 0)
+        practice = np.repeat(np.arange(len(rows), dtype=np.int64), length)
+        offset = np.arange(len(practice), dtype=np.int64) - np.repeat(
+            np.cumsum(length) - length, length)
+        year = np.repeat(start, length) + offset
+        found, value = np.unique(year, return_inverse=True)
+        order = np.lexsort((practice, value))
+        labels = [str(y) for y in found.tolist()]
+        return self._facet("year", [(y, y) for y in labels], practice[order],
+                           value[order].astype(np.int64))
+
+    def _facet(self, facet: str, values: list[tuple[str, str]], practice: Ints,
+               value: Ints) -> Facet:
         starts = np.searchsorted(value, np.arange(len(values) + 1)).astype(np.int64)
         none = np.ones(self.size, dtype=np.bool_)
         none[practice] = False
-        of: list[list[int]] = [[] for _ in range(self.size)]
-        for p, v in pairs:
-            of[p].append(v)
+        order = np.argsort(practice, kind="stable")
+        p_starts = np.searchsorted(practice[order], np.arange(self.size + 1)).astype(np.int64)
         keys = {key: iri for iri, key in values}
         if facet in NOT_RECORDED_LABELS:
             keys[NOT_RECORDED] = NOT_RECORDED
         return Facet([iri for iri, _ in values], {iri: i for i, (iri, _) in enumerate(values)},
                      keys, [key for _, key in values], [quote_plus(key) for _, key in values],
-                     practice, value, starts, none, [tuple(sorted(vs)) for vs in of])
+                     practice, value, starts, none, value[order], p_starts)
 
     def label(self, iri: str, lang: str) -> str:
         names = self.labels.get(iri)
@@ -156,7 +173,7 @@ class Catalogue:
 
     def values_of(self, p: Practice, facet: str) -> list[str]:
         f = self.facets[facet]
-        return [f.values[v] for v in f.of[p.n]]
+        return [f.values[v] for v in f.of(p.n)]
 
     def used(self, facet: str) -> list[str]:
         """The values of a facet that some practice has."""
@@ -190,9 +207,12 @@ class Catalogue:
         with self._lock:
             found = self._text.get(q)
         if found is None:
+            if self._folded is None:
+                self._folded = [tuple(t.casefold() for t in self.practices.at(n).titles.values())
+                                for n in range(self.size)]
             words = q.split()
             found = np.array([all(any(w in t for t in titles) for w in words)
-                              for titles in self.folded], dtype=np.bool_)
+                              for titles in self._folded], dtype=np.bool_)
             with self._lock:
                 if len(self._text) > 256:
                     self._text.clear()

@@ -9,7 +9,7 @@ Tables (all prefixed ``cat_``):
   (JSON, language -> title), period and its rank in each sort order of the list.
 - ``cat_value``: every value each facet offers, numbered per facet, with its key in URLs; the
   known things of a facet's kinds are values even with no practice (a valid, empty filter).
-- ``cat_member``: (facet, practice, value) for every facet but the year, which the server
+- ``cat_member``: (facet, value, practice) for every facet but the year, which the server
   derives from the period (an ongoing practice counts up to the year it is served in).
 - ``cat_label``: the name of every named thing, per language.
 - ``cat_place``: coordinates of places (and the country each is in), for maps.
@@ -57,8 +57,8 @@ CREATE TABLE cat_practice (n INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, slug
   rank_title_fr INTEGER NOT NULL);
 CREATE TABLE cat_value (facet TEXT NOT NULL, n INTEGER NOT NULL, iri TEXT NOT NULL,
   key TEXT NOT NULL, PRIMARY KEY (facet, n)) WITHOUT ROWID;
-CREATE TABLE cat_member (facet TEXT NOT NULL, practice INTEGER NOT NULL, value INTEGER NOT NULL,
-  PRIMARY KEY (facet, practice, value)) WITHOUT ROWID;
+CREATE TABLE cat_member (facet TEXT NOT NULL, value INTEGER NOT NULL, practice INTEGER NOT NULL,
+  PRIMARY KEY (facet, value, practice)) WITHOUT ROWID;
 CREATE TABLE cat_label (iri TEXT NOT NULL, lang TEXT NOT NULL, label TEXT NOT NULL,
   PRIMARY KEY (iri, lang)) WITHOUT ROWID;
 CREATE TABLE cat_place (iri TEXT PRIMARY KEY, lat REAL NOT NULL, long REAL NOT NULL,
@@ -215,7 +215,7 @@ def write(con: sqlite3.Connection, source: Source) -> None:
         con.executemany("INSERT INTO cat_value VALUES (?,?,?,?)",
                         [(facet, n, v, v.rsplit("/", 1)[-1]) for v, n in index.items()])
         con.executemany("INSERT INTO cat_member VALUES (?,?,?)",
-                        sorted((facet, number[p], index[v]) for p, vs in found.items()
+                        sorted((facet, index[v], number[p]) for p, vs in found.items()
                                for v in vs))
     con.executemany("INSERT INTO cat_label VALUES (?,?,?)",
                     [(x, lang, text) for x, by_lang in names.items()
