@@ -130,7 +130,10 @@ class Toggles:
         """The URL with one more value of a facet, not chosen yet: (what comes before the
         value's quoted key, what comes after), HTML-escaped if asked."""
         chosen = self.sorted.setdefault(facet, sorted(self.raw.get(facet, [])))
-        at = bisect_left(chosen, key) if chosen else 0
+        return self.adding_at(facet, bisect_left(chosen, key) if chosen else 0, html)
+
+    def adding_at(self, facet: str, at: int, html: bool = False) -> tuple[str, str]:
+        """``adding`` for a key that goes after the first ``at`` values chosen (sorted)."""
         found = self.parts.get((facet, at, html))
         if found is None:
             before, after = self._around(facet)
@@ -221,19 +224,23 @@ class Facets:
         out = []
         for f in FACETS:
             facet = self.cat.facets[f]
-            escaped = self.cat.shown(f, self.lang)[1]
-            adding = self.toggles.adding
+            labels, after = self.cat.shown(f, self.lang)[0], self.cat.unchosen(f, self.lang)
+            # the URL adding a value: the parts around its quoted key (which needs no
+            # escaping), one pair for each place the key can take among the values chosen
+            chosen = sorted(self.toggles.raw.get(f, []))
+            parts = [self.toggles.adding_at(f, at, html=True) for at in range(len(chosen) + 1)]
+            head, tail = parts[0]
+            key_of, quoted = facet.key_of, facet.quoted
             items = []
             for i, n, on in self.entries[f]:
                 if on or i < 0:
-                    key = NOT_RECORDED if i < 0 else facet.key_of[i]
-                    label = NOT_RECORDED_LABELS[f] if i < 0 else self.cat.shown(f, self.lang)[0][i]
+                    key = NOT_RECORDED if i < 0 else key_of[i]
+                    label = NOT_RECORDED_LABELS[f] if i < 0 else labels[i]
                     items.append(_item(self.toggles.url(f, key), key, label, n, on))
-                else:  # the common case, made of parts ready beforehand (quoted keys are safe)
-                    head, tail = adding(f, facet.key_of[i], html=True)
-                    items.append(f'<li><a href="{head}{facet.quoted[i]}{tail}" class="" '
-                                 f'data-value="{escape(facet.key_of[i])}">☐ {escaped[i]}</a> '
-                                 f'<span class="count">{n}</span></li>\n')
+                    continue
+                if chosen:
+                    head, tail = parts[bisect_left(chosen, key_of[i])]
+                items.append(f'<li><a href="{head}{quoted[i]}{tail}{after[i]}{n}</span></li>\n')
             out.append({"name": f, "label": FACET_LABELS[f], "html": Markup("".join(items)),
                         "chosen": [{"key": k, "label": label, "count": n, "url": u}
                                    for k, label, n, on, u in self._values(f, chosen=True)]})

@@ -9,7 +9,6 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote_plus
 
 import numpy as np
 import numpy.typing as npt
@@ -120,8 +119,8 @@ class Catalogue:
             if facet == "year":
                 self.facets[facet] = self._years(rows, this_year)
                 continue
-            values = read.execute("SELECT iri, key FROM cat_value WHERE facet = ? ORDER BY n",
-                                  (facet,)).fetchall()
+            values = read.execute("SELECT iri, key, quoted FROM cat_value WHERE facet = ? "
+                                  "ORDER BY n", (facet,)).fetchall()
             pairs = np.array(read.execute("SELECT practice, value FROM cat_member WHERE "
                                           "facet = ? ORDER BY value, practice",
                                           (facet,)).fetchall(), dtype=np.int64).reshape(-1, 2)
@@ -130,6 +129,7 @@ class Catalogue:
         self._folded: list[tuple[str, ...]] | None = None
         self._text: dict[str, Mask] = {}
         self._shown: dict[tuple[str, str], tuple[list[str], list[str], Ints]] = {}
+        self._items: dict[tuple[str, str, str], list[str]] = {}
         self._lock = threading.Lock()
 
     def _years(self, rows: list[tuple[object, ...]], this_year: int) -> Facet:
@@ -148,21 +148,22 @@ class Catalogue:
         found, value = np.unique(year, return_inverse=True)
         order = np.lexsort((practice, value))
         labels = [str(y) for y in found.tolist()]
-        return self._facet("year", [(y, y) for y in labels], practice[order],
+        return self._facet("year", [(y, y, y) for y in labels], practice[order],
                            value[order].astype(np.int64))
 
-    def _facet(self, facet: str, values: list[tuple[str, str]], practice: Ints,
+    def _facet(self, facet: str, values: list[tuple[str, str, str]], practice: Ints,
                value: Ints) -> Facet:
         starts = np.searchsorted(value, np.arange(len(values) + 1)).astype(np.int64)
         none = np.ones(self.size, dtype=np.bool_)
         none[practice] = False
         order = np.argsort(practice, kind="stable")
         p_starts = np.searchsorted(practice[order], np.arange(self.size + 1)).astype(np.int64)
-        keys = {key: iri for iri, key in values}
+        keys = {key: iri for iri, key, _ in values}
         if facet in NOT_RECORDED_LABELS:
             keys[NOT_RECORDED] = NOT_RECORDED
-        return Facet([iri for iri, _ in values], {iri: i for i, (iri, _) in enumerate(values)},
-                     keys, [key for _, key in values], [quote_plus(key) for _, key in values],
+        return Facet([iri for iri, _, _ in values],
+                     {iri: i for i, (iri, _, _) in enumerate(values)},
+                     keys, [key for _, key, _ in values], [quoted for _, _, quoted in values],
                      practice, value, starts, none, value[order], p_starts)
 
     def label(self, iri: str, lang: str) -> str:
@@ -248,6 +249,19 @@ class Catalogue:
             found = (labels, [str(escape(x)) for x in labels], rank)
             with self._lock:
                 self._shown[key] = found
+        return found
+
+    def unchosen(self, facet: str, lang: str) -> list[str]:
+        """What follows the URL in a facet's list item of a value not chosen, up to its count
+        (see ``browse.Facets.pages``), per value; made once per facet and language."""
+        key = ("item", facet, lang)
+        found = self._items.get(key)
+        if found is None:
+            f, escaped = self.facets[facet], self.shown(facet, lang)[1]
+            found = [f'" class="" data-value="{escape(k)}">☐ {label}</a> <span class="count">'
+                     for k, label in zip(f.key_of, escaped, strict=True)]
+            with self._lock:
+                self._items[key] = found
         return found
 
     def counts(self, facet: str, selected: Mask) -> dict[str, int]:

@@ -7,7 +7,8 @@ Tables (all prefixed ``cat_``):
 
 - ``cat_practice``: one row per practice, numbered ``n`` from 0 in IRI order, with its titles
   (JSON, language -> title), period and its rank in each sort order of the list.
-- ``cat_value``: every value each facet offers, numbered per facet, with its key in URLs; the
+- ``cat_value``: every value each facet offers, numbered per facet, with its key in URLs (and
+  quoted for a query string); the
   known things of a facet's kinds are values even with no practice (a valid, empty filter).
 - ``cat_member``: (facet, value, practice) for every facet but the year, which the server
   derives from the period (an ongoing practice counts up to the year it is served in).
@@ -20,11 +21,13 @@ Tables (all prefixed ``cat_``):
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote_plus
 
 from ..model import Lit, Quad
 from ..namespaces import ICC_IRI
@@ -50,13 +53,19 @@ SHARED = f"""PREFIX icc: <{NS}> SELECT DISTINCT ?thing ?city WHERE {{
   UNION {{ ?a icc:participationIn ?thing ; icc:agent ?city }}
   ?city a icc:City }}"""
 
+# the predicates read here (the others are not indexed)
+USED = frozenset([TYPE, GEO + "lat", GEO + "long", *(NS + name for name in (
+    "slug", "title", "ongoing", "periodText", "startYear", "endYear", "topic", "country", "place",
+    "relatedProject", "fundingProgramme", "grant", "programme", "participationIn", "agent",
+    "name", "locatedIn"))])
+
 SCHEMA = """
 CREATE TABLE cat_practice (n INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, slug TEXT NOT NULL,
   titles TEXT NOT NULL, start INTEGER, "end" INTEGER, ongoing INTEGER NOT NULL, period TEXT,
   rank_year INTEGER NOT NULL, rank_year_desc INTEGER NOT NULL, rank_title_en INTEGER NOT NULL,
   rank_title_fr INTEGER NOT NULL);
 CREATE TABLE cat_value (facet TEXT NOT NULL, n INTEGER NOT NULL, iri TEXT NOT NULL,
-  key TEXT NOT NULL, PRIMARY KEY (facet, n)) WITHOUT ROWID;
+  key TEXT NOT NULL, quoted TEXT NOT NULL, PRIMARY KEY (facet, n)) WITHOUT ROWID;
 CREATE TABLE cat_member (facet TEXT NOT NULL, value INTEGER NOT NULL, practice INTEGER NOT NULL,
   PRIMARY KEY (facet, value, practice)) WITHOUT ROWID;
 CREATE TABLE cat_label (iri TEXT NOT NULL, lang TEXT NOT NULL, label TEXT NOT NULL,
@@ -77,12 +86,14 @@ class Graph:
     by predicate."""
 
     def __init__(self, quads: Iterable[Quad]):
-        self.by_p: dict[str, dict[str, list[str | Lit]]] = defaultdict(lambda: defaultdict(list))
+        self.by_p: dict[str, dict[str, list[str | Lit]]] = {p: defaultdict(list) for p in USED}
         seen: set[tuple[str, str, str | Lit]] = set()
+        by_p = self.by_p
         for s, p, o, _g in quads:
-            if (s, p, o) not in seen:
+            found = by_p.get(p)
+            if found is not None and (s, p, o) not in seen:
                 seen.add((s, p, o))
-                self.by_p[p][s].append(o)
+                found[s].append(o)
         self.types: dict[str, set[str]] = defaultdict(set)
         for s, objects in self.by_p[TYPE].items():
             for o in objects:
@@ -162,7 +173,19 @@ def _title(titles: dict[str, str], lang: str) -> str:
 
 
 def write(con: sqlite3.Connection, source: Source) -> None:
-    """Write the catalogue's tables."""
+    """Write the catalogue's tables. The cyclic garbage collector is paused meanwhile: the
+    index holds half a million tuples at 10 000 practices, and each of its passes would walk
+    them all (it took two thirds of the time), while nothing made here forms a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _write(con, source)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write(con: sqlite3.Connection, source: Source) -> None:
     g = Graph(source.quads)
     con.executescript(SCHEMA)
     practices: dict[str, dict[str, object]] = {}
@@ -212,8 +235,9 @@ def write(con: sqlite3.Connection, source: Source) -> None:
                     keys[iri.rsplit("/", 1)[-1]] = iri
                     values.append(iri)
         index = {v: n for n, v in enumerate(values)}
-        con.executemany("INSERT INTO cat_value VALUES (?,?,?,?)",
-                        [(facet, n, v, v.rsplit("/", 1)[-1]) for v, n in index.items()])
+        con.executemany("INSERT INTO cat_value VALUES (?,?,?,?,?)",
+                        [(facet, n, v, v.rsplit("/", 1)[-1], quote_plus(v.rsplit("/", 1)[-1]))
+                         for v, n in index.items()])
         con.executemany("INSERT INTO cat_member VALUES (?,?,?)",
                         sorted((facet, index[v], number[p]) for p, vs in found.items()
                                for v in vs))
