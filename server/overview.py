@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from . import charts, i18n, maps
 from .catalogue import NOT_RECORDED, NOT_RECORDED_LABELS, Catalogue, Mask
 from .context import ctx
@@ -78,11 +80,16 @@ def _figures(cat: Catalogue, chosen: Mask, lang: str,
         if frame == "world":  # Europe as well, where most cities are
             frames.insert(0, maps.svg([p for p in found if p not in outside], "europe",
                                       f"{words('map_title')}: Europe", element_id="map-europe"))
+    places = sorted(found, key=lambda p: (-p.count, p.label))
     out: dict[str, Any] = {
         "maps": frames, "unlocated": unlocated,
-        "places": sorted(({"label": p.label, "href": p.href, "count": p.count,
-                           "lat": p.lat, "long": p.long} for p in found),
-                         key=lambda r: (-int(r["count"]), str(r["label"]))),
+        "places": [{"label": p.label, "href": p.href, "count": p.count, "lat": p.lat,
+                    "long": p.long} for p in places],
+        # the map's table twin, written here rather than in the template (hundreds of rows)
+        "place_rows": Markup("".join(
+            f'<tr><td><a href="{escape(p.href)}">{escape(p.label)}</a></td><td class="num">'
+            f'{p.count}</td><td class="num">{p.lat:.3f}</td><td class="num">{p.long:.3f}</td>'
+            "</tr>" for p in places)),
     }
     for facet in ("year", "topic", "country"):
         counts = cat.counts(facet, chosen)
