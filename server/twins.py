@@ -32,11 +32,6 @@ def chosen(path: str, ext: str | None) -> str:
     return ext
 
 
-def links(path: str, query: str) -> list[tuple[str, str]]:
-    """(name, URL) of the JSON and CSV twins of the list at ``path`` with this query string."""
-    return [(ext.upper(), f"{path}.{ext}" + (f"?{query}" if query else "")) for ext in EXTENSIONS]
-
-
 def respond(kind: str, html: Callable[[], str], data: Callable[[], object],
             header: Sequence[str], rows: Callable[[], Iterable[Sequence[object]]]) -> Response:
     """The list in the chosen format: the page, the JSON document, or the CSV table."""

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 
 from icc_graph.build import build
-from icc_graph.paths import ROOT
 from icc_graph.model import Lit
+from icc_graph.paths import ROOT
 from icc_graph.readmodel.catalogue import Graph, shares
 from server.collaborations import SHARED
 from server.entity import RELATED
