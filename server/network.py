@@ -62,7 +62,13 @@ def spring(nodes: list[Node], edges: list[Edge]) -> dict[str, tuple[float, float
         side = 90 + 70 * math.sqrt(len(group))
         if x + side > WIDTH and x > 0:
             x, y, row = 0.0, y + row, 0.0
-        raw = nx.spring_layout(graph.subgraph(group), seed=7, weight="weight",
+        # a new graph with nodes and edges in sorted order: a subgraph view iterates a set,
+        # whose order changes from one process to the next, and so would the layout
+        sub = nx.Graph()
+        sub.add_nodes_from(group)
+        sub.add_weighted_edges_from(sorted((*sorted((a, b)), w) for a, b, w in
+                                           graph.subgraph(group).edges(data="weight")))
+        raw = nx.spring_layout(sub, seed=7, weight="weight",
                                iterations=200) if len(group) > 1 else {group[0]: (0.0, 0.0)}
         xs, ys = [p[0] for p in raw.values()], [p[1] for p in raw.values()]
         span_x, span_y = (max(xs) - min(xs)) or 1, (max(ys) - min(ys)) or 1
