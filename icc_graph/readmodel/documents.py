@@ -29,6 +29,7 @@ from ..model import KINDS, Lit, Quad
 from ..namespaces import ICC_IRI, PREFIXES
 from ..store import LINK_CAP, Term, Triple, write_triples
 from ..store.embedded import select_whole
+from ..store.oxigraph import write_many
 from . import Source, related
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -245,9 +246,14 @@ WRITTEN_EACH = [f for f in GRAPH_FORMATS if f.media_type != NTRIPLES]  # by a wr
 _pending: list[Document] = []  # the documents a pool's forked workers serialise
 
 
+_TERMS: dict[Term, object] = {}  # pyoxigraph terms made once for every document of a process
+
+
 def _bodies(triples: tuple[Triple, ...]) -> list[bytes]:
-    items = list(triples)
-    return [write_triples(items, f.media_type) for f in WRITTEN_EACH]
+    if len(_TERMS) > 1_000_000:  # bounded: a catalogue far larger than any seen
+        _TERMS.clear()
+    return write_many(list(triples), [f.media_type for f in WRITTEN_EACH],
+                      _TERMS)  # type: ignore[arg-type]
 
 
 def _chunk(span: tuple[int, int]) -> list[list[bytes]]:

@@ -123,14 +123,32 @@ def plain(t: ox.Triple) -> Triple:
 def write_triples(triples: Iterable[Triple], media_type: str) -> bytes:
     """Plain triples in an RDF format, with the graph's prefixes where the format has them;
     JSON-LD compacted with the project's one context."""
-    fmt = BY_MEDIA_TYPE[media_type]
-    if fmt.name == "jsonld":
-        from . import jsonld
+    return write_many(list(triples), [media_type])[0]
 
-        return jsonld.dumps(list(triples))
-    items = [ox.Triple(from_term(s), from_term(p), from_term(o))  # type: ignore[arg-type]
-             for s, p, o in triples]
-    return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b""
+
+def write_many(triples: list[Triple], media_types: list[str],
+               terms: dict[Term, OxTerm] | None = None) -> list[bytes]:
+    """The same triples in several formats, each term made once; ``terms`` keeps the
+    pyoxigraph terms made, for the next call (many small documents share most terms)."""
+    made: dict[Term, OxTerm] = {} if terms is None else terms
+    items: list[ox.Triple] | None = None
+    out = []
+    for media_type in media_types:
+        fmt = BY_MEDIA_TYPE[media_type]
+        if fmt.name == "jsonld":
+            from . import jsonld
+
+            out.append(jsonld.dumps(triples))
+            continue
+        if items is None:
+            items = []
+            for t in triples:
+                for x in t:
+                    if x not in made:
+                        made[x] = from_term(x)
+                items.append(ox.Triple(made[t[0]], made[t[1]], made[t[2]]))  # type: ignore[arg-type]
+        out.append(ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b"")
+    return out
 
 
 def read_triples(data: bytes, media_type: str) -> list[Triple]:
