@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import networkx as nx
 from markupsafe import Markup, escape
 
 from . import maps
@@ -49,6 +48,8 @@ def spring(nodes: list[Node], edges: list[Edge]) -> dict[str, tuple[float, float
     """Positions in SVG units: each group of connected cities laid out by networkx's
     Fruchterman-Reingold layout (seeded, so a release always draws the same picture) in a
     square as large as the group needs, the squares packed in rows, largest first."""
+    import networkx as nx  # loaded when a network is first laid out, not at start
+
     graph = nx.Graph()
     graph.add_nodes_from(n.iri for n in nodes)
     for e in edges:
