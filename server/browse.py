@@ -25,9 +25,9 @@ from .catalogue import (
     SORTS,
     Catalogue,
     Practice,
+    catalogue,
     catalogue_of,
 )
-from .context import ctx
 from .errors import Problem
 from .frame import language
 
@@ -49,14 +49,6 @@ def _warm(state: BlueprintSetupState) -> None:
             maps.outlines(frame)
 
     threading.Thread(target=work, name="icc-catalogue-warm", daemon=True).start()
-
-
-def catalogue() -> Catalogue:
-    c = ctx()
-    if c.read is None:
-        raise Problem(503, f"the release at {c.release.path} has no read model: run "
-                           "`icc-graph build` to write it again")
-    return catalogue_of(c.read, c.memo)
 
 
 def value_key(facet: str, iri: str) -> str:

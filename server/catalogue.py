@@ -17,6 +17,9 @@ from markupsafe import escape
 from icc_graph.readmodel import ReadModel
 from icc_graph.readmodel.catalogue import FACETS
 
+from .context import ctx
+from .errors import Problem
+
 FACET_LABELS = {"topic": "Topic", "country": "Country", "year": "Year", "city": "City",
                 "organisation": "Organisation", "project": "Project",
                 "programme": "Funding programme"}
@@ -294,3 +297,12 @@ def catalogue_of(read: ReadModel, memo: dict[str, object]) -> Catalogue:
         if not isinstance(cached, Catalogue):
             cached = memo["catalogue"] = Catalogue(read)
     return cached
+
+
+def catalogue() -> Catalogue:
+    """The catalogue of the app serving this request."""
+    c = ctx()
+    if c.read is None:
+        raise Problem(503, f"the release at {c.release.path} has no read model: run "
+                           "`icc-graph build` to write it again")
+    return catalogue_of(c.read, c.memo)

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, render_template, request
 from icc_graph.readmodel.catalogue import SHARED
 
 from . import twins
-from .browse import catalogue
+from .catalogue import catalogue
 from .context import ctx
 from .errors import Problem
 from .frame import language, local

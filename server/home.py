@@ -19,7 +19,8 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 def home() -> Response:
     from . import overview
-    from .browse import catalogue, value_key
+    from .browse import value_key
+    from .catalogue import catalogue
 
     cat, lang = catalogue(), language()
     fig = overview.figures(cat, cat.selection({}), lang, lambda facet, v: "/practices?" + urlencode(

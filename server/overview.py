@@ -22,7 +22,7 @@ Located = dict[str, tuple[float, float, str | None]]
 def coordinates() -> Located:
     """Every place with ``geo:lat``/``geo:long``: IRI -> (lat, long, country IRI), from the
     read model."""
-    from .browse import catalogue
+    from .catalogue import catalogue
 
     c = ctx()
     with _lock:

@@ -123,7 +123,7 @@ def _cell(t: tuple[str | None, ...] | None, local: Callable[[str], str]
 
 def _label(iri: str) -> str:
     """A thing's name for a view: a practice's title, a name, else the IRI's last part."""
-    from .browse import catalogue
+    from .catalogue import catalogue
     from .frame import language
 
     cat, lang = catalogue(), language()
