@@ -361,7 +361,10 @@ def check(ours: Server, case: Case, floor: Server, count: int) -> list[str]:
     whose answer differs in size from the floor's answer to the same request."""
     def one(i: int) -> str | None:
         r = case.ours[i]
-        status, body, headers = fetch(ours.url + r.path, r.accept)
+        try:
+            status, body, headers = fetch(ours.url + r.path, r.accept, timeout=300)
+        except TimeoutError:
+            return f"no answer in 300 s: {r.path}"
         if not 200 <= status < 400:
             return f"{status} {r.path} (Accept: {r.accept})"
         if case.floor:
@@ -384,7 +387,7 @@ def warm(server: Server, requests: list[Request], workers: int) -> None:
     """Bring every worker past its start with requests from the end of the list (the runs
     begin at its start)."""
     with concurrent.futures.ThreadPoolExecutor(2 * workers) as pool:
-        list(pool.map(lambda r: answer(server.url + r.path, r.accept),
+        list(pool.map(lambda r: answer(server.url + r.path, r.accept, timeout=300),
                       requests[-4 * workers:]))
 
 
@@ -402,7 +405,7 @@ def first_answers(release: Path, kinds: dict[str, Request], port: int, workers: 
             sent = time.monotonic()
             with concurrent.futures.ThreadPoolExecutor(workers) as pool:
                 statuses = list(pool.map(answer, [server.url + r.path] * workers,
-                                         [r.accept] * workers))
+                                         [r.accept] * workers, [300] * workers))
             first = time.monotonic() - sent
         out[kind] = {"up_s": up, "first_s": first, "total_s": up + first,
                      "ok": all(200 <= s < 400 for s in statuses)}
@@ -598,8 +601,8 @@ def main(argv: list[str] | None = None) -> None:
     for release in args.release:
         with tempfile.TemporaryDirectory(prefix="icc-read-") as work:
             figures.append(measure(release, args, Path(work)))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False))
+        if args.json:  # after each release, so that a later failure keeps what was measured
+            args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":
