@@ -3,10 +3,13 @@ pyoxigraph alone takes to parse and write the same triples, measured in the same
 time of a rebuild after one edited record, at each size and on the bundled catalogue.
 
     python benchmarks/build_stages.py [--sizes 1000 10000 30000] [--no-bundled] [--work DIR]
+        [--baseline CHECKOUT] [--json FILE]
 
 Each build and each rebuild runs in a fresh process, so that its peak memory and its imports
 are its own. A rebuild edits one practice's title and builds into the same --out folder, so it
-reuses the validation verdicts kept in --out/.cache.
+reuses what the build keeps in --out/.cache. ``--baseline`` names another checkout of the project
+(e.g. ``git worktree add /tmp/base main``): each catalogue is then also built and rebuilt by that
+code, just before this one, and the table gives both side by side with their ratio.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
 import resource
 import shutil
@@ -61,21 +65,26 @@ def edit_one(data: Path) -> None:
     record.write_text(edited, encoding="utf-8")
 
 
-def run(data: Path, out: Path, floor: bool) -> dict[str, object]:
+def run(data: Path, out: Path, floor: bool, code: Path | None = None) -> dict[str, object]:
+    """One build in a fresh process, of this checkout's code or of ``code``'s."""
     args = [sys.executable, __file__, "--child", str(data), "--out", str(out)]
     if floor:
         args.append("--floor")
-    done = subprocess.run(args, check=True, capture_output=True, text=True)
+    # this checkout's package (or the other one's) comes first on the path, whatever is installed
+    env = {**os.environ, "PYTHONPATH": str(code or ROOT)}
+    done = subprocess.run(args, check=True, capture_output=True, text=True, env=env,
+                          cwd=code or ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def measure(name: str, data: Path, work: Path) -> dict[str, dict[str, object]]:
-    out = work / f"dist-{name}"
+def measure(name: str, data: Path, work: Path, code: Path | None = None
+            ) -> dict[str, dict[str, object]]:
+    out = work / f"dist-{name}{'-baseline' if code else ''}"
     if out.exists():
         shutil.rmtree(out)
-    full = run(data, out, floor=True)
+    full = run(data, out, floor=True, code=code)
     edit_one(data)
-    again = run(data, out, floor=False)
+    again = run(data, out, floor=False, code=code)
     return {"build": full, "rebuild": again}
 
 
@@ -113,6 +122,14 @@ def table(rows: dict[str, dict[str, dict[str, object]]]) -> None:
              f"(+{float(rows[n]['rebuild']['import']):.2f})" for n in names]  # type: ignore[arg-type]
     print(f"{'total (+ import)':<22}" + "".join(f"{c:>{width}}" for c in cells))
     print()
+    for n in names:
+        base = rows.get(f"{n.split(' ')[0]}, baseline") if not n.endswith("baseline") else None
+        if base is None:
+            continue
+        ratios = [float(base[k]["total"]) / float(rows[n][k]["total"])  # type: ignore[arg-type]
+                  for k in ("build", "rebuild")]
+        print(f"{n}: baseline ÷ this = {ratios[0]:.2f}x from scratch, {ratios[1]:.2f}x one-record "
+              "rebuild")
     for n, r in rows.items():
         b = r["build"]
         floor = float(b["floor parse"]) + float(b["floor write"])  # type: ignore[arg-type]
@@ -130,6 +147,8 @@ def main() -> None:
                         help="leave out the bundled catalogue (data/)")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout of the project, measured before this one")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
@@ -146,9 +165,13 @@ def main() -> None:
         if data.exists():
             shutil.rmtree(data)
         shutil.copytree(ROOT / "data", data)
+        if args.baseline:
+            rows["bundled, baseline"] = measure("bundled", data, work, args.baseline)
         rows["bundled"] = measure("bundled", data, work)
     for n in args.sizes:
         data = generate(work / f"data-{n}", n)
+        if args.baseline:
+            rows[f"{n:,}, baseline"] = measure(str(n), data, work, args.baseline)
         rows[f"{n:,} practices"] = measure(str(n), data, work)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

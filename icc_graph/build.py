@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import resource
@@ -20,6 +21,7 @@ from .links import FACTS_FILE, LINKS_FILE, read_links
 from .loader import SHARED_FILES, read_records
 from .model import Iris, Quad, as_graph, build_quads
 from .paths import ONTOLOGY
+from .record_cache import RecordCache
 from .records import Records, Where
 from .release import CACHE_DIR, Release, check_output, write_release
 from .validate import as_problems, load_shapes, run_shacl, shapes_text
@@ -67,10 +69,13 @@ def record_locations(records: Records, iris: Iris) -> dict[str, Where]:
 
 def graph_from_data(data_dir: Path, base: str, timings: Timings,
                     extra_practices: Iterable[Path] = (),
-                    cache: Cache | None = None) -> tuple[Records, list[Quad]]:
+                    cache: Cache | None = None, cache_dir: Path | None = None
+                    ) -> tuple[Records, list[Quad]]:
     """Records and quads of a data folder, validated: on the whole graph at once, or unit by
-    unit with verdicts kept in ``cache`` (see verdicts.py); DataError with every violation."""
-    records = read_records(data_dir, extra_practices)
+    unit with verdicts kept in ``cache`` (see verdicts.py); DataError with every violation.
+    ``cache_dir``: where the parsed records are kept between builds (see record_cache.py)."""
+    record_cache = RecordCache(cache_dir) if cache_dir is not None else None
+    records = read_records(data_dir, extra_practices, cache=record_cache)
     links = read_links(data_dir / LINKS_FILE)
     facts_file = data_dir / FACTS_FILE
     facts = json.loads(yamlio.read_text(facts_file)) if facts_file.exists() else None
@@ -88,6 +93,10 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     timings.lap("validation")
     if violations:
         raise DataError(as_problems(violations, record_locations(records, Iris(base))))
+    if record_cache is not None and cache_dir is not None:
+        with contextlib.suppress(OSError):  # the release writer reports it
+            cache_dir.parent.mkdir(parents=True, exist_ok=True)  # the build goes on to write it
+        record_cache.save()
     return records, quads
 
 
@@ -101,7 +110,8 @@ def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: N
     check_output(out)
     timings = timings or Timings()
     cache = None if full else Cache(out / CACHE_DIR)
-    records, quads = graph_from_data(data_dir, base, timings, cache=cache)
+    records, quads = graph_from_data(data_dir, base, timings, cache=cache,
+                                     cache_dir=None if full else out / CACHE_DIR)
     progress(f"{len(records.practices)} practices, {len(records.places)} places, "
              f"{len(records.organisations)} organisations, {len(quads)} quads: conforms")
     iris = Iris(base)

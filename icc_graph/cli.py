@@ -90,8 +90,8 @@ def main() -> None:
                    "then points the current link at it, keeping the last three.")
 @base_option
 @click.option("--full", is_flag=True,
-              help="Build from scratch: validate the whole graph at once, write the store "
-                   "anew; neither read nor write OUT/.cache.")
+              help="Build from scratch: read every record file, validate the whole graph at "
+                   "once, write the store and the dumps anew; neither read nor write OUT/.cache.")
 @handle_errors
 def build(data_dir: Path, out: Path, base_iri: str, full: bool) -> None:
     """Build the graph from the data folder, validate it, and write a release.

@@ -15,7 +15,7 @@ from rdflib import OWL, RDF, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV
 
 from .formats import BY_NAME
-from .model import Iris, RdflibQuad
+from .model import Iris, Lit, Quad, Term
 from .namespaces import DCAT, ICC, ONTOLOGY_IRI, PREFIXES, SCHEMA, SPDX, VOID, WD
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -33,9 +33,15 @@ FILE_TYPES = {"turtle": "RDF_TURTLE", "ntriples": "RDF_N_TRIPLES", "jsonld": "JS
               "rdfxml": "RDF_XML", "trig": "RDF_TRIG", "nquads": "RDF_N_QUADS"}
 
 
-def describe(quads: list[RdflibQuad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
-             version: str, example: list[URIRef]) -> Graph:
-    """``dumps`` are (file name, format name, size in bytes, sha256) of each release file."""
+def _value(o: Term) -> str:
+    return o.value if isinstance(o, Lit) else o
+
+
+def describe(quads: list[Quad], iris: Iris, dumps: Iterable[tuple[str, str, int, str]],
+             version: str, example: list[URIRef], first: list[bool] | None = None) -> Graph:
+    """The description of the release of ``quads`` (the model's plain quads). ``dumps`` are
+    (file name, format name, size in bytes, sha256) of each release file; ``first``, when
+    known, flags the quads whose triple no earlier quad holds."""
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
@@ -54,8 +60,8 @@ def describe(quads: list[RdflibQuad], iris: Iris, dumps: Iterable[tuple[str, str
     g.add((ds, DCTERMS.license, LICENSE))
     g.add((ds, DCTERMS.identifier, Literal(version)))
     g.add((ds, OWL.versionInfo, Literal(version)))
-    modified, rdf_type, same_as = DCTERMS.modified, RDF.type, OWL.sameAs
-    dates = [str(o) for _, p, o, _ in quads if p == modified]
+    modified, rdf_type, same_as = str(DCTERMS.modified), str(RDF.type), str(OWL.sameAs)
+    dates = [_value(o) for _, p, o, _ in quads if p == modified]
     if dates:
         g.add((ds, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
     g.add((ds, PROV.wasDerivedFrom, SOURCE))
@@ -70,22 +76,29 @@ def describe(quads: list[RdflibQuad], iris: Iris, dumps: Iterable[tuple[str, str
     for ex in example:
         g.add((ds, VOID.exampleResource, ex))
 
-    triples = {(s, p, o) for s, p, o, _ in quads}
+    if first is None:
+        first = []
+        seen: set[tuple[str, str, Term]] = set()
+        for s, p, o, _ in quads:
+            first.append((s, p, o) not in seen)
+            seen.add((s, p, o))
+        del seen
+    triples = [q for q, new in zip(quads, first, strict=True) if new]
     g.add((ds, VOID.triples, Literal(len(triples))))
     g.add((ds, VOID.distinctSubjects, Literal(len({t[0] for t in triples}))))
     g.add((ds, VOID.properties, Literal(len({t[1] for t in triples}))))
-    typed = [(s, o) for s, p, o in triples if p == rdf_type]
+    typed = [(s, o) for s, p, o, _ in triples if p == rdf_type and isinstance(o, str)]
     g.add((ds, VOID.entities, Literal(len({s for s, _ in typed
-                                           if str(s).startswith(iris.id_space)}))))
+                                           if s.startswith(iris.id_space)}))))
     for cls, n in sorted(Counter(o for _, o in typed).items()):
-        if not str(cls).startswith(str(ICC)):
+        if not cls.startswith(str(ICC)):
             continue
-        part = iris.subset(f"class/{str(cls).rsplit('#', 1)[-1]}")
+        part = iris.subset(f"class/{cls.rsplit('#', 1)[-1]}")
         g.add((ds, VOID.classPartition, part))
-        g.add((part, VOID["class"], cls))
+        g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(n)))
 
-    same = sum(1 for _, p, _ in triples if p == same_as)
+    same = sum(1 for _, p, _, _ in triples if p == same_as)
     linkset = iris.subset("linkset/wikidata")
     g.add((ds, VOID.subset, linkset))
     g.add((linkset, RDF.type, VOID.Linkset))
@@ -98,7 +111,8 @@ def describe(quads: list[RdflibQuad], iris: Iris, dumps: Iterable[tuple[str, str
     g.add((WIKIDATA, VOID.sparqlEndpoint, URIRef("https://query.wikidata.org/sparql")))
     g.add((WIKIDATA, VOID.uriSpace, Literal(str(WD))))
 
-    if any(g == iris.graph("wikidata") for _, _, _, g in quads):
+    wikidata_graph = str(iris.graph("wikidata"))
+    if any(graph == wikidata_graph for _, _, _, graph in quads):
         facts = iris.subset("wikidata-facts")
         g.add((ds, VOID.subset, facts))
         g.add((facts, RDF.type, VOID.Dataset))
@@ -145,7 +159,7 @@ def describe(quads: list[RdflibQuad], iris: Iris, dumps: Iterable[tuple[str, str
     return g
 
 
-def _agents_and_coverage(g: Graph, ds: URIRef, quads: list[RdflibQuad], iris: Iris) -> None:
+def _agents_and_coverage(g: Graph, ds: URIRef, quads: list[Quad], iris: Iris) -> None:
     """Publisher, creator, contact point, keywords, themes, and the places and years covered."""
     publisher = URIRef(f"{iris.base}#project")
     g.add((publisher, RDF.type, FOAF.Agent))
@@ -175,9 +189,9 @@ def _agents_and_coverage(g: Graph, ds: URIRef, quads: list[RdflibQuad], iris: Ir
     for code, label in THEMES.items():
         g.add((ds, DCAT.theme, _concept(g, f"{AUTHORITY}data-theme/{code}", label)))
     wgs84 = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-    lat, long = URIRef(f"{wgs84}lat"), URIRef(f"{wgs84}long")
-    lats = [float(o) for _, p, o, _ in quads if p in (lat, SCHEMA.latitude)]
-    longs = [float(o) for _, p, o, _ in quads if p in (long, SCHEMA.longitude)]
+    lat, long = (f"{wgs84}lat", str(SCHEMA.latitude)), (f"{wgs84}long", str(SCHEMA.longitude))
+    lats = [float(_value(o)) for _, p, o, _ in quads if p in lat]
+    longs = [float(_value(o)) for _, p, o, _ in quads if p in long]
     if lats and longs:  # the places covered, as the box around them
         where = URIRef(f"{ds}/coverage")
         west, east, south, north = min(longs), max(longs), min(lats), max(lats)
@@ -190,7 +204,8 @@ def _agents_and_coverage(g: Graph, ds: URIRef, quads: list[RdflibQuad], iris: Ir
         g.add((where, DCAT.centroid, Literal(
             f"POINT({sum(longs) / len(longs):.5f} {sum(lats) / len(lats):.5f})",
             datatype=GGEO.wktLiteral)))
-    years = sorted({int(o) for _, p, o, _ in quads if p in (ICC.startYear, ICC.endYear)})
+    year_predicates = (str(ICC.startYear), str(ICC.endYear))
+    years = sorted({int(_value(o)) for _, p, o, _ in quads if p in year_predicates})
     if years:
         period = URIRef(f"{ds}/period")
         g.add((ds, DCTERMS.temporal, period))

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES
-
 GRAPH, DATASET, RESULTS = "graph", "dataset", "results"
 FORMS = ("select", "ask", "graph")  # query forms: CONSTRUCT and DESCRIBE both give a graph
 
@@ -114,6 +112,8 @@ def named(value: str, form: str) -> Format | None:
 
 def prefixes(fmt: Format) -> dict[str, str] | None:
     """The prefixes to give a writer of `fmt`: ours where the syntax has prefixes, else None."""
+    from .namespaces import PREFIXES  # here, so that a query worker does not load rdflib
+
     return dict(PREFIXES) if fmt.prefixes else None
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import yamlio
 from .errors import DataError, Problem, UsageError, rel
 from .periods import parse_period
+from .record_cache import RecordCache
 from .records import (
     COUNTRY_CODE,
     LANGS,
@@ -220,11 +224,11 @@ class Fields:
         return tuple(out)
 
 
-def _items(path: Path, problems: list[Problem]) -> list[Any]:
+def _items(path: Path, problems: list[Problem], data: bytes | None = None) -> list[Any]:
     if not path.exists():
         return []
     try:
-        data = yamlio.load(path)
+        data = yamlio.load(path, data)
     except DataError as exc:
         problems.extend(exc.problems)
         return []
@@ -238,10 +242,27 @@ def _items(path: Path, problems: list[Problem]) -> list[Any]:
 
 
 def _read_shared(path: Path, problems: list[Problem], make: Callable[[Fields], T],
-                 into: dict[str, T]) -> None:
+                 into: dict[str, T], cache: RecordCache | None = None) -> None:
+    data = None
+    if cache is not None:
+        kept, data = cache.get(path, "shared")
+        if kept is not None:
+            into.update(kept)
+            return
+    found: list[Problem] = []
+    read: dict[str, T] = {}
+    _read_shared_items(path, found, make, read, data)
+    problems.extend(found)
+    into.update(read)
+    if cache is not None and data is not None and not found:
+        cache.put(path, "shared", data, read)
+
+
+def _read_shared_items(path: Path, problems: list[Problem], make: Callable[[Fields], T],
+                       into: dict[str, T], data: bytes | None) -> None:
     file = rel(path)
     first_line: dict[str, int] = {}
-    for node in _items(path, problems):
+    for node in _items(path, problems, data):
         fields = Fields(node, file, problems)
         record = make(fields)
         fields.unknown_fields()
@@ -301,10 +322,58 @@ def _project(f: Fields) -> Project:
     )
 
 
-def read_practice(path: Path, problems: list[Problem], check_name: bool = True
-                  ) -> Practice | None:
+PARALLEL_FILES = 2000  # record files to parse from which the parsing is spread over the cores
+
+
+def _parse(job: tuple[Path, bool]) -> tuple[Practice | None, list[Problem], str]:
+    path, check_name = job
+    found: list[Problem] = []
     try:
-        node = yamlio.load(path)
+        data = path.read_bytes()
+    except OSError:
+        data = None
+    practice = _read_practice(path, found, check_name, data)
+    return practice, found, hashlib.sha256(data or b"").hexdigest()
+
+
+def _read_practices(jobs: list[tuple[Path, bool]], cache: RecordCache | None
+                    ) -> Iterator[tuple[Practice | None, list[Problem]]]:
+    """The practice of each (path, check the name?) and its problems, in order: from ``cache``
+    when the file is unchanged, else parsed (on every core when there are many)."""
+    kept: list[Practice | None] = [None] * len(jobs)
+    misses: list[int] = []
+    for i, (path, check_name) in enumerate(jobs):
+        found = cache.get(path, _kind(check_name))[0] if cache is not None else None
+        if found is None:
+            misses.append(i)
+        else:
+            kept[i] = found
+    todo = [jobs[i] for i in misses]
+    cores = min(2, os.cpu_count() or 1)
+    if cores > 1 and len(todo) >= PARALLEL_FILES:
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            parsed = pool.map(_parse, todo, chunksize=max(1, len(todo) // (8 * cores)))
+    else:
+        parsed = [_parse(job) for job in todo]
+    by_index = dict(zip(misses, parsed, strict=True))
+    for i, (path, check_name) in enumerate(jobs):
+        if i not in by_index:
+            yield kept[i], []
+            continue
+        practice, found, digest = by_index[i]
+        if cache is not None and not found and practice is not None:
+            cache.put(path, _kind(check_name), digest, practice)
+        yield practice, found
+
+
+def _kind(check_name: bool) -> str:
+    return "practice" if check_name else "practice, any name"
+
+
+def _read_practice(path: Path, problems: list[Problem], check_name: bool,
+                   data: bytes | None) -> Practice | None:
+    try:
+        node = yamlio.load(path, data)
     except DataError as exc:
         problems.extend(exc.problems)
         return None
@@ -327,9 +396,11 @@ def read_practice(path: Path, problems: list[Problem], check_name: bool = True
 
 
 def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
-                 practices: bool = True) -> Records:
+                 practices: bool = True, cache: RecordCache | None = None) -> Records:
     """Read and check a whole data folder (or only its shared files, when ``practices`` is
-    False). Raises DataError listing every problem found."""
+    False). Raises DataError listing every problem found. ``cache``: records read before, reused
+    for the files that did not change (see record_cache.py); the checks across records are made
+    again every time."""
     if not data_dir.is_dir():
         raise UsageError(f"data folder {data_dir} does not exist (use --data DIR)")
     problems: list[Problem] = []
@@ -340,17 +411,19 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
         "projects": _project,
     }
     for kind, name in SHARED_FILES.items():
-        _read_shared(data_dir / name, problems, readers[kind], getattr(records, kind))
+        _read_shared(data_dir / name, problems, readers[kind], getattr(records, kind), cache)
     # files given on the command line stand in for the data folder's records of the same slug
     given = [p for p in extra_practices]
     given_resolved = {p.resolve() for p in given}
     files = given + [p for p in sorted((data_dir / PRACTICES_DIR).glob("*.yaml"))
-                     if practices and p.resolve() not in given_resolved]
+                     if practices and (not given or p.resolve() not in given_resolved)]
     shadowed: set[str] = set()
-    for path in files:
-        is_given = path.resolve() in given_resolved
-        practice = read_practice(path, problems, check_name=not is_given
-                                 or path.parent.resolve() == (data_dir / PRACTICES_DIR).resolve())
+    given_flags = [bool(given) and path.resolve() in given_resolved for path in files]
+    jobs = [(path, not is_given or path.parent.resolve() == (data_dir / PRACTICES_DIR).resolve())
+            for path, is_given in zip(files, given_flags, strict=True)]
+    for is_given, (practice, found) in zip(given_flags, _read_practices(jobs, cache),
+                                           strict=True):
+        problems.extend(found)
         if practice is None or not practice.slug:
             continue
         if is_given:
@@ -365,6 +438,8 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
             continue
         records.practices[practice.slug] = practice
     problems.extend(check_references(records))
+    if cache is not None:
+        cache.save()
     if problems:
         raise DataError(problems)
     return records

@@ -136,6 +136,23 @@ class Entailment:
         return out
 
 
+class _Terms:
+    """A namespace's terms as plain ``str``: each looked up (and checked) once, then an attribute
+    (the model names terms a few million times; rdflib's namespaces make a URIRef each time)."""
+
+    def __init__(self, namespace: Any):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> str:
+        value = intern(str(getattr(self._namespace, name)))
+        setattr(self, name, value)
+        return value
+
+
+_ICC, _RDF, _SKOS, _SCHEMA, _RDFS, _OWL, _DCTERMS, _GEO = (
+    _Terms(ns) for ns in (ICC, RDF, SKOS, SCHEMA, RDFS, OWL, DCTERMS, GEO))
+
+
 class _Builder:
     def __init__(self, records: Records, links: Iterable[Link], iris: Iris, ent: Entailment,
                  facts: dict[str, Any] | None = None, geolinks: Iterable[GeoLink] = ()):
@@ -143,8 +160,19 @@ class _Builder:
         self.geolinks = list(geolinks)
         self.facts = facts or {}
         self.quads: list[Quad] = []
-        self.g: URIRef = iris.graph("none")
+        self.g: str = iris.graph("none")
         self.located = {lk.place for lk in self.geolinks if lk.status in coordinates.PUBLISHED}
+        self._things: dict[tuple[str, str], str] = {}
+
+    def thing(self, kind: str, slug: str) -> str:
+        """``Iris.thing`` as an interned str, made once per thing."""
+        found = self._things.get((kind, slug))
+        if found is None:
+            found = self._things[(kind, slug)] = intern(str(self.iris.thing(kind, slug)))
+        return found
+
+    def place(self, place: Place) -> str:
+        return self.thing("city" if place.type == "city" else "place", place.slug)
 
     # -- emitting
     def add(self, s: str, p: str, o: str | Lit) -> None:
@@ -167,119 +195,119 @@ class _Builder:
                            o if isinstance(o, Lit) else intern(str(o)),
                            intern(str(self.g if g is None else g))))
 
-    def labels(self, s: URIRef, p: URIRef, labels: dict[str, str]) -> None:
+    def labels(self, s: str, p: str, labels: dict[str, str]) -> None:
         for lang, text in sorted(labels.items()):
             self.add(s, p, Lit(text, lang))
 
-    def alt(self, s: URIRef, names: Iterable[str]) -> None:
+    def alt(self, s: str, names: Iterable[str]) -> None:
         for name in names:
-            self.add(s, ICC.altName, Lit(name))
+            self.add(s, _ICC.altName, Lit(name))
 
-    def common(self, s: URIRef, cls: URIRef, slug: str) -> None:
-        self.add(s, RDF.type, cls)
-        self.add(s, ICC.slug, Lit(slug))
+    def common(self, s: str, cls: str, slug: str) -> None:
+        self.add(s, _RDF.type, cls)
+        self.add(s, _ICC.slug, Lit(slug))
 
-    def source(self, s: URIRef, url: str | None) -> None:
+    def source(self, s: str, url: str | None) -> None:
         if url:
-            self.add(s, ICC.sourcePage, url)
+            self.add(s, _ICC.sourcePage, url)
 
-    def period(self, s: URIRef, period: Period | None) -> None:
+    def period(self, s: str, period: Period | None) -> None:
         if period is None:
             return
         if period.text:
-            self.add(s, ICC.periodText, Lit(period.text))
+            self.add(s, _ICC.periodText, Lit(period.text))
         if period.start is not None:
-            self.add(s, ICC.startYear, Lit(str(period.start), None, INTEGER))
-            self.add(s, SCHEMA.startDate, Lit(f"{period.start:04d}", None, GYEAR))
+            self.add(s, _ICC.startYear, Lit(str(period.start), None, INTEGER))
+            self.add(s, _SCHEMA.startDate, Lit(f"{period.start:04d}", None, GYEAR))
         if period.end is not None:
-            self.add(s, ICC.endYear, Lit(str(period.end), None, INTEGER))
-            self.add(s, SCHEMA.endDate, Lit(f"{period.end:04d}", None, GYEAR))
-        self.add(s, ICC.ongoing, Lit("true" if period.ongoing else "false", None, BOOLEAN))
+            self.add(s, _ICC.endYear, Lit(str(period.end), None, INTEGER))
+            self.add(s, _SCHEMA.endDate, Lit(f"{period.end:04d}", None, GYEAR))
+        self.add(s, _ICC.ongoing, Lit("true" if period.ongoing else "false", None, BOOLEAN))
 
-    def agent(self, p: Participant) -> URIRef:
+    def agent(self, p: Participant) -> str:
         if p.kind == "place":
-            return self.iris.place(self.r.places[p.agent])
-        return self.iris.thing("org", p.agent)
+            return self.place(self.r.places[p.agent])
+        return self.thing("org", p.agent)
 
     def participations(self, host_kind: str, host_slug: str, parts: Iterable[Participant]) -> None:
-        host = self.iris.thing(host_kind, host_slug)
+        host = self.thing(host_kind, host_slug)
         for p in parts:
             node = self.iris.participation(host_kind, host_slug, p)
-            self.add(node, RDF.type, ICC.Participation)
-            self.add(node, ICC.participationIn, host)
-            self.add(node, ICC.agent, self.agent(p))
-            self.add(node, ICC.role, ROLE_TERMS[p.role])
+            self.add(node, _RDF.type, _ICC.Participation)
+            self.add(node, _ICC.participationIn, host)
+            self.add(node, _ICC.agent, self.agent(p))
+            self.add(node, _ICC.role, ROLE_TERMS[p.role])
 
-    def describe_graph(self, name: URIRef, derived_from: Iterable[str], file: str,
+    def describe_graph(self, name: str, derived_from: Iterable[str], file: str,
                        modified: Iterable[str | None]) -> None:
         prov = self.iris.graph("provenance")
         q = self.raw
-        q(name, RDF.type, "http://www.w3.org/ns/prov#Entity", prov)
-        q(name, DCTERMS.source, Lit(file), prov)
+        q(name, _RDF.type, "http://www.w3.org/ns/prov#Entity", prov)
+        q(name, _DCTERMS.source, Lit(file), prov)
         for url in sorted(set(derived_from)):
             q(name, "http://www.w3.org/ns/prov#wasDerivedFrom", url, prov)
         dates = [d for d in modified if d]
         if dates:
-            q(name, DCTERMS.modified, Lit(max(dates), None, DATE), prov)
+            q(name, _DCTERMS.modified, Lit(max(dates), None, DATE), prov)
 
     # -- kinds
     def build(self) -> list[Quad]:
         r, iris = self.r, self.iris
         self.g = iris.graph("topics")
         scheme = iris.topic_scheme
-        self.add(scheme, RDF.type, SKOS.ConceptScheme)
-        self.labels(scheme, SKOS.prefLabel, {"en": "ICC good-practice topics",
+        self.add(scheme, _RDF.type, _SKOS.ConceptScheme)
+        self.labels(scheme, _SKOS.prefLabel, {"en": "ICC good-practice topics",
                                              "fr": "Thèmes des bonnes pratiques ICC"})
         for t in r.topics.values():
-            s = iris.thing("topic", t.slug)
-            self.common(s, ICC.Topic, t.slug)
-            self.labels(s, ICC.name, t.labels)
-            self.add(s, SKOS.inScheme, scheme)
-            self.add(s, SKOS.topConceptOf, scheme)
+            s = self.thing("topic", t.slug)
+            self.common(s, _ICC.Topic, t.slug)
+            self.labels(s, _ICC.name, t.labels)
+            self.add(s, _SKOS.inScheme, scheme)
+            self.add(s, _SKOS.topConceptOf, scheme)
         self.describe_graph(self.g, [], "data/topics.yaml", (t.updated for t in r.topics.values()))
 
         self.g = iris.graph("countries")
         scheme = iris.country_scheme
-        self.add(scheme, RDF.type, SKOS.ConceptScheme)
-        self.labels(scheme, SKOS.prefLabel, {"en": "Countries", "fr": "Pays"})
+        self.add(scheme, _RDF.type, _SKOS.ConceptScheme)
+        self.labels(scheme, _SKOS.prefLabel, {"en": "Countries", "fr": "Pays"})
         for c in r.countries.values():
-            s = iris.thing("country", c.slug)
-            self.common(s, ICC.Country, c.slug)
-            self.labels(s, ICC.name, c.labels)
-            self.add(s, ICC.countryCode, Lit(c.slug.upper()))
-            self.add(s, SKOS.inScheme, scheme)
+            s = self.thing("country", c.slug)
+            self.common(s, _ICC.Country, c.slug)
+            self.labels(s, _ICC.name, c.labels)
+            self.add(s, _ICC.countryCode, Lit(c.slug.upper()))
+            self.add(s, _SKOS.inScheme, scheme)
         self.describe_graph(self.g, [], "data/countries.yaml",
                             (c.updated for c in r.countries.values()))
 
         self.geonames()
         self.g = iris.graph("places")
         for pl in r.places.values():
-            s = iris.place(pl)
-            self.common(s, ICC.City if pl.type == "city" else ICC.Place, pl.slug)
-            self.labels(s, ICC.name, pl.labels)
+            s = self.place(pl)
+            self.common(s, _ICC.City if pl.type == "city" else _ICC.Place, pl.slug)
+            self.labels(s, _ICC.name, pl.labels)
             self.alt(s, pl.alt_labels)
-            self.add(s, ICC.placeType, Lit(pl.type))
-            self.add(s, ICC.locatedIn, iris.thing("country", pl.country))
+            self.add(s, _ICC.placeType, Lit(pl.type))
+            self.add(s, _ICC.locatedIn, self.thing("country", pl.country))
             if pl.lat is not None and pl.long is not None and pl.slug not in self.located:
                 self.coordinates(s, f"{pl.lat:.5f}", f"{pl.long:.5f}")
         self.describe_graph(self.g, [], "data/places.yaml", (p.updated for p in r.places.values()))
 
         self.g = iris.graph("organisations")
         for o in r.organisations.values():
-            s = iris.thing("org", o.slug)
-            self.common(s, ICC.Organisation, o.slug)
-            self.labels(s, ICC.name, o.labels)
+            s = self.thing("org", o.slug)
+            self.common(s, _ICC.Organisation, o.slug)
+            self.labels(s, _ICC.name, o.labels)
             if o.acronym:
-                self.add(s, ICC.acronym, Lit(o.acronym))
+                self.add(s, _ICC.acronym, Lit(o.acronym))
             self.alt(s, o.alt_labels)
             if o.type:
-                self.add(s, ICC.organisationType, Lit(o.type))
+                self.add(s, _ICC.organisationType, Lit(o.type))
             if o.country:
-                self.add(s, ICC.country, iris.thing("country", o.country))
+                self.add(s, _ICC.country, self.thing("country", o.country))
             if o.based_in:
-                self.add(s, ICC.basedIn, iris.place(r.places[o.based_in]))
+                self.add(s, _ICC.basedIn, self.place(r.places[o.based_in]))
             if o.part_of:
-                self.add(s, ICC.partOf, iris.thing("org", o.part_of))
+                self.add(s, _ICC.partOf, self.thing("org", o.part_of))
             self.source(s, o.source)
         self.describe_graph(self.g, (o.source for o in r.organisations.values() if o.source),
                             "data/organisations.yaml",
@@ -287,25 +315,25 @@ class _Builder:
 
         self.g = iris.graph("funding")
         for pg in r.programmes.values():
-            s = iris.thing("programme", pg.slug)
-            self.common(s, ICC.FundingProgramme, pg.slug)
-            self.labels(s, ICC.name, pg.labels)
+            s = self.thing("programme", pg.slug)
+            self.common(s, _ICC.FundingProgramme, pg.slug)
+            self.labels(s, _ICC.name, pg.labels)
             if pg.acronym:
-                self.add(s, ICC.acronym, Lit(pg.acronym))
+                self.add(s, _ICC.acronym, Lit(pg.acronym))
             self.alt(s, pg.alt_labels)
             if pg.funder:
-                self.add(s, ICC.funder, iris.thing("org", pg.funder))
+                self.add(s, _ICC.funder, self.thing("org", pg.funder))
             self.source(s, pg.source)
         for gr in r.grants.values():
-            s = iris.thing("grant", gr.slug)
-            self.common(s, ICC.Grant, gr.slug)
-            self.add(s, ICC.grantNumber, Lit(gr.number))
-            self.labels(s, ICC.name, {"en": f"grant n. {gr.number}",
+            s = self.thing("grant", gr.slug)
+            self.common(s, _ICC.Grant, gr.slug)
+            self.add(s, _ICC.grantNumber, Lit(gr.number))
+            self.labels(s, _ICC.name, {"en": f"grant n. {gr.number}",
                                       "fr": f"subvention n° {gr.number}"})
             if gr.programme:
-                self.add(s, ICC.programme, iris.thing("programme", gr.programme))
+                self.add(s, _ICC.programme, self.thing("programme", gr.programme))
             if gr.funder:
-                self.add(s, ICC.funder, iris.thing("org", gr.funder))
+                self.add(s, _ICC.funder, self.thing("org", gr.funder))
             self.source(s, gr.source)
         funding: list[Programme | Grant] = [*r.programmes.values(), *r.grants.values()]
         self.describe_graph(self.g, [x.source for x in funding if x.source],
@@ -313,16 +341,16 @@ class _Builder:
 
         self.g = iris.graph("projects")
         for pj in r.projects.values():
-            s = iris.thing("project", pj.slug)
-            self.common(s, ICC.Project, pj.slug)
-            self.labels(s, ICC.name, pj.labels)
+            s = self.thing("project", pj.slug)
+            self.common(s, _ICC.Project, pj.slug)
+            self.labels(s, _ICC.name, pj.labels)
             if pj.acronym:
-                self.add(s, ICC.acronym, Lit(pj.acronym))
+                self.add(s, _ICC.acronym, Lit(pj.acronym))
             self.alt(s, pj.alt_labels)
             for gr_slug in pj.grants:
-                self.add(s, ICC.grant, iris.thing("grant", gr_slug))
+                self.add(s, _ICC.grant, self.thing("grant", gr_slug))
             for pg_slug in pj.programmes:
-                self.add(s, ICC.fundingProgramme, iris.thing("programme", pg_slug))
+                self.add(s, _ICC.fundingProgramme, self.thing("programme", pg_slug))
             self.period(s, pj.period)
             self.source(s, pj.source)
             self.participations("project", pj.slug, pj.participants)
@@ -331,33 +359,33 @@ class _Builder:
 
         for pr in r.practices.values():
             self.g = iris.graph(f"practice/{pr.slug}")
-            s = iris.thing("practice", pr.slug)
-            self.common(s, ICC.GoodPractice, pr.slug)
-            self.labels(s, ICC.title, pr.titles)
+            s = self.thing("practice", pr.slug)
+            self.common(s, _ICC.GoodPractice, pr.slug)
+            self.labels(s, _ICC.title, pr.titles)
             countries = list(dict.fromkeys(
                 [*pr.countries, *(r.places[p].country for p in pr.places)]))
-            places = [iris.place(r.places[p]) for p in pr.places]
+            places = [self.place(r.places[p]) for p in pr.places]
             if not places:  # a practice of a whole country
-                places = [iris.thing("country", code) for code in countries]
+                places = [self.thing("country", code) for code in countries]
             for place in places:
-                self.add(s, ICC.place, place)
+                self.add(s, _ICC.place, place)
             for code in countries:
-                self.add(s, ICC.country, iris.thing("country", code))
+                self.add(s, _ICC.country, self.thing("country", code))
             for topic in pr.topics:
-                self.add(s, ICC.topic, iris.thing("topic", topic))
+                self.add(s, _ICC.topic, self.thing("topic", topic))
             self.period(s, pr.period)
             self.source(s, pr.source)
             host = urlsplit(pr.source).netloc
             if host and not host.endswith("coe.int"):
-                self.add(s, ICC.sourceNote, Lit(
+                self.add(s, _ICC.sourceNote, Lit(
                     f"The source is a copy outside coe.int ({host}): no Council of Europe page "
                     "of this practice was found.", "en"))
             for url in pr.also_seen_at:
-                self.add(s, RDFS.seeAlso, url)
+                self.add(s, _RDFS.seeAlso, url)
             for pj_slug in pr.projects:
-                self.add(s, ICC.relatedProject, iris.thing("project", pj_slug))
+                self.add(s, _ICC.relatedProject, self.thing("project", pj_slug))
             for pg_slug in pr.programmes:
-                self.add(s, ICC.fundingProgramme, iris.thing("programme", pg_slug))
+                self.add(s, _ICC.fundingProgramme, self.thing("programme", pg_slug))
             self.participations("practice", pr.slug, pr.participants)
             self.describe_graph(self.g, [pr.source], f"data/practices/{pr.slug}.yaml", [pr.updated])
 
@@ -374,7 +402,7 @@ class _Builder:
                     "data/links/wikidata.sssom.tsv", link.line, "subject_id",
                     "correct the subject's IRI or mark the row rejected"))
                 continue
-            self.raw(subject, OWL.sameAs, iris.wikidata(link.object_id))
+            self.raw(subject, _OWL.sameAs, iris.wikidata(link.object_id))
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [], "data/links/wikidata.sssom.tsv", [])
@@ -382,9 +410,9 @@ class _Builder:
                              if lk.status in PUBLISHED})
         return self.quads
 
-    def coordinates(self, s: URIRef, lat: str, long: str) -> None:
-        self.add(s, GEO.lat, Lit(lat, None, DECIMAL))
-        self.add(s, GEO.long, Lit(long, None, DECIMAL))
+    def coordinates(self, s: str, lat: str, long: str) -> None:
+        self.add(s, _GEO.lat, Lit(lat, None, DECIMAL))
+        self.add(s, _GEO.long, Lit(long, None, DECIMAL))
 
     def geonames(self) -> None:
         """Coordinates and identifiers from the reviewed GeoNames table, in a graph of their
@@ -400,18 +428,18 @@ class _Builder:
                                         "data/links/geonames.tsv", lk.line, "place",
                                         "correct the slug, or re-run icc-graph import geonames"))
                 continue
-            s = self.iris.place(place)
+            s = self.place(place)
             self.coordinates(s, lk.lat, lk.long)
-            self.add(s, ICC.geonamesId, Lit(lk.geonames_id))
-            self.raw(s, SKOS.exactMatch, self.iris.geonames(lk.geonames_id))
+            self.add(s, _ICC.geonamesId, Lit(lk.geonames_id))
+            self.raw(s, _SKOS.exactMatch, self.iris.geonames(lk.geonames_id))
             for name in lk.other_names:  # "Genf", "Lisbonne": for search and reconciliation
-                self.raw(s, SKOS.altLabel, Lit(name))
+                self.raw(s, _SKOS.altLabel, Lit(name))
         if problems:
             raise DataError(problems)
         self.describe_graph(self.g, [coordinates.SOURCE], "data/links/geonames.tsv", [])
-        self.raw(self.g, DCTERMS.license, coordinates.LICENCE, self.iris.graph("provenance"))
+        self.raw(self.g, _DCTERMS.license, coordinates.LICENCE, self.iris.graph("provenance"))
 
-    def wikidata_facts(self, linked: set[URIRef]) -> None:
+    def wikidata_facts(self, linked: set[str]) -> None:
         """Facts fetched from Wikidata, on the Wikidata items, in a graph of their own."""
         items = self.facts.get("items", {})
         if not items:

@@ -11,30 +11,30 @@ every file of that one version, so a rebuild never changes a release under it.
 from __future__ import annotations
 
 import errno
-import gzip
 import hashlib
+import itertools
 import json
 import os
 import re
 import secrets
 import shutil
+import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, URIRef
 
+from . import dumps as dump_files
 from .describe import describe
 from .errors import UsageError, WriteError
 from .formats import BY_NAME
-from .model import Iris, Quad, as_rdflib
+from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
 from .readmodel import READ_MODEL_FILE, Source
 from .readmodel import write as write_read_model
 from .search_index import INDEX_FILE, write_index
-from .store import jsonld
 from .store import oxigraph as store
 
 DUMP_STEM = "icc-graph"
@@ -151,12 +151,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _gzip(src: Path, dst: Path) -> None:
-    with src.open("rb") as fin, dst.open("wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-        shutil.copyfileobj(fin, gz, 1 << 20)
-
-
 def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef],
                   progress: Callable[[str], None] = lambda _: None,
                   queries: list[Path] | None = None,
@@ -173,8 +167,9 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
         try:
             versions.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
-            release, graphs = _write(quads, iris, tmp, example, progress, lap,
-                                     _previous_store(out) if reuse else None)
+            chunks = dump_files.kept(out / CACHE_DIR, (out / CURRENT).resolve()) if reuse else None
+            release, graphs, where = _write(quads, iris, tmp, example, progress, lap,
+                                            _previous_store(out) if reuse else None, chunks)
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -187,8 +182,11 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
             _point(out, release.version)
             if reuse:
                 _keep_store_graphs(out, release.version, graphs)
+                dump_files.keep(out / CACHE_DIR, release.version, where)
         except OSError as exc:
             raise WriteError(_describe(exc, out)) from None
+        except sqlite3.OperationalError as exc:  # the search index and the read model
+            raise WriteError(_describe(_as_os_error(exc), out)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -208,6 +206,14 @@ def _describe(exc: OSError, out: Path) -> str:
     where = f" ({exc.filename})" if exc.filename else ""
     return (f"cannot write the release to {out}: {what}{where}; nothing was changed: free "
             "space or choose a writable --out, then build again")
+
+
+def _as_os_error(exc: sqlite3.OperationalError) -> OSError:
+    """SQLite's words for a full disk or a file it may not write, as the system's error."""
+    text = str(exc).lower()
+    code = (errno.ENOSPC if "full" in text else errno.EROFS if "readonly" in text
+            else errno.EACCES if "permission" in text or "unable to open" in text else None)
+    return OSError(code, str(exc)) if code else OSError(str(exc))
 
 
 def _point(out: Path, version: str) -> None:
@@ -255,46 +261,18 @@ def _alive(pid: int) -> bool:
 
 def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
            progress: Callable[[str], None], lap: Callable[[str], object],
-           previous: tuple[Path, dict[str, str]] | None = None
-           ) -> tuple[Release, dict[str, str]]:
-    ox_quads = list(store.ox_quads(quads))
-    seen: set[tuple[object, object, object]] = set()
-    triple_quads = []  # one quad per distinct triple, in the sorted order
-    for model_quad, q in zip(quads, ox_quads, strict=True):
-        key = model_quad[:3]
-        if key not in seen:
-            seen.add(key)
-            triple_quads.append(q)
-    del seen
-    plain: dict[str, Path] = {}
-    to_gzip: list[tuple[Path, Path]] = []
-    for name, fmt_name, gz in DUMPS:
-        fmt = BY_NAME[fmt_name]
-        path = tmp / name
-        if gz:
-            src = plain.get(fmt_name)
-            if src is None:
-                src = tmp / f".{name.removesuffix('.gz')}"
-                store.serialize(ox_quads if fmt.dataset else triple_quads, src, fmt, PREFIXES)
-            to_gzip.append((src, path))
-        elif fmt_name == "jsonld":  # compacted with the one context: our own writer
-            jsonld.write((store.plain(q.triple) for q in triple_quads), path)
-            plain[fmt_name] = path
-        else:
-            store.serialize(ox_quads if fmt.dataset else triple_quads, path, fmt, PREFIXES)
-            plain[fmt_name] = path
-    # zlib lets go of the interpreter while it compresses: one thread a core
-    with ThreadPoolExecutor(min(len(to_gzip), os.cpu_count() or 1) or 1) as pool:
-        list(pool.map(lambda job: _gzip(*job), to_gzip))
-    for leftover in tmp.glob(".*"):
-        leftover.unlink()
+           previous: tuple[Path, dict[str, str]] | None = None,
+           chunks: tuple[Path, dict[str, dict[str, list[int]]]] | None = None,
+           ) -> tuple[Release, dict[str, str], dict[str, dict[str, list[int]]]]:
+    graphs = _graph_digests(quads)
+    layout = dump_files.layout(quads, graphs, iris.base)
+    where = dump_files.write(quads, layout, tmp, {(fmt, gz): name for name, fmt, gz in DUMPS},
+                             chunks)
     shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
     shutil.copyfile(SHAPES, tmp / "shapes.ttl")
-    progress(f"dumps written ({len(triple_quads)} triples)")
+    progress(f"dumps written ({layout.triples} triples)")
     lap("dumps")
-    rdflib_quads = list(as_rdflib(quads))  # what describe and the search index read
-    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in rdflib_quads),
-                           iris.base)
+    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
     progress(f"search index written ({entities} entities)")
     lap("search index")
 
@@ -303,8 +281,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     version = hashlib.sha256("".join(f"{sha}  {name}\n" for name, sha in sorted(files.items()))
                              .encode()).hexdigest()[:16]
     dumps = [(name, fmt, (tmp / name).stat().st_size, files[name]) for name, fmt, _ in DUMPS]
-    void = describe(rdflib_quads, iris, dumps, version, example)
-    del rdflib_quads
+    void = describe(quads, iris, dumps, version, example, layout.first)
     void_quads = sorted(store.to_ox_quads((s, p, o, None) for s, p, o in void),
                         key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     store.serialize(void_quads, tmp / "void.ttl", BY_NAME["turtle"],
@@ -315,8 +292,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     meta = {
         "version": version,
         "base_iri": iris.base,
-        "triples": len(triple_quads),
-        "quads": len(ox_quads),
+        "triples": layout.triples,
+        "quads": len(quads),
         "dumps": [name for name, _, _ in DUMPS],
         "files": files,
     }
@@ -330,7 +307,6 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     ontology_quads = store.to_ox_quads(
         (s, p, o, URIRef(ONTOLOGY_IRI)) for s, p, o in Graph().parse(ONTOLOGY))
     void_graph = store.to_ox_quads((s, p, o, iris.graph("void")) for s, p, o in void)
-    graphs = _graph_digests(quads)
     void_name = str(iris.graph("void"))
     graphs[ONTOLOGY_IRI] = files["ontology.ttl"]
     if previous is not None and previous[1].get(ONTOLOGY_IRI) == graphs[ONTOLOGY_IRI]:
@@ -339,11 +315,11 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
         replaced = {g for g, digest in graphs.items() if held.get(g) != digest}
         replaced |= (set(held) - set(graphs)) | {void_name}
         store.update_store(tmp / STORE_DIR, previous[0], sorted(replaced), [
-            *(q for m, q in zip(quads, ox_quads, strict=True) if m[3] in replaced),
-            *void_graph])
+            *store.ox_quads(m for m in quads if m[3] in replaced), *void_graph])
         progress(f"store written from the previous one ({len(replaced)} graphs replaced)")
     else:
-        store.write_store(tmp / STORE_DIR, [*ox_quads, *ontology_quads, *void_graph])
+        store.write_store(tmp / STORE_DIR,
+                          itertools.chain(store.ox_quads(quads), ontology_quads, void_graph))
         progress("store written (the dumps, the vocabulary and the dataset description)")
     lap("store")
     model = tmp / READ_MODEL_FILE  # derived from the quads: not part of the version
@@ -352,7 +328,7 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
                                    before if before is not None and before.is_file() else None))
     progress("read model written (what the server's pages and documents read)")
     lap("read model")
-    return Release(tmp, version, len(triple_quads), files), graphs
+    return Release(tmp, version, layout.triples, files), graphs, where
 
 
 STORE_GRAPHS = "store-graphs.json"  # in CACHE_DIR: what the current release's store holds

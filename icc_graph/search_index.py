@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
+from .model import Lit, Term
 from .namespaces import ICC, ICC_IRI, SCHEMA, WD
 
 INDEX_FILE = "search.sqlite"
@@ -44,14 +45,23 @@ NAME_PREDICATES = {
     str(SKOS.hiddenLabel): ALT, str(SCHEMA.alternateName): ALT, GN + "alternateName": ALT,
     ICC_IRI + "acronym": ACRONYM, GN + "shortName": ACRONYM}
 RANK = {NAME: 0, ALT: 1, ACRONYM: 2}
+_KINDS = tuple((str(cls), kind) for cls, kind in KINDS)
 # property id -> predicates whose object is another entity
 LINKS = {pid: ICC_IRI + pid for pid in ("country", "locatedIn", "basedIn", "place", "topic",
                                         "partOf", "relatedProject", "fundingProgramme")}
 NUMBERS = {"startYear": (ICC_IRI + "startYear",), "endYear": (ICC_IRI + "endYear",),
            "latitude": (GEO + "lat", str(SCHEMA.latitude)),
            "longitude": (GEO + "long", str(SCHEMA.longitude))}
+# every predicate the index reads (the graph keeps only these)
+USED = frozenset({RDF_TYPE, ICC_IRI + "slug", SAME_AS, ICC_IRI + "ongoing", ICC_IRI + "agent",
+                  ICC_IRI + "participationIn", ICC_IRI + "countryCode", *NAME_PREDICATES,
+                  *LINKS.values(), *(p for ps in NUMBERS.values() for p in ps)})
 _SPECIAL = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i",
                           "ð": "d", "þ": "th", "ħ": "h", "’": "'"})
+
+
+def _text(o: Term) -> str:
+    return o.value if isinstance(o, Lit) else o
 
 
 def fold(text: str) -> str:
@@ -63,36 +73,37 @@ def fold(text: str) -> str:
 
 
 class _Graph:
-    """The triples of a release, by subject, with the kinds of the entities to index."""
+    """The triples of a release (the model's plain terms), by subject, with the kinds of the
+    entities to index."""
 
-    def __init__(self, triples: Iterable[tuple[Any, Any, Any]]):
+    def __init__(self, triples: Iterable[tuple[str, str, Term]]):
         # duplicates are harmless: names and values are made unique where they are used
-        self.out: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        self.out: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         for s, p, o in triples:
-            if isinstance(s, URIRef):
-                self.out[str(s)][str(p)].append(o)
+            if p in USED:  # the others are never read
+                self.out[s][p].append(o)
         self.kind: dict[str, str] = {}
         self.slug: dict[str, str] = {}
         self._labels: dict[str, str] = {}
         self._countries: dict[str, list[str]] = {}
         type_p, slug_p = RDF_TYPE, ICC_IRI + "slug"
         for s, props in self.out.items():
-            types = {str(t) for t in props.get(type_p, ())}
-            slug = next((str(v) for v in props.get(slug_p, ())), None)
-            for cls, kind in KINDS:
-                if str(cls) in types and slug:
+            types = {_text(t) for t in props.get(type_p, ())}
+            slug = next((_text(v) for v in props.get(slug_p, ())), None)
+            for cls, kind in _KINDS:
+                if cls in types and slug:
                     self.kind[s], self.slug[s] = kind, slug
                     break
 
-    def objects(self, s: str, *predicates: str) -> list[Any]:
+    def objects(self, s: str, *predicates: str) -> list[Term]:
         return [o for p in predicates for o in self.out.get(s, {}).get(p, ())]
 
     def label(self, s: str) -> str:
         if s not in self._labels:
             names = [o for o in self.objects(s, ICC_IRI + "name", ICC_IRI + "title", LABEL)
-                     if isinstance(o, Literal)]
-            english = sorted(str(o) for o in names if o.language == "en")
-            self._labels[s] = (english or sorted(str(o) for o in names)
+                     if isinstance(o, Lit)]
+            english = sorted(o.value for o in names if o.lang == "en")
+            self._labels[s] = (english or sorted(o.value for o in names)
                                or [self.slug.get(s, s)])[0]
         return self._labels[s]
 
@@ -110,12 +121,13 @@ class _Graph:
     def _country(self, s: str, depth: int) -> list[str]:
         if self.kind.get(s) == "country":
             return [s]
-        direct = sorted({str(o) for o in self.objects(s, ICC_IRI + "country", ICC_IRI + "locatedIn")
-                         if self.kind.get(str(o)) == "country"})
+        direct = sorted({o for o in self.objects(s, ICC_IRI + "country", ICC_IRI + "locatedIn")
+                         if isinstance(o, str) and self.kind.get(o) == "country"})
         if direct or depth > 2:
             return direct
-        via = [str(o) for o in self.objects(s, ICC_IRI + "place", ICC_IRI + "basedIn",
-                                            ICC_IRI + "locatedIn", ICC_IRI + "partOf")]
+        via = [o for o in self.objects(s, ICC_IRI + "place", ICC_IRI + "basedIn",
+                                       ICC_IRI + "locatedIn", ICC_IRI + "partOf")
+               if isinstance(o, str)]
         return sorted({c for v in via for c in self.country(v, depth + 1)})
 
 
@@ -132,27 +144,27 @@ def _properties(g: _Graph, s: str, partners: dict[str, set[str]]) -> dict[str, l
     props: dict[str, list[Any]] = {}
     for pid, predicate in LINKS.items():
         values = g.country(s) if pid == "country" else [
-            str(o) for o in g.objects(s, predicate) if isinstance(o, URIRef)]
+            o for o in g.objects(s, predicate) if isinstance(o, str)]
         if values:
             props[pid] = [_entity_value(g, v) for v in sorted(set(values))]
-    same = sorted(str(o) for o in g.objects(s, SAME_AS) if isinstance(o, URIRef))
+    same = sorted(o for o in g.objects(s, SAME_AS) if isinstance(o, str))
     if same:
         props["sameAs"] = [_entity_value(g, v) for v in same]
     for pid, number_preds in NUMBERS.items():
-        numbers = sorted({float(o) for o in g.objects(s, *number_preds) if isinstance(o, Literal)
-                          and _is_number(o)})
+        numbers = sorted({float(o.value) for o in g.objects(s, *number_preds)
+                          if isinstance(o, Lit) and _is_number(o.value)})
         if numbers:
             props[pid] = numbers
-    if any(str(o).lower() == "true" for o in g.objects(s, ICC_IRI + "ongoing")):
+    if any(_text(o).lower() == "true" for o in g.objects(s, ICC_IRI + "ongoing")):
         props["ongoing"] = [True]
     if partners.get(s):
         props["partners"] = [_entity_value(g, v) for v in sorted(partners[s])]
     return props
 
 
-def _is_number(o: Literal) -> bool:
+def _is_number(text: str) -> bool:
     try:
-        float(o)
+        float(text)
     except (TypeError, ValueError):
         return False
     return True
@@ -164,8 +176,9 @@ def _partners(g: _Graph) -> dict[str, set[str]]:
     for s in g.out:
         for target in g.objects(s, ICC_IRI + "participationIn"):
             for agent in g.objects(s, ICC_IRI + "agent"):
-                if str(agent) in g.kind and str(target) in g.kind:
-                    members[str(target)].add(str(agent))
+                if isinstance(agent, str) and isinstance(target, str) and agent in g.kind \
+                        and target in g.kind:
+                    members[target].add(agent)
     partners: dict[str, set[str]] = defaultdict(set)
     for target, agents in members.items():
         partners[target] |= agents
@@ -202,41 +215,49 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def write_index(path: Path, triples: Iterable[tuple[Any, Any, Any]], base: str,
+def write_index(path: Path, triples: Iterable[tuple[str, str, Term]], base: str,
                 version: str = "") -> int:
-    """Write the index of ``triples`` to ``path`` (replaced); returns the number of entities."""
+    """Write the index of ``triples`` (the model's plain terms: IRIs as ``str``, literals as
+    ``Lit``) to ``path`` (replaced); returns the number of entities."""
     g = _Graph(triples)
     partners = _partners(g)
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
+    entity_rows: list[tuple[object, ...]] = []
+    name_rows: list[tuple[object, ...]] = []
+    key_rows: list[tuple[object, ...]] = []
     try:
+        db.execute("PRAGMA journal_mode = OFF")  # a new file, replaced whole on failure
+        db.execute("PRAGMA synchronous = OFF")
         db.executescript(SCHEMA_SQL)
         for row, s in enumerate(sorted(g.kind, key=lambda s: g.short(s)), start=1):
             props = _properties(g, s, partners)
-            has = {str(t) for t in g.objects(s, RDF_TYPE)}
+            has = {_text(t) for t in g.objects(s, RDF_TYPE)}
             types = [{"id": str(c), "name": CLASS_NAMES[c]} for c, _ in KINDS if str(c) in has]
-            db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (row, g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
-                        _description(g, s, props), json.dumps(props, ensure_ascii=False)))
+            entity_rows.append((row, g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
+                                _description(g, s, props), json.dumps(props, ensure_ascii=False)))
             names: dict[tuple[str, str], str] = {}
             for p, values in g.out[s].items():
                 source = NAME_PREDICATES.get(p, "")
                 for o in values if source else ():
-                    if isinstance(o, Literal) and str(o).strip():
-                        key = (str(o).strip(), o.language or "")
+                    if isinstance(o, Lit) and o.value.strip():
+                        key = (o.value.strip(), o.lang or "")
                         if key not in names or RANK[source] < RANK[names[key]]:
                             names[key] = source
-            db.executemany("INSERT INTO name (entity, text, folded, lang, source) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           [(row, text, fold(text), lang, source)
-                            for (text, lang), source in sorted(names.items()) if fold(text)])
+            for (text, lang), source in sorted(names.items()):
+                folded = fold(text)
+                if folded:
+                    name_rows.append((row, text, folded, lang, source))
             keys = {(s, "iri"), (g.short(s), "id"), (g.slug[s].casefold(), "slug")}
-            keys |= {(str(o).removeprefix(WD_IRI).casefold(), "wikidata")
-                     for o in g.objects(s, SAME_AS) if str(o).startswith(WD_IRI)}
-            keys |= {(str(o), "sameAs") for o in g.objects(s, SAME_AS)}
-            keys |= {(str(o).casefold(), "code") for o in g.objects(s, ICC_IRI + "countryCode")}
-            db.executemany("INSERT INTO key VALUES (?, ?, ?)",
-                           [(k, row, src) for k, src in sorted(keys)])
+            keys |= {(_text(o).removeprefix(WD_IRI).casefold(), "wikidata")
+                     for o in g.objects(s, SAME_AS) if _text(o).startswith(WD_IRI)}
+            keys |= {(_text(o), "sameAs") for o in g.objects(s, SAME_AS)}
+            keys |= {(_text(o).casefold(), "code") for o in g.objects(s, ICC_IRI + "countryCode")}
+            key_rows += [(k, row, src) for k, src in sorted(keys)]
+        db.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entity_rows)
+        db.executemany("INSERT INTO name (entity, text, folded, lang, source) "
+                       "VALUES (?, ?, ?, ?, ?)", name_rows)
+        db.executemany("INSERT INTO key VALUES (?, ?, ?)", key_rows)
         db.execute("INSERT INTO name_words(name_words) VALUES ('rebuild')")
         db.execute("INSERT INTO name_grams(name_grams) VALUES ('rebuild')")
         db.executemany("INSERT INTO meta VALUES (?, ?)",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
@@ -88,6 +87,8 @@ def run_shacl(data: Graph, ontology: Graph | None = None,
             target.add(t)
         for t in ontology:
             target.add(t)
+    from pyshacl import validate as shacl_validate  # imported when there is work for it
+
     conforms, report, _ = shacl_validate(
         target, shacl_graph=shapes if shapes is not None else load_shapes(),
         inference="none", abort_on_first=False, allow_warnings=True,
@@ -118,6 +119,8 @@ def run_shacl_on(data: Graph, shapes: Graph, focus: set[str]) -> list[Violation]
     ``data`` may hold other nodes (what the focus nodes point to, with their types): they are
     not validated. pySHACL's own ``focus_nodes`` filter also applies to the value nodes of
     nested shapes, so each node shape is run on its own focus nodes instead (``use_shapes``)."""
+    from pyshacl import validate as shacl_validate  # imported when there is work for it
+
     out: list[Violation] = []
     node_shapes = sorted({s for t in TARGETS for s in shapes.subjects(t, None)
                           if isinstance(s, URIRef)}, key=str)

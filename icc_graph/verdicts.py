@@ -17,9 +17,9 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from importlib.metadata import version
 from pathlib import Path
 
-import pyshacl
 from rdflib import RDF, Graph, Literal, URIRef
 
 from .model import Lit, Quad, Term, rdflib_term, shape_quads
@@ -188,7 +188,7 @@ def validate_incrementally(quads: list[Quad], base: str, shapes: str, cache: Cac
     cache). ``shapes``: their Turtle. ``workers``: processes for the per-unit work (default:
     the cores, used from PARALLEL_FROM uncached triples on)."""
     per_unit, spanning = split_shapes(Graph().parse(data=shapes, format="turtle"))
-    salt = f"pyshacl {pyshacl.__version__}\n{hashlib.sha256(shapes.encode()).hexdigest()}"
+    salt = f"pyshacl {version('pyshacl')}\n{hashlib.sha256(shapes.encode()).hexdigest()}"
     units = Units(quads, base)
     found: dict[str, list[Violation]] = {}
     todo: dict[str, tuple[str, list[PlainTriple]]] = {}
@@ -208,6 +208,8 @@ def validate_incrementally(quads: list[Quad], base: str, shapes: str, cache: Cac
             for batch in batches]
     shapes_text = per_unit.serialize(format="turtle")
     if cores > 1 and sum(sizes.values()) >= PARALLEL_FROM and len(jobs) > 1:
+        import pyshacl  # noqa: F401 - once, before the workers are forked
+
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(cores, _init, (shapes_text,)) as pool:
             results = pool.map(_check, jobs, chunksize=1)

@@ -66,9 +66,11 @@ _LocatingLoader.add_constructor(
 )
 
 
-def read_text(path: Path) -> str:
-    """The file's text, or a DataError that says the file is not UTF-8 and where."""
-    data = path.read_bytes()
+def read_text(path: Path, data: bytes | None = None) -> str:
+    """The file's text (``data``: its bytes, when already read), or a DataError that says the
+    file is not UTF-8 and where."""
+    if data is None:
+        data = path.read_bytes()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -80,9 +82,10 @@ def read_text(path: Path) -> str:
         )]) from None
 
 
-def load(path: Path) -> Any:
-    """Parse one YAML file; syntax errors become a DataError with file and line."""
-    text = read_text(path)
+def load(path: Path, data: bytes | None = None) -> Any:
+    """Parse one YAML file (``data``: its bytes, when already read); syntax errors become a
+    DataError with file and line."""
+    text = read_text(path, data)
     try:
         return yaml.load(text, Loader=_LocatingLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:

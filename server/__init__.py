@@ -18,15 +18,16 @@ from icc_graph.store import Backend, Query, StoreError, open_backend
 from . import (
     browse,
     collaborations,
+    documents,
     dumps,
     errors,
     frame,
     home,
     http,
     reconcile,
-    resources,
     search,
     sparql,
+    vocabulary,
 )
 from .cache import Cache
 from .context import Context, ReleaseInfo
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.register_blueprint(browse.bp)
     app.register_blueprint(collaborations.bp)
     app.register_blueprint(dumps.bp)
-    app.register_blueprint(resources.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(vocabulary.bp)
     app.register_blueprint(reconcile.bp)
     app.register_blueprint(search.bp)
     return app
@@ -91,3 +93,4 @@ def close_app(app: Flask) -> None:
     """End the app's backend (its query workers) now rather than when the process ends."""
     context: Context = app.extensions["icc"]
     context.backend.close()
+    context.limits.close()

@@ -3,20 +3,26 @@ search, sorting and pages, all in stable URLs; the same list as HTML, JSON and C
 
 from __future__ import annotations
 
-import csv
-import io
 import math
+import threading
+from bisect import bisect_left
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request
+import numpy as np
+from flask import Blueprint, Response, render_template, request
+from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup, escape
 
-from . import negotiation, overview
+from icc_graph.readmodel.catalogue import FACET_KINDS
+
+from . import maps, overview, twins
 from .catalogue import (
     FACET_LABELS,
     FACETS,
     NOT_RECORDED,
     NOT_RECORDED_LABELS,
+    SORTS,
     Catalogue,
     Practice,
     catalogue_of,
@@ -26,12 +32,31 @@ from .errors import Problem
 from .frame import language
 
 bp = Blueprint("browse", __name__)
-SORTS = ("title", "year", "-year")
+__all__ = ["FACET_KINDS", "catalogue", "value_key"]
+
+
+@bp.record_once
+def _warm(state: BlueprintSetupState) -> None:
+    """As soon as the app is made, read the catalogue and project the maps' outlines in the
+    background, so that the first request of a new process finds them ready."""
+    context = state.app.extensions.get("icc")
+    if context is None or context.read is None:
+        return
+
+    def work() -> None:
+        catalogue_of(context.read, context.memo)
+        for frame in ("europe", "world"):
+            maps.outlines(frame)
+
+    threading.Thread(target=work, name="icc-catalogue-warm", daemon=True).start()
 
 
 def catalogue() -> Catalogue:
     c = ctx()
-    return catalogue_of(c.backend, c.settings.query_timeout, c.memo)
+    if c.read is None:
+        raise Problem(503, f"the release at {c.release.path} has no read model: run "
+                           "`icc-graph build` to write it again")
+    return catalogue_of(c.read, c.memo)
 
 
 def value_key(facet: str, iri: str) -> str:
@@ -39,32 +64,16 @@ def value_key(facet: str, iri: str) -> str:
     return iri if facet == "year" else iri.rsplit("/", 1)[-1]
 
 
-# the kinds of things each facet's values are (the year facet's values are years)
-FACET_KINDS = {"topic": ("topic",), "country": ("country",), "city": ("city", "place"),
-               "organisation": ("org",), "project": ("project",), "programme": ("programme",)}
-
-
 def chosen_filters(cat: Catalogue) -> dict[str, set[str]]:
-    by_key: dict[str, dict[str, str]] = {f: {} for f in FACETS}
-    for p in cat.practices.values():
-        for f in FACETS:
-            for iri in p.facets[f]:
-                by_key[f][value_key(f, iri)] = iri
-    for f in NOT_RECORDED_LABELS:
-        by_key[f][NOT_RECORDED] = NOT_RECORDED
-    base = ctx().settings.base_iri
-    for f, kinds in FACET_KINDS.items():  # a known value with no practice is a filter too
-        for iri in cat.labels:
-            if any(iri.startswith(f"{base}id/{kind}/") for kind in kinds):
-                by_key[f].setdefault(value_key(f, iri), iri)
     chosen: dict[str, set[str]] = {}
     for f in FACETS:
+        keys = cat.facets[f].keys
         values = request.args.getlist(f)
-        unknown = [v for v in values if v not in by_key[f]]
+        unknown = [v for v in values if v not in keys]
         if unknown:
             raise Problem(400, f"unknown {f} '{unknown[0]}': use a value listed under "
                                f"{FACET_LABELS[f]} on /practices")
-        chosen[f] = {by_key[f][v] for v in values}
+        chosen[f] = {keys[v] for v in values}
     return chosen
 
 
@@ -82,6 +91,62 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(params) if params else "")
 
 
+class Toggles:
+    """The URLs of this list with one facet value added or removed (and the page dropped):
+    ``url_with`` for each value of each facet, made fast by encoding this request's other
+    parameters once."""
+
+    def __init__(self) -> None:
+        self.raw = {k: request.args.getlist(k) for k in request.args if k != "page"}
+        self.encoded = {k: [f"{quote_plus(k)}={quote_plus(v)}" for v in sorted(vs)]
+                        for k, vs in self.raw.items()}
+        self.around: dict[str, tuple[str, str]] = {}
+        self.path = request.path
+        self.sorted: dict[str, list[str]] = {}
+        self.parts: dict[tuple[str, int, bool], tuple[str, str]] = {}
+
+    def _around(self, facet: str) -> tuple[str, str]:
+        found = self.around.get(facet)
+        if found is None:
+            keys = sorted(self.encoded)
+            found = self.around[facet] = (
+                "&".join(e for k in keys if k < facet for e in self.encoded[k]),
+                "&".join(e for k in keys if k > facet for e in self.encoded[k]))
+        return found
+
+    def url(self, facet: str, key: str, quoted: str | None = None) -> str:
+        values = self.raw.get(facet, [])
+        if key not in values:
+            head, tail = self.adding(facet, key)
+            return head + (quoted or quote_plus(key)) + tail
+        new = [v for v in values if v != key]
+        before, after = self._around(facet)
+        name = quote_plus(facet)
+        middle = "&".join(f"{name}={quote_plus(v)}" for v in sorted(new))
+        query = "&".join(part for part in (before, middle, after) if part)
+        return self.path + ("?" + query if query else "")
+
+    def adding(self, facet: str, key: str, html: bool = False) -> tuple[str, str]:
+        """The URL with one more value of a facet, not chosen yet: (what comes before the
+        value's quoted key, what comes after), HTML-escaped if asked."""
+        chosen = self.sorted.setdefault(facet, sorted(self.raw.get(facet, [])))
+        return self.adding_at(facet, bisect_left(chosen, key) if chosen else 0, html)
+
+    def adding_at(self, facet: str, at: int, html: bool = False) -> tuple[str, str]:
+        """``adding`` for a key that goes after the first ``at`` values chosen (sorted)."""
+        found = self.parts.get((facet, at, html))
+        if found is None:
+            before, after = self._around(facet)
+            mine = self.encoded.get(facet, [])
+            left = [*([before] if before else []), *mine[:at], f"{quote_plus(facet)}="]
+            right = [*mine[at:], *([after] if after else [])]
+            found = (f"{self.path}?{'&'.join(left)}", "".join("&" + r for r in right))
+            if html:
+                found = (str(escape(found[0])), str(escape(found[1])))
+            self.parts[(facet, at, html)] = found
+        return found
+
+
 def toggle(facet: str, key: str) -> str:
     values = request.args.getlist(facet)
     new = [v for v in values if v != key] if key in values else [*values, key]
@@ -94,22 +159,15 @@ def toggle_on(facet: str, key: str) -> str:
     return url_with(**{facet: values if key in values else [*values, key], "page": None})
 
 
-def _sorted(practices: list[Practice], sort: str, lang: str) -> list[Practice]:
-    if sort == "title":
-        return sorted(practices, key=lambda p: (p.title(lang).casefold(), p.slug))
-    missing = -1 if sort == "-year" else 10_000
-    return sorted(practices, key=lambda p: ((p.start if p.start is not None else missing)
-                                            * (-1 if sort == "-year" else 1), p.slug))
-
-
 def _row(p: Practice, cat: Catalogue, lang: str) -> dict[str, Any]:
+    title = p.title(lang)
     return {
-        "iri": p.iri, "slug": p.slug, "title": p.title(lang), "titles": p.titles,
-        "title_lang": next((k for k, v in p.titles.items() if v == p.title(lang)), None),
+        "iri": p.iri, "slug": p.slug, "title": title, "titles": p.titles,
+        "title_lang": next((k for k, v in p.titles.items() if v == title), None),
         "url": f"/doc/practice/{p.slug}",
-        "countries": sorted(cat.label(c, lang) for c in p.facets["country"]),
-        "cities": sorted(cat.label(c, lang) for c in p.facets["city"]),
-        "topics": sorted(cat.label(t, lang) for t in p.facets["topic"]),
+        "countries": sorted(cat.label(c, lang) for c in cat.values_of(p, "country")),
+        "cities": sorted(cat.label(c, lang) for c in cat.values_of(p, "city")),
+        "topics": sorted(cat.label(t, lang) for t in cat.values_of(p, "topic")),
         "start": p.start, "end": p.end, "ongoing": p.ongoing, "period": p.period,
     }
 
@@ -121,16 +179,84 @@ def _ongoing(row: dict[str, Any]) -> str:
     return "false" if row["start"] or row["end"] else ""
 
 
+class Facets:
+    """Each facet's values under the other filters: their counts, which are chosen, and the
+    URL that toggles each; as rows (for JSON) or as the HTML list items of the page, written
+    here rather than in the template: at 10 000 practices a page lists thousands of values."""
+
+    def __init__(self, cat: Catalogue, chosen: dict[str, set[str]], masks: dict[str, Any],
+                 lang: str):
+        self.cat, self.chosen, self.lang = cat, chosen, lang
+        self.toggles = Toggles()
+        self.entries = {f: self._entries(f, masks) for f in FACETS}
+
+    def _entries(self, f: str, masks: dict[str, Any]) -> list[tuple[int, int, bool]]:
+        """(value number, or -1 for "not recorded"; count; chosen) of every value shown, in
+        the facet's order: by count then label (years by year), "not recorded" last."""
+        cat, facet = self.cat, self.cat.facets[f]
+        n, none = cat.tally(f, cat.selection(masks, skip=f))
+        picked = {facet.index[v] for v in self.chosen[f] if v in facet.index}
+        shown = np.union1d(np.flatnonzero(n), np.fromiter(picked, dtype=np.int64))
+        if f != "year":
+            rank = cat.shown(f, self.lang)[2]
+            shown = shown[np.lexsort((rank[shown], -n[shown]))]
+        out = [(i, c, i in picked) for i, c in zip(shown.tolist(), n[shown].tolist(),
+                                                    strict=True)]
+        if f in NOT_RECORDED_LABELS and (none or NOT_RECORDED in self.chosen[f]):
+            out.append((-1, none, NOT_RECORDED in self.chosen[f]))
+        return out
+
+    def _values(self, f: str, chosen: bool = False) -> list[tuple[str, str, int, bool, str]]:
+        """(key, label, count, chosen, toggling URL) of the values shown (or only of the
+        chosen ones)."""
+        facet, labels = self.cat.facets[f], self.cat.shown(f, self.lang)[0]
+        url = self.toggles.url
+        return [(NOT_RECORDED, NOT_RECORDED_LABELS[f], c, on, url(f, NOT_RECORDED)) if i < 0
+                else (facet.key_of[i], labels[i], c, on, url(f, facet.key_of[i], facet.quoted[i]))
+                for i, c, on in self.entries[f] if on or not chosen]
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        return {f: [{"key": k, "label": label, "count": n, "selected": on, "url": u}
+                    for k, label, n, on, u in self._values(f)] for f in FACETS}
+
+    def pages(self) -> list[dict[str, Any]]:
+        """What the template shows of each facet: the list items, ready, and what is chosen."""
+        out = []
+        for f in FACETS:
+            facet = self.cat.facets[f]
+            labels, after = self.cat.shown(f, self.lang)[0], self.cat.unchosen(f, self.lang)
+            # the URL adding a value: the parts around its quoted key (which needs no
+            # escaping), one pair for each place the key can take among the values chosen
+            chosen = sorted(self.toggles.raw.get(f, []))
+            parts = [self.toggles.adding_at(f, at, html=True) for at in range(len(chosen) + 1)]
+            head, tail = parts[0]
+            key_of, quoted = facet.key_of, facet.quoted
+            items = []
+            for i, n, on in self.entries[f]:
+                if on or i < 0:
+                    key = NOT_RECORDED if i < 0 else key_of[i]
+                    label = NOT_RECORDED_LABELS[f] if i < 0 else labels[i]
+                    items.append(_item(self.toggles.url(f, key), key, label, n, on))
+                    continue
+                if chosen:
+                    head, tail = parts[bisect_left(chosen, key_of[i])]
+                items.append(f'<li><a href="{head}{quoted[i]}{tail}{after[i]}{n}</span></li>\n')
+            out.append({"name": f, "label": FACET_LABELS[f], "html": Markup("".join(items)),
+                        "chosen": [{"key": k, "label": label, "count": n, "url": u}
+                                   for k, label, n, on, u in self._values(f, chosen=True)]})
+        return out
+
+
+def _item(url: str, key: str, label: str, count: int, on: bool) -> str:
+    css, current, box = ("selected", ' aria-current="true"', "☑") if on else ("", "", "☐")
+    return (f'<li><a href="{escape(url)}" class="{css}" data-value="{escape(key)}"{current}>'
+            f'{box} {escape(label)}</a> <span class="count">{count}</span></li>\n')
+
+
 @bp.route("/practices")
 @bp.route("/practices.<ext>")
 def practices(ext: str | None = None) -> Response:
-    if ext not in (None, "json", "csv"):
-        raise Problem(404, "the list is served as /practices, /practices.json or /practices.csv")
-    if ext is None:
-        media = negotiation.best(["text/html", "application/json", "text/csv"])
-        if media is None:
-            raise Problem(406, "the list is served as text/html, application/json or text/csv")
-        ext = {"text/html": None, "application/json": "json", "text/csv": "csv"}[media]
+    kind = twins.chosen("/practices", ext)
     cat = catalogue()
     lang = language()
     chosen = chosen_filters(cat)
@@ -138,60 +264,44 @@ def practices(ext: str | None = None) -> Response:
     sort = request.args.get("sort", "title")
     if sort not in SORTS:
         raise Problem(400, f"sort must be one of: {', '.join(SORTS)}")
-    paged = "page" in request.args or "per_page" in request.args or ext is None
+    paged = "page" in request.args or "per_page" in request.args or kind == "html"
     try:
         page = max(1, int(request.args.get("page", "1")))
         per_page = min(500, max(1, int(request.args.get("per_page", "20"))))
     except ValueError:
         raise Problem(400, "page and per_page are whole numbers") from None
-    matching = _sorted(cat.select(chosen, q), sort, lang)
+    masks = cat.masks(chosen, q)
+    selected = cat.selection(masks)
+    matching = cat.ordered(selected, sort, lang)
     total = len(matching)
     shown = matching[(page - 1) * per_page: page * per_page] if paged else matching
-    facets = []
-    for f in FACETS:
-        counts = cat.counts(f, chosen, q)
-        for v in chosen[f]:  # a chosen value always shows, so it can be removed
-            counts.setdefault(v, 0)
-        values = [{"key": value_key(f, v), "label": NOT_RECORDED_LABELS[f] if v == NOT_RECORDED
-                   else v if f == "year" else cat.label(v, lang),
-                   "count": n, "selected": v in chosen[f], "url": toggle(f, value_key(f, v))}
-                  for v, n in counts.items()]
-        if f == "year":
-            values.sort(key=lambda x: (x["key"] == NOT_RECORDED, str(x["label"])))
-        else:
-            values.sort(key=lambda x: (x["key"] == NOT_RECORDED, -int(str(x["count"])),
-                                       str(x["label"]).casefold()))
-        facets.append({"name": f, "label": FACET_LABELS[f], "values": values})
-    rows = [_row(p, cat, lang) for p in shown]
-    if ext == "json":
-        response = jsonify({"total": total, "page": page if paged else None,
-                            "per_page": per_page if paged else None, "practices": rows,
-                            "facets": {f["name"]: f["values"] for f in facets}})
-    elif ext == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(["iri", "title", "countries", "cities", "topics", "start", "end",
-                         "ongoing", "period"])
-        for r in rows:
-            writer.writerow([r["iri"], r["title"], "; ".join(r["countries"]),
-                             "; ".join(r["cities"]), "; ".join(r["topics"]), r["start"] or "",
-                             r["end"] or "", _ongoing(r),
-                             r["period"] or ""])
-        response = Response(buf.getvalue(), mimetype="text/csv")
-    else:
+    rows = [_row(cat.practices.at(int(n)), cat, lang) for n in shown]
+
+    def data() -> object:
+        return {"total": total, "page": page if paged else None,
+                "per_page": per_page if paged else None, "practices": rows,
+                "facets": Facets(cat, chosen, masks, lang).rows()}
+
+    def table() -> list[list[object]]:
+        return [[r["iri"], r["title"], "; ".join(r["countries"]), "; ".join(r["cities"]),
+                 "; ".join(r["topics"]), r["start"] or "", r["end"] or "", _ongoing(r),
+                 r["period"] or ""] for r in rows]
+
+    def html() -> str:
+        facets = Facets(cat, chosen, masks, lang).pages()
         pages = max(1, math.ceil(total / per_page))
         key = ("practices", tuple(sorted((f, tuple(sorted(v))) for f, v in chosen.items())), q)
-        fig = overview.figures(cat, matching, lang, lambda f, v: toggle_on(f, value_key(f, v)),
-                               key)
-        response = Response(render_template(
+        fig = overview.figures(cat, selected, lang,
+                               lambda f, v: toggle_on(f, value_key(f, v)), key)
+        return render_template(
             "practices.html", rows=rows, facets=facets, total=total, page=page, pages=pages,
-            fig=fig, selected=[(f["label"], v) for f in facets
-                               for v in f["values"] if v["selected"]],  # type: ignore[index]
+            fig=fig, selected=[(f["label"], v) for f in facets for v in f["chosen"]],
             q=q, sort=sort, lang=lang, url_with=url_with,
             twins=[(name, url_with(page=None, per_page=None).replace(
                 "/practices", f"/practices.{ext}", 1)) for name, ext in (("JSON", "json"),
-                                                                          ("CSV", "csv"))],
-        ), mimetype="text/html")
-    response.vary.add("Accept")
+                                                                          ("CSV", "csv"))])
+
+    response = twins.respond(kind, html, data, ["iri", "title", "countries", "cities", "topics",
+                                                "start", "end", "ongoing", "period"], table)
     response.vary.add("Accept-Language")
     return response

@@ -4,65 +4,67 @@ same edges as JSON and CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, render_template, request
 
-from icc_graph.store import Query
+from icc_graph.readmodel.catalogue import SHARED
 
-from . import negotiation
+from . import twins
 from .browse import catalogue
 from .context import ctx
 from .errors import Problem
 from .frame import language, local
 
 bp = Blueprint("collaborations", __name__)
-P = "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> "
-# (thing shared, city), by the collaboration rule of docs/model.md: a practice's cities and the
-# cities that took part in it, and a project's participating cities. A practice documented under
-# a project does not make its city a participant of that project.
-SHARED = P + """SELECT DISTINCT ?thing ?city WHERE {
-  { ?thing a icc:GoodPractice ; icc:place ?city }
-  UNION { ?a icc:participationIn ?thing ; icc:agent ?city }
-  ?city a icc:City }"""
-TOPICS = P + "SELECT ?thing ?topic WHERE { { ?thing icc:topic ?topic } UNION " \
-             "{ ?p icc:relatedProject ?thing ; icc:topic ?topic } }"
+__all__ = ["SHARED", "bp", "edges"]
+
+
+@dataclass(frozen=True)
+class Shares:
+    """The read model's collaboration edges: each pair of cities with the things they share,
+    the topics (slugs) of each thing, and each city's country."""
+
+    pairs: list[tuple[str, str, tuple[str, ...]]]  # sorted by pair; things sorted
+    topics: dict[str, frozenset[str]]
+    country: dict[str, str]  # city -> country IRI
+
+
+def shares() -> Shares:
+    c = ctx()
+    cached = c.memo.get("shares")
+    if isinstance(cached, Shares):
+        return cached
+    catalogue()  # a release without a read model answers 503 here
+    assert c.read is not None
+    by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a, b, thing in c.read.execute("SELECT a, b, thing FROM cat_share ORDER BY a, b, thing"):
+        by_pair[(a, b)].append(thing)
+    topics: dict[str, set[str]] = defaultdict(set)
+    for thing, topic in c.read.execute("SELECT thing, topic FROM cat_thing_topic"):
+        topics[thing].add(topic)
+    found = Shares([(a, b, tuple(things)) for (a, b), things in by_pair.items()],
+                   {t: frozenset(v) for t, v in topics.items()},
+                   dict(c.read.execute("SELECT city, country FROM cat_city_country").fetchall()))
+    c.memo["shares"] = found
+    return found
 
 
 def edges(topic: str | None, country: str | None) -> list[dict[str, object]]:
-    c = ctx()
-    rows = c.cache.get_or_make(("collab", "shared"), lambda: c.backend.query(
-        Query(SHARED, max_rows=10_000_000), c.settings.query_timeout * 6).rows, lambda _: 0)
-    topics = c.cache.get_or_make(("collab", "topics"), lambda: c.backend.query(
-        Query(TOPICS, max_rows=10_000_000), c.settings.query_timeout * 6).rows, lambda _: 0)
-    by_topic: dict[str, set[str]] = defaultdict(set)
-    for row in topics:
-        by_topic[str(row[0][1])].add(str(row[1][1]).rsplit("/", 1)[-1])  # type: ignore[index]
-    cities: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        shared, city = str(row[0][1]), str(row[1][1])  # type: ignore[index]
-        if topic is None or topic in by_topic[shared]:
-            cities[shared].add(city)
-    cat = catalogue()
-    country_of: dict[str, str] = {}
-    for p in cat.practices.values():
-        if len(p.facets["country"]) == 1:
-            for city in p.facets["city"]:
-                country_of.setdefault(city, next(iter(p.facets["country"])).rsplit("/", 1)[-1])
-    pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for shared, members in cities.items():
-        for a in members:
-            for b in members:
-                if a < b:
-                    pairs[(a, b)].add(shared)
+    """The pairs of cities that collaborate (docs/model.md), with what they share: only the
+    things of a topic (slug) if one is given, only the pairs with a city in a country (slug)."""
+    s = shares()
+    none: frozenset[str] = frozenset()
     out: list[dict[str, object]] = []
-    for (a, b), things in sorted(pairs.items()):
-        if country and country not in (country_of.get(a), country_of.get(b)):
+    for a, b, things in s.pairs:
+        if country and country not in (s.country.get(a, "").rsplit("/", 1)[-1],
+                                       s.country.get(b, "").rsplit("/", 1)[-1]):
             continue
-        out.append({"a": a, "b": b, "shared": sorted(things)})
+        kept = [t for t in things if topic in s.topics.get(t, none)] if topic else list(things)
+        if kept:
+            out.append({"a": a, "b": b, "shared": kept})
     return out
 
 
@@ -91,11 +93,7 @@ def _picture(found: list[dict[str, object]], lang: str, layout: str) -> dict[str
 
     cat = catalogue()
     located = overview.coordinates()
-    country_of: dict[str, str] = {}
-    for p in cat.practices.values():
-        if len(p.facets["country"]) == 1:
-            for city in p.facets["city"]:
-                country_of.setdefault(city, next(iter(p.facets["country"])))
+    country_of = dict(shares().country)
     for iri, (_lat, _long, country) in located.items():
         if country:
             country_of[iri] = country
@@ -130,12 +128,7 @@ def _picture(found: list[dict[str, object]], lang: str, layout: str) -> dict[str
 @bp.route("/collaborations")
 @bp.route("/collaborations.<ext>")
 def collaborations(ext: str | None = None) -> Response:
-    if ext not in (None, "json", "csv"):
-        raise Problem(404, "served as /collaborations, /collaborations.json or .csv")
-    if ext is None:
-        media = negotiation.best(["text/html", "application/json", "text/csv"])
-        ext = {"text/html": None, "application/json": "json", "text/csv": "csv"}.get(
-            media or "", "html") or None
+    kind = twins.chosen("/collaborations", ext)
     topic, country = request.args.get("topic") or None, request.args.get("country") or None
     layout = request.args.get("layout", "network")
     if layout not in ("network", "map"):
@@ -143,28 +136,25 @@ def collaborations(ext: str | None = None) -> Response:
     lang = language()
     found = edges(topic, country)
     cat = catalogue()
-    if ext == "json":
-        response = jsonify({"edges": [{**e, "a_label": cat.label(str(e["a"]), lang),
-                                       "b_label": cat.label(str(e["b"]), lang)} for e in found]})
-    elif ext == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(["city_a", "city_a_label", "city_b", "city_b_label", "shared"])
-        for e in found:
-            w.writerow([e["a"], cat.label(str(e["a"]), lang), e["b"],
-                        cat.label(str(e["b"]), lang), " ".join(e["shared"])])  # type: ignore[arg-type]
-        response = Response(buf.getvalue(), mimetype="text/csv")
-    else:
-        topics = sorted({t for p in cat.practices.values() for t in p.facets["topic"]},
-                        key=lambda t: cat.label(t, lang))
-        countries = sorted({c for p in cat.practices.values() for c in p.facets["country"]},
-                           key=lambda c: cat.label(c, lang))
+
+    def data() -> object:
+        return {"edges": [{**e, "a_label": cat.label(str(e["a"]), lang),
+                           "b_label": cat.label(str(e["b"]), lang)} for e in found]}
+
+    def table() -> list[list[object]]:
+        return [[e["a"], cat.label(str(e["a"]), lang), e["b"], cat.label(str(e["b"]), lang),
+                 " ".join(e["shared"])] for e in found]  # type: ignore[arg-type]
+
+    def html() -> str:
+        topics = sorted(cat.used("topic"), key=lambda t: cat.label(t, lang))
+        countries = sorted(cat.used("country"), key=lambda c: cat.label(c, lang))
         query = urlencode({k: v for k, v in (("topic", topic), ("country", country)) if v})
-        response = Response(render_template(
+        return render_template(
             "collaborations.html", picture=picture(found, lang, layout, (topic, country)),
             edges=found, cat=cat, lang=lang, name=name, anchor=anchor, layout=layout,
             topics=[(t.rsplit("/", 1)[-1], cat.label(t, lang)) for t in topics],
             countries=[(c.rsplit("/", 1)[-1], cat.label(c, lang)) for c in countries],
-            topic=topic, country=country, query=query, local=local), mimetype="text/html")
-    response.vary.add("Accept")
-    return response
+            topic=topic, country=country, query=query, local=local)
+
+    return twins.respond(kind, html, data,
+                         ["city_a", "city_a_label", "city_b", "city_b_label", "shared"], table)

@@ -15,8 +15,8 @@ from icc_graph.release import MARKER
 
 from . import negotiation
 from .context import ctx
+from .documents import serve_graph
 from .errors import Problem
-from .resources import serve_graph
 
 bp = Blueprint("dumps", __name__)
 

@@ -1,110 +1,144 @@
-"""Entity pages: a thing's description for people, in their language, with what it is linked to
-two steps away (a city's partner organisations and the cities it collaborates with; a project's
-grant, programme, coordinator, partners and cities), and schema.org JSON-LD for search engines."""
+"""Entity pages: a thing's document for people, in their language, with what it is linked to
+two steps away (its related sections, computed when the release was built: see
+``icc_graph.readmodel.related``), a locator map for places and countries, and schema.org
+JSON-LD for search engines."""
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
-from icc_graph.store import Query, QueryResult, Triple, jsonld
+from flask import render_template
 
+from icc_graph.iri import is_web_iri
+from icc_graph.namespaces import PREFIXES
+from icc_graph.readmodel.related import RELATED, items, page_query
+from icc_graph.store import Query, Row, Term, Triple, jsonld
+
+from . import maps, negotiation, overview
 from .context import ctx
+from .frame import local
 
 ICC = "https://w3id.org/icc-graph/def/icc#"
-P = f"PREFIX icc: <{ICC}> "
 SCHEMA = "http://schema.org/"
-LABEL = """OPTIONAL { ?x icc:name|icc:title ?label . FILTER(lang(?label) = "{lang}") }
-OPTIONAL { ?x icc:name|icc:title ?en . FILTER(lang(?en) = "en") }"""
-
-# kind -> [(heading, SELECT ?x ?note WHERE { ... <THIS> ... })]
-RELATED: dict[str, list[tuple[str, str]]] = {
-    "city": [
-        ("Partner organisations", "?p icc:place <THIS> . ?part icc:participationIn ?p ; "
-                                  "icc:agent ?x . ?x a icc:Organisation"),
-        # the collaboration rule (docs/model.md): a shared practice, the same project as
-        # participants, or taking part in the other's practice; never "documented under"
-        ("Cities it collaborates with", "{ ?p a icc:GoodPractice ; icc:place <THIS> , ?x } "
-         "UNION { ?a icc:agent <THIS> ; icc:participationIn ?pj . ?b icc:participationIn ?pj ; "
-         "icc:agent ?x } UNION { ?p a icc:GoodPractice ; icc:place <THIS> . "
-         "?b icc:participationIn ?p ; icc:agent ?x } UNION { ?a icc:agent <THIS> ; "
-         "icc:participationIn ?p . ?p a icc:GoodPractice ; icc:place ?x } "
-         "?x a icc:City . FILTER(?x != <THIS>)"),
-        ("Projects it takes part in", "?a icc:agent <THIS> ; icc:participationIn ?x . "
-                                      "?x a icc:Project"),
-        ("Projects its practices are documented under",
-         "?p icc:place <THIS> ; icc:relatedProject ?x"),
-    ],
-    "city-practices": [("Practices", "?x icc:place <THIS> ; a icc:GoodPractice")],
-    "org": [
-        ("Practices", "?a icc:agent <THIS> ; icc:participationIn ?x . ?x a icc:GoodPractice"),
-        ("Projects", "?a icc:agent <THIS> ; icc:participationIn ?x ; icc:role ?r . "
-                     "?x a icc:Project . ?r <http://www.w3.org/2000/01/rdf-schema#label> ?note "
-                     "FILTER(lang(?note) = 'en')"),
-        ("Cities", "?a icc:agent <THIS> ; icc:participationIn ?p . ?p icc:place ?x . "
-                   "?x a icc:City"),
-    ],
-    "project": [
-        ("Grant", "<THIS> icc:grant ?x"),
-        ("Funding programme", "{ <THIS> icc:fundingProgramme ?x } UNION "
-                              "{ <THIS> icc:grant/icc:programme ?x }"),
-        ("Who took part", "?a icc:participationIn <THIS> ; icc:agent ?x ; icc:role ?r . "
-                          "?r <http://www.w3.org/2000/01/rdf-schema#label> ?note "
-                          "FILTER(lang(?note) = 'en')"),
-        ("Cities taking part", "?a icc:participationIn <THIS> ; icc:agent ?x . ?x a icc:City"),
-        ("Cities where its participants are based", "?a icc:participationIn <THIS> ; "
-                                                    "icc:agent ?o . ?o icc:basedIn ?x"),
-        ("Practices documented under it", "?x icc:relatedProject <THIS>"),
-    ],
-    "programme": [
-        ("Grants", "?x icc:programme <THIS>"),
-        ("Projects", "{ ?x icc:fundingProgramme <THIS> } UNION { ?x icc:grant/icc:programme "
-                     "<THIS> }"),
-        ("Practices", "{ ?x icc:fundingProgramme <THIS> } UNION { ?x icc:relatedProject ?pj . "
-                      "{ ?pj icc:fundingProgramme <THIS> } UNION { ?pj icc:grant/icc:programme "
-                      "<THIS> } } ?x a icc:GoodPractice"),
-    ],
-    "grant": [("Projects", "?x icc:grant <THIS>"),
-              ("Practices", "?x icc:relatedProject/icc:grant <THIS>")],
-    "country": [("Cities", "?x icc:locatedIn <THIS>"),
-                ("Practices", "?x icc:country <THIS> ; a icc:GoodPractice")],
-    "topic": [("Practices", "?x icc:topic <THIS>")],
-    "practice": [
-        ("Who took part", "?a icc:participationIn <THIS> ; icc:agent ?x ; icc:role ?r . "
-                          "?r <http://www.w3.org/2000/01/rdf-schema#label> ?note "
-                          "FILTER(lang(?note) = 'en')"),
-        ("Documented under project", "<THIS> icc:relatedProject ?x"),
-    ],
-}
-RELATED["city"] = RELATED.pop("city-practices") + RELATED["city"]
-RELATED["place"] = RELATED["city"]
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+TWINS = (SCHEMA, LABEL, "http://www.w3.org/2004/02/skos/core#prefLabel")
 
 
-def related(kind: str, iri: str, lang: str) -> list[dict[str, Any]]:
-    from .frame import local
+# ---------------------------------------------------------------- related sections
 
-    sections = []
-    for heading, pattern in RELATED.get(kind, []):
-        q = (P + "SELECT DISTINCT ?x ?note ?label ?en WHERE { " + pattern.replace("<THIS>",
-             f"<{iri}>") + " " + LABEL.replace("{lang}", lang) + " } ORDER BY ?en ?x LIMIT 500")
-        result: QueryResult = ctx().cache.get_or_make(
-            ("related", q), partial(_run, q), lambda _: 0)
-        items = []
-        for x, note, label, en in result.rows:
-            if x is None:
-                continue
-            chosen = label or en
-            text = chosen[1] if chosen else x[1]
-            items.append({"href": local(str(x[1])), "text": text or x[1],
-                          "lang": chosen[3] if chosen and len(chosen) > 3 else None,
-                          "note": note[1] if note else None})
-        if items:
-            sections.append({"heading": heading, "items": items})
+
+def read_sections(iri: str, lang: str) -> list[dict[str, Any]]:
+    """A thing's related sections from the read model."""
+    read = ctx().read
+    row = read.execute("SELECT sections FROM related WHERE iri = ? AND lang = ?",
+                       (iri, lang)).fetchone() if read is not None and "related" in tables() \
+        else None
+    return _linked(json.loads(row[0])) if row else []
+
+
+def query_sections(kind: str, iri: str, lang: str) -> list[dict[str, Any]]:
+    """A thing's related sections asked of the backend, one query a section (a release
+    without a read model)."""
+    found = []
+    for heading, pattern, _ in RELATED.get(kind, []):
+        q = page_query(pattern, iri, lang)
+        rows = ctx().cache.get_or_make(("related", q), partial(_rows, q), lambda _: 0)
+        listed = items(list(rows))
+        if listed:
+            found.append({"heading": heading, "items": listed})
+    return _linked(found)
+
+
+def _rows(text: str) -> tuple[Row, ...]:
+    return ctx().backend.query(Query(text), ctx().settings.query_timeout).rows
+
+
+def _linked(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sections with a link on this host for each item."""
+    for s in sections:
+        for item in s["items"]:
+            item["href"] = local(item["iri"])
     return sections
 
 
-def _run(q: str) -> QueryResult:
-    return ctx().backend.query(Query(q), ctx().settings.query_timeout)
+# ---------------------------------------------------------------- the page
+
+
+def label_of(labels: dict[str, list[Term]], node: Term,
+             lang: str = "en") -> tuple[str, str | None] | None:
+    """A node's label in the reader's language, else English, else any; with its language."""
+    values = labels.get(str(node[1]), []) if node[0] == "uri" else []
+    for wanted in (lang, "en"):
+        for lit in values:
+            if len(lit) > 3 and lit[3] == wanted:
+                return str(lit[1]), wanted
+    if not values:
+        return None
+    return str(values[0][1]), values[0][3] if len(values[0]) > 3 else None
+
+
+def _twin(predicate: Term) -> bool:
+    return str(predicate[1]).startswith(TWINS)
+
+
+def once(triples: list[Triple], iri: str) -> list[Triple]:
+    """A thing's triples with each value once: a value also stated by one of our own
+    properties is not repeated under its materialised schema.org, rdfs or SKOS twin."""
+    me = ("uri", iri)
+    mine = [t for t in triples if t[0] == me]
+    own = {o for _, p, o in mine if not _twin(p)}
+    return [t for t in mine if not (_twin(t[1]) and t[2] in own)]
+
+
+def page(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str,
+         sections: list[dict[str, Any]]) -> str:
+    """The HTML page of a description (a thing's, or a graph the release holds)."""
+    labels: dict[str, list[Term]] = defaultdict(list)
+    for s, p, o in triples:
+        if p == ("uri", LABEL) and o[0] == "literal" and s[0] == "uri":
+            labels[str(s[1])].append(o)
+
+    def show(node: Term) -> dict[str, str | None]:
+        value = str(node[1])
+        if node[0] == "uri":
+            short = next((f"{p}:{value[len(ns):]}" for p, ns in PREFIXES.items()
+                          if value.startswith(ns)), value)
+            href = local(value) if is_web_iri(value) else None
+            found = label_of(labels, node, lang)
+            return {"href": href, "text": found[0] if found else short}
+        if node[0] == "literal":
+            return {"href": None, "text": value,
+                    "lang": str(node[3]) if len(node) > 3 and node[3] else None}
+        return {"href": None, "text": f"_:{value}"}
+
+    me = ("uri", iri)
+    out = sorted(((show(p), show(o)) for _, p, o in once(triples, iri)),
+                 key=lambda r: (r[0]["text"] or "", r[1]["text"] or ""))
+    pointing = [t for t in triples if t[2] == me and t[0] != me]
+    own_subjects = {s for s, p, _ in pointing if not _twin(p)}
+    inc = sorted(((show(s), show(p)) for s, p, _ in pointing
+                  if not (_twin(p) and s in own_subjects)),
+                 key=lambda r: (r[1]["text"] or "", r[0]["text"] or ""))
+    title, title_lang = label_of(labels, me, lang) or (iri, None)
+    twins = [(f.name, f"{path}.{f.extension}", f.media_type) for f in negotiation.GRAPH_FORMATS]
+    query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
+    mine = [(str(p[1]), str(o[1])) for s, p, o in triples if s == me]
+    sources = [o for p, o in mine if p.endswith("#sourcePage") and is_web_iri(o)]
+    wikidata = [o for p, o in mine if p == SAME_AS and is_web_iri(o)]
+    period = [o for p, o in mine if p.endswith("#periodText")]
+    return render_template(
+        "resource.html", title=title, iri=iri, out=out, inc=inc, twins=twins, lang=lang,
+        path=path, sections=sections,
+        jsonld=schema_org(triples, iri, title) if kind else None,
+        query_url="/sparql?" + urlencode({"query": query}), sources=sources,
+        wikidata=wikidata, period=period, title_lang=title_lang,
+        locator=locator(triples, iri, kind, title) if kind in ("city", "place", "country")
+        else None)
 
 
 def schema_org(triples: list[Triple], iri: str, title: str) -> str:
@@ -117,7 +151,7 @@ def schema_org(triples: list[Triple], iri: str, title: str) -> str:
         p, o = str(pred[1]), str(obj[1])
         if p.endswith("#type") and o.startswith(SCHEMA):
             types.append(o[len(SCHEMA):])
-        elif p == "http://www.w3.org/2002/07/owl#sameAs":
+        elif p == SAME_AS:
             same.append(o)
         elif p == f"{ICC}sourcePage":
             urls.append(o)
@@ -128,3 +162,53 @@ def schema_org(triples: list[Triple], iri: str, title: str) -> str:
     if urls:
         data["isBasedOn"] = [{"@id": o} for o in sorted(urls)]
     return jsonld.script(data)  # the project's one context, embedded: nothing remote
+
+
+# ---------------------------------------------------------------- the locator map
+
+
+def _places(iri: str, kind: str | None) -> list[tuple[str, str, float, float]]:
+    """The places a locator draws: a city (or a country's cities) as (IRI, English label,
+    lat, long), from the read model's places."""
+    read = ctx().read
+    where = "country = ?" if kind == "country" else "iri = ?"
+    if read is not None and "places" in tables():
+        rows = read.execute(f"SELECT iri, label, lat, long FROM places WHERE {where} "
+                            "ORDER BY iri", (iri,)).fetchall()
+        return [(str(r[0]), str(r[1]), float(r[2]), float(r[3])) for r in rows]
+    located = overview.coordinates()  # a release without a read model: ask the backend
+    if kind == "country":
+        return [(p, p.rsplit("/", 1)[-1], lat, long)
+                for p, (lat, long, c) in sorted(located.items()) if c == iri]
+    return [(iri, "", *located[iri][:2])] if iri in located else []
+
+
+def tables() -> set[str]:
+    """The tables of the release's read model (none without one)."""
+    found = ctx().memo.get("read-model-tables")
+    if not isinstance(found, set):
+        read = ctx().read
+        found = {str(r[0]) for r in read.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")} if read is not None else set()
+        ctx().memo["read-model-tables"] = found
+    return found
+
+
+def locator(triples: list[Triple], iri: str, kind: str | None,
+            title: str) -> dict[str, object] | None:
+    """A small map placing a city (or a country's cities), its country marked."""
+    if kind == "country":
+        code = iri.rsplit("/", 1)[-1]
+    else:
+        country = next((str(o[1]) for s, p, o in triples
+                        if s == ("uri", iri) and str(p[1]).endswith("#locatedIn")), "")
+        code = country.rsplit("/", 1)[-1]
+    points = [maps.Point(p, title if p == iri else label, lat, long, 0,
+                         "" if p == iri else local(p))
+              for p, label, lat, long in _places(iri, kind)]
+    if not points and code not in maps.NUMERIC:
+        return None
+    frame = maps.frame_for(points, small=True)
+    svg = maps.svg(points, frame, f"{title}: location", highlight=[code], labels=1,
+                   element_id="locator")
+    return {"svg": svg, "points": [(p.label, p.lat, p.long) for p in points]}

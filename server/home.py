@@ -8,8 +8,7 @@ from flask import Blueprint, Response, render_template
 from rdflib import Graph, URIRef
 
 from icc_graph.describe import schema_org
-from icc_graph.namespaces import ICC_IRI
-from icc_graph.store import Query, jsonld, write_triples
+from icc_graph.store import jsonld, write_triples
 
 from .context import ctx
 from .frame import language
@@ -23,8 +22,7 @@ def home() -> Response:
     from .browse import catalogue, value_key
 
     cat, lang = catalogue(), language()
-    practices = list(cat.practices.values())
-    fig = overview.figures(cat, practices, lang, lambda facet, v: "/practices?" + urlencode(
+    fig = overview.figures(cat, cat.selection({}), lang, lambda facet, v: "/practices?" + urlencode(
         {facet: value_key(facet, v)}), "home")
     response = Response(render_template("home.html", counts=_counts(), fig=fig,
                                         jsonld=_dataset_script()),
@@ -33,28 +31,24 @@ def home() -> Response:
     return response
 
 
-COUNTED = (("GoodPractice", "good_practices"), ("City", "cities"), ("Country", "countries"),
-           ("Organisation", "organisations"), ("Project", "projects"))
-COUNT_QUERY = """SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE {
-  VALUES ?class { %s }
-  ?thing a ?class
-} GROUP BY ?class"""
-
-
 def _counts() -> list[tuple[str, int]]:
-    """How many things of each kind the graph holds: the numbers a SPARQL count gives."""
-    cached = ctx().memo.get("home-counts")
-    if not isinstance(cached, list):
-        text = COUNT_QUERY % " ".join(f"<{ICC_IRI}{name}>" for name, _ in COUNTED)
-        rows = ctx().backend.query(Query(text), ctx().settings.query_timeout).rows
-        found = {str(r[0][1]): int(str(r[1][1])) for r in rows if r[0] and r[1]}
-        cached = ctx().memo["home-counts"] = [
-            (label, found.get(f"{ICC_IRI}{name}", 0)) for name, label in COUNTED]
-    return cached
+    """How many things of each kind the graph holds (the numbers a SPARQL count gives), from
+    the read model."""
+    read = ctx().read
+    assert read is not None  # catalogue() has answered 503 for a release without one
+    return [(key, int(n)) for key, n in read.execute("SELECT key, count FROM cat_count ORDER BY n")]
 
 
 def _dataset_script() -> str | None:
-    """The schema.org Dataset block of the home page, from the release's description."""
+    """The schema.org Dataset block of the home page, from the release's description (made
+    once per process)."""
+    memo = ctx().memo
+    if "dataset-script" not in memo:
+        memo["dataset-script"] = _dataset()
+    return memo["dataset-script"]  # type: ignore[return-value]
+
+
+def _dataset() -> str | None:
     if not ctx().release.void:
         return None
     graph = Graph().parse(data=write_triples(ctx().release.void, "application/n-triples"),

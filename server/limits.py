@@ -13,7 +13,10 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import secrets
+import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,25 +38,57 @@ def client_address(trusted: tuple[str, ...]) -> str:
     return peer
 
 
-def _server_folder() -> Path:
-    """A folder shared by the processes of one server: gunicorn's workers share their master."""
-    owner = os.getpid()
+PREFIX = "icc-graph-clients-"
+
+
+def _server_folder() -> tuple[Path, bool]:
+    """A folder shared by the processes of one server (gunicorn's workers share their
+    master's), and whether this process owns it (removes it when it ends). Folders of servers
+    whose process is gone are removed first, so none accumulate."""
+    owner, own = str(os.getpid()), True
     try:
         parent = Path(f"/proc/{os.getppid()}/cmdline").read_bytes()
     except OSError:
         parent = b""
     if b"gunicorn" in parent:
-        owner = os.getppid()
-    folder = Path(tempfile.gettempdir()) / f"icc-graph-clients-{owner}"
+        owner, own = str(os.getppid()), False
+    else:  # an app of its own (icc-graph serve, a test): its own folder, even beside others
+        owner += "-" + secrets.token_hex(4)
+    temp = Path(tempfile.gettempdir())
+    for stale in temp.glob(f"{PREFIX}*"):
+        pid = stale.name[len(PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = temp / f"{PREFIX}{owner}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+    return folder, own
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ClientLimits:
     def __init__(self, per_client: int, trusted: tuple[str, ...] = ()):
         self.per_client = per_client
         self.trusted = trusted
-        self.folder = _server_folder() if per_client > 0 else None
+        self.folder: Path | None = None
+        self._remove: weakref.finalize | None = None
+        if per_client > 0:
+            self.folder, own = _server_folder()
+            if own:  # removed when the limits go, the process ends, or close() is called
+                self._remove = weakref.finalize(self, shutil.rmtree, self.folder, True)
+
+    def close(self) -> None:
+        """Remove the lock folder now when this process owns it."""
+        if self._remove is not None:
+            self._remove()
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:

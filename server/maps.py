@@ -234,15 +234,18 @@ def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[st
     parts.append("</g>")
     largest = max((p.count for p in points), default=1)
     placed: list[tuple[float, float, float, float]] = []
-    shown = sorted((p for p in points if frame.inside(p.long, p.lat, 4)),
+    at = {p: _xy(frame_name, p.long, p.lat) for p in points}
+    margin = 4
+    shown = sorted((p for p in points if -margin <= at[p][0] <= w + margin
+                    and -margin <= at[p][1] <= h + margin),
                    key=lambda p: (-p.count, p.label))
     circles, names = [], []
     for p in shown:
-        x, y = frame.xy(p.long, p.lat)
+        x, y = at[p]
         r = radius(p.count, largest) if p.count else 5
         placed.append((x - r, y - r, x + r, y + r))
     for p in reversed(shown):  # small circles drawn last, on top
-        x, y = frame.xy(p.long, p.lat)
+        x, y = at[p]
         r = radius(p.count, largest) if p.count else 5
         name = escape(p.label + (f": {p.note}" if p.note else ""))
         circle = (f'<circle class="city" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#1f5f8b" '
@@ -253,7 +256,7 @@ def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[st
         else:
             circles.append(f"<g><title>{name}</title>{circle}</g>")
     for p in shown[:labels]:
-        x, y = frame.xy(p.long, p.lat)
+        x, y = at[p]
         r = radius(p.count, largest) if p.count else 5
         width, height = 7.2 * len(p.label) + 4, 16
         for bx, by, anchor in ((x + r + 2, y - height / 2, "start"),
@@ -274,6 +277,12 @@ def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[st
     parts.append('<g class="labels" aria-hidden="true" font-size="13" fill="#1b1b1b" '
                  'font-family="sans-serif">' + "".join(names) + "</g></svg>")
     return Markup("".join(parts))
+
+
+@lru_cache(maxsize=1 << 16)
+def _xy(frame_name: str, lon: float, lat: float) -> tuple[float, float]:
+    """A place's position in a frame (places are few and drawn again and again)."""
+    return FRAMES[frame_name].xy(lon, lat)
 
 
 def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

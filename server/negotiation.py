@@ -8,7 +8,8 @@ client's order, then ours. No Accept header means the first type offered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import request
 
@@ -71,8 +72,28 @@ def best_format(offered: Sequence[Format]) -> Format | None:
     return BY_MEDIA_TYPE[media] if media else None
 
 
+# what one Accept header (and format parameter) gives, per process: clients send few distinct
+# headers, so each is read once; a full table is not grown (a client sending a new header with
+# every request costs only the reading)
+_KNOWN: dict[tuple[str, ...], Any] = {}
+_KNOWN_MAX = 512
+
+
+def _remembered(key: tuple[str, ...], make: Callable[[], Any]) -> Any:
+    found = _KNOWN.get(key, _KNOWN)
+    if found is _KNOWN:
+        found = make()
+        if len(_KNOWN) < _KNOWN_MAX:
+            _KNOWN[key] = found
+    return found
+
+
 def wants_html() -> bool:
     """True when the client's first choice is a web page (a browser)."""
+    return bool(_remembered(("html", request.headers.get("Accept", "")), _wants_html))
+
+
+def _wants_html() -> bool:
     accept = request.accept_mimetypes
     html = [q for value, q in accept if value in ("text/html", "application/xhtml+xml")]
     return bool(html) and max(html) >= max(q for _, q in accept)
@@ -94,6 +115,11 @@ def query_formats(format_param: str | None) -> dict[str, str | None]:
     format that a form cannot give (``csv`` for a graph: SPARQLWrapper sends its return format
     whatever the query) leaves the choice to an Accept header that offers others (SPARQLWrapper
     then sends ``*/*``); without one, or for an unknown format, there is nothing to give."""
+    key = ("query", request.headers.get("Accept", ""), format_param or "")
+    return dict(_remembered(key, lambda: _query_formats(format_param)))
+
+
+def _query_formats(format_param: str | None) -> dict[str, str | None]:
     value = (format_param or "").strip()
     fallback = not value or (_known(value) and bool(request.accept_mimetypes))
     out: dict[str, str | None] = {}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import networkx as nx
 from markupsafe import Markup, escape
 
 from . import maps
@@ -49,6 +48,8 @@ def spring(nodes: list[Node], edges: list[Edge]) -> dict[str, tuple[float, float
     """Positions in SVG units: each group of connected cities laid out by networkx's
     Fruchterman-Reingold layout (seeded, so a release always draws the same picture) in a
     square as large as the group needs, the squares packed in rows, largest first."""
+    import networkx as nx  # loaded when a network is first laid out, not at start
+
     graph = nx.Graph()
     graph.add_nodes_from(n.iri for n in nodes)
     for e in edges:
@@ -62,7 +63,13 @@ def spring(nodes: list[Node], edges: list[Edge]) -> dict[str, tuple[float, float
         side = 90 + 70 * math.sqrt(len(group))
         if x + side > WIDTH and x > 0:
             x, y, row = 0.0, y + row, 0.0
-        raw = nx.spring_layout(graph.subgraph(group), seed=7, weight="weight",
+        # a new graph with nodes and edges in sorted order: a subgraph view iterates a set,
+        # whose order changes from one process to the next, and so would the layout
+        sub = nx.Graph()
+        sub.add_nodes_from(group)
+        sub.add_weighted_edges_from(sorted((*sorted((a, b)), w) for a, b, w in
+                                           graph.subgraph(group).edges(data="weight")))
+        raw = nx.spring_layout(sub, seed=7, weight="weight",
                                iterations=200) if len(group) > 1 else {group[0]: (0.0, 0.0)}
         xs, ys = [p[0] for p in raw.values()], [p[1] for p in raw.values()]
         span_x, span_y = (max(xs) - min(xs)) or 1, (max(ys) - min(ys)) or 1

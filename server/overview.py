@@ -1,19 +1,18 @@
 """The figures of a set of practices, shared by the home page and /practices: a map of their
 cities and bar charts per year, topic and country, each value linking to the filtered list,
-with table twins. Coordinates are read from the store once per release; figures are kept in the
+with table twins. Counts and coordinates come from the read model; figures are kept in the
 cache per filter, so a page draws nothing twice."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from icc_graph.store import Query
+from markupsafe import Markup, escape
 
 from . import charts, i18n, maps
-from .catalogue import NOT_RECORDED, NOT_RECORDED_LABELS, Catalogue, Practice
+from .catalogue import NOT_RECORDED, NOT_RECORDED_LABELS, Catalogue, Mask
 from .context import ctx
 
 _lock = threading.Lock()
@@ -21,36 +20,31 @@ Located = dict[str, tuple[float, float, str | None]]
 
 
 def coordinates() -> Located:
-    """Every place with ``geo:lat``/``geo:long``: IRI -> (lat, long, country IRI)."""
+    """Every place with ``geo:lat``/``geo:long``: IRI -> (lat, long, country IRI), from the
+    read model."""
+    from .browse import catalogue
+
     c = ctx()
     with _lock:
         cached = c.memo.get("coordinates")
         if isinstance(cached, dict):
             return cached
-        rows = c.backend.query(Query(maps.COORDINATES, max_rows=1_000_000),
-                               c.settings.query_timeout * 6).rows
-        found: Located = {}
-        for row in rows:
-            place, lat, long, country = (list(t) if t else [None, None] for t in row)
-            try:
-                found[str(place[1])] = (float(str(lat[1])), float(str(long[1])),
-                                        str(country[1]) if country[1] else None)
-            except (TypeError, ValueError):
-                continue  # a coordinate that is not a number is not drawn
+    catalogue()  # a release without a read model answers 503 here
+    assert c.read is not None
+    found: Located = {iri: (lat, long, country) for iri, lat, long, country in
+                      c.read.execute("SELECT iri, lat, long, country FROM cat_place")}
+    with _lock:
         c.memo["coordinates"] = found
     return found
 
 
-def points(cat: Catalogue, chosen: list[Practice], lang: str,
+def points(cat: Catalogue, chosen: Mask, lang: str,
            href: Callable[[str], str]) -> tuple[list[maps.Point], list[str]]:
     """The cities of these practices with a count each, and the names of those without
     coordinates."""
     located = coordinates()
-    counts: Counter[str] = Counter()
-    for p in chosen:
-        counts.update(p.facets["city"])
     found, missing = [], []
-    for city, n in counts.items():
+    for city, n in cat.counts("city", chosen).items():
         label = cat.label(city, lang)
         if city in located:
             lat, long, _country = located[city]
@@ -61,7 +55,7 @@ def points(cat: Catalogue, chosen: list[Practice], lang: str,
     return found, sorted(missing, key=str.casefold)
 
 
-def figures(cat: Catalogue, chosen: list[Practice], lang: str,
+def figures(cat: Catalogue, chosen: Mask, lang: str,
             link: Callable[[str, str], str], key: object) -> dict[str, Any]:
     """Map, charts and their tables for these practices; ``link(facet, iri)`` is the URL of the
     list filtered on one more value."""
@@ -69,7 +63,7 @@ def figures(cat: Catalogue, chosen: list[Practice], lang: str,
                                    lambda: _figures(cat, chosen, lang, link), lambda _: 0)
 
 
-def _figures(cat: Catalogue, chosen: list[Practice], lang: str,
+def _figures(cat: Catalogue, chosen: Mask, lang: str,
              link: Callable[[str, str], str]) -> dict[str, Any]:
     def words(k: str) -> str:
         return i18n.translate(k, lang)
@@ -86,18 +80,21 @@ def _figures(cat: Catalogue, chosen: list[Practice], lang: str,
         if frame == "world":  # Europe as well, where most cities are
             frames.insert(0, maps.svg([p for p in found if p not in outside], "europe",
                                       f"{words('map_title')}: Europe", element_id="map-europe"))
+    places = sorted(found, key=lambda p: (-p.count, p.label))
     out: dict[str, Any] = {
         "maps": frames, "unlocated": unlocated,
-        "places": sorted(({"label": p.label, "href": p.href, "count": p.count,
-                           "lat": p.lat, "long": p.long} for p in found),
-                         key=lambda r: (-int(r["count"]), str(r["label"]))),
+        "places": [{"label": p.label, "href": p.href, "count": p.count, "lat": p.lat,
+                    "long": p.long} for p in places],
+        # the map's table twin, written here rather than in the template (hundreds of rows)
+        "place_rows": Markup("".join(
+            f'<tr><td><a href="{escape(p.href)}">{escape(p.label)}</a></td><td class="num">'
+            f'{p.count}</td><td class="num">{p.lat:.3f}</td><td class="num">{p.long:.3f}</td>'
+            "</tr>" for p in places)),
     }
     for facet in ("year", "topic", "country"):
-        counts: Counter[str] = Counter()
-        none = 0
-        for p in chosen:
-            counts.update(p.facets[facet])
-            none += not p.facets[facet]
+        counts = cat.counts(facet, chosen)
+        none = counts.pop(NOT_RECORDED, 0) if facet in NOT_RECORDED_LABELS else int(
+            (cat.facets[facet].none & chosen).sum())
         bars = [charts.Bar(v if facet == "year" else cat.label(v, lang), n, link(facet, v))
                 for v, n in counts.items()]
         if facet == "year":

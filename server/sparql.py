@@ -14,9 +14,10 @@ from icc_graph.store import QueryReply, QueryRequest, read_triples, write_triple
 from . import negotiation
 from .context import ctx
 from .errors import Problem
-from .query_page import query_page
+from .query_page import query_page, view_svg
 
 bp = Blueprint("sparql", __name__)
+bp.add_url_rule("/sparql/view.svg", view_func=view_svg)  # a query page view as an SVG file
 
 READ_ONLY = ("this endpoint is read-only: SPARQL Update is not accepted; "
              "download a dump from /dumps/ to change a copy of the data")

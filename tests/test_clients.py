@@ -9,6 +9,7 @@ SPARQLWrapper, rdflib (``Graph.parse`` on URLs, ``SPARQLStore``), Debian's ``roq
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -25,7 +26,7 @@ from xml.dom.minidom import Document
 
 import pytest
 from pyld import jsonld
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from rdflib.query import Result
@@ -302,6 +303,35 @@ def test_rapper_on_dumps(gunicorn_relative: str, release: Release, name: str,
     theirs = Graph().parse(data=done.stdout, format="nquads")
     ours = Graph().parse(release.path / name, format=parser)
     assert len(theirs) == len(ours)
+
+
+@needs_rapper
+@pytest.mark.parametrize("name,parser", [("icc-graph.ttl.gz", "turtle"),
+                                         ("icc-graph.nt.gz", "ntriples"),
+                                         ("icc-graph.nq.gz", "nquads")])
+def test_gzipped_dumps_of_several_members_read_whole(release: Release, name: str,
+                                                     parser: str) -> None:
+    """The gzipped dumps are written one gzip member per chunk of graphs: gzip, rapper, Python's
+    gzip module and rdflib read every member, and find every triple of the plain dump."""
+    path = release.path / name
+    data = path.read_bytes()
+    assert data.count(b"\x1f\x8b\x08") > 1  # several members (a rebuild reuses them)
+    unzipped = subprocess.run(["gzip", "-dc", str(path)], capture_output=True, check=True,
+                              timeout=60).stdout
+    assert unzipped == gzip.decompress(data)
+    done = subprocess.run([str(RAPPER), "-i", parser, "-o", "ntriples", "-", BASE],
+                          input=unzipped, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    theirs = Graph().parse(data=done.stdout, format="nt")
+    ours = Graph().parse(release.path / "icc-graph.ttl", format="turtle")
+    assert set(theirs) == set(ours)
+    fmt = "nquads" if parser == "nquads" else "nt" if parser == "ntriples" else "turtle"
+    if fmt == "nquads":
+        ds = Dataset()
+        ds.parse(data=gzip.decompress(data), format="nquads")
+        assert {(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))} == set(ours)
+    else:
+        assert set(Graph().parse(data=gzip.decompress(data), format=fmt)) == set(ours)
 
 
 # ---------------------------------------------------------------- pyld

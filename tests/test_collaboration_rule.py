@@ -12,9 +12,11 @@ import pyoxigraph as ox
 import pytest
 
 from icc_graph.build import build
+from icc_graph.model import Lit
 from icc_graph.paths import ROOT
+from icc_graph.readmodel.catalogue import Graph, shares
+from icc_graph.readmodel.related import RELATED
 from server.collaborations import SHARED
-from server.entity import RELATED
 
 from .conftest import BASE
 
@@ -77,13 +79,31 @@ def test_the_collaboration_page_query_follows_the_rule(store):
     assert not any("turin" in p for p in pairs), "documented under a project is not taking part"
 
 
+def test_the_rule_computed_at_build_gives_the_pairs_of_its_sparql(store):
+    """The read model computes the rule in Python (``shares``): the same (thing, city) pairs
+    as its SPARQL statement, on the cases above."""
+    def term(t):
+        if isinstance(t, ox.Literal):
+            return Lit(t.value, t.language, None if t.language else t.datatype.value)
+        return t.value
+
+    quads = [(q.subject.value, q.predicate.value, term(q.object), term(q.graph_name))
+             for q in store]
+    expected = {(r["thing"].value, r["city"].value)
+                for r in store.query(SHARED, use_default_graph_as_union=True)}
+    found = shares(Graph(quads))
+    assert found == expected
+    pairs = {frozenset(city(c) for t2, c in found if t2 == t) for t, _ in found}
+    assert not any("turin" in p and len(p) > 1 for p in pairs)
+
+
 @pytest.mark.parametrize(("this", "expected"), [
     ("turin", set()), ("milan", {"palermo"}), ("stavanger", {"bergen"}),
     ("bergen", {"stavanger"}), ("salt", {"sabadell"}),
 ])
 def test_the_city_page_and_the_gallery_query_follow_the_rule(store, this, expected):
     iri = f"{BASE}id/city/{this}"
-    [(_, pattern)] = [r for r in RELATED["city"] if r[0] == "Cities it collaborates with"]
+    [pattern] = [r.pattern for r in RELATED["city"] if r.heading == "Cities it collaborates with"]
     page = {city(r["x"].value) for r in store.query(
         "PREFIX icc: <https://w3id.org/icc-graph/def/icc#> SELECT DISTINCT ?x WHERE { "
         + pattern.replace("<THIS>", f"<{iri}>") + " }", use_default_graph_as_union=True)}

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from icc_graph.build import build
 from icc_graph.iri import IriError, check_iri, is_web_iri
 from icc_graph.namespaces import DEFAULT_BASE_IRI as BASE
+from icc_graph.readmodel import READ_MODEL_FILE, Source
+from icc_graph.readmodel import write as write_read_model
 from icc_graph.release import STORE_DIR
 from server import create_app
 from server.http import CSP
@@ -52,6 +54,9 @@ def hostile_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               graph))
     store.flush()
     del store
+    # the read model again, from the store alone (no model quads: every graph is read back)
+    (release.path / READ_MODEL_FILE).unlink()
+    write_read_model(release.path / READ_MODEL_FILE, Source([], BASE, release.path / STORE_DIR))
     return release.path
 
 

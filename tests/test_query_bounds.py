@@ -136,3 +136,40 @@ def test_the_cache_is_bounded_in_bytes():
     assert cache.get_or_make(0, lambda: b"new", len) == b"new", "old ones went"
     cache.get_or_make("big", lambda: b"y" * 1000, len)
     assert "big" not in cache._items, "no one body takes more than its share"
+
+
+def test_a_query_worker_loads_neither_rdflib_nor_flask():
+    """What a worker process imports (its module, and what ``serve`` imports) stays small:
+    neither rdflib nor Flask, which would cost every worker of every web worker their memory."""
+    import subprocess
+    import sys
+
+    code = ("import sys, icc_graph.store.worker, icc_graph.store.embedded, "
+            "icc_graph.store.oxigraph; print(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert "pyoxigraph" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("rdflib", "flask", "werkzeug")}
+
+
+def test_the_client_lock_folder_goes_with_its_app(fixture_release, tmp_path, monkeypatch):
+    """Each app outside gunicorn has its own lock folder, removed when the app closes; the
+    folders of servers whose process is gone are swept when a server starts."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its pid belongs to no process now
+    dead = Path(tmp_path) / f"icc-graph-clients-{ended.pid}"
+    dead.mkdir()
+    (dead / "0.0").write_text("")
+    first = make_app(fixture_release, None, client_concurrency=2)
+    second = make_app(fixture_release, None, client_concurrency=2)
+    folders = {app.extensions["icc"].limits.folder for app in (first, second)}
+    assert len(folders) == 2, "two apps in one process do not share their clients' slots"
+    assert not dead.exists(), "the folder of a server that has gone is removed"
+    close_app(first)
+    close_app(second)
+    assert not any(f.exists() for f in folders if f is not None)

@@ -55,6 +55,17 @@ def web(tmp_path_factory):
     (release / "release.json").write_text(json.dumps({"version": "views-fixture"}),
                                           encoding="utf-8")
     (release / "SHA256SUMS").write_text("", encoding="utf-8")
+    from icc_graph.model import Lit
+    from icc_graph.readmodel import READ_MODEL_FILE, Source, write
+
+    def term(t):  # the fixture's quads as the model makes them, for the read model
+        if isinstance(t, ox.Literal):
+            return Lit(t.value, t.language, None if t.language else t.datatype.value)
+        return t.value
+
+    quads = sorted((q.subject.value, q.predicate.value, term(q.object), f"{BASE}graph/fixture")
+                   for q in ox.parse(path=str(FIXTURE), format=ox.RdfFormat.TURTLE))
+    write(release / READ_MODEL_FILE, Source(quads, BASE, release / STORE_DIR))
     app = create_app(Settings(release=release, query_timeout=5, max_rows=10_000))
     yield app.test_client()
     close_app(app)

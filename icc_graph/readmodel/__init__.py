@@ -47,7 +47,6 @@ def write(path: Path, source: Source) -> None:
         for part in _parts():
             part(con, source)
         con.commit()
-        con.execute("VACUUM")
     finally:
         con.close()
     os.replace(tmp, path)

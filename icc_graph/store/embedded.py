@@ -2,18 +2,20 @@
 
 This is the only module that calls pyoxigraph's query API. The server's own page queries and
 documents run here, in the web process; users' queries run in query worker processes
-(``workers``), bounded in time and memory, through ``run_request``.
+(``workers``), bounded in time and memory, through ``run_request``, which has the engine write
+the answer (the row cap kept as ``row_cap`` says).
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from ..formats import BY_MEDIA_TYPE
-from . import documents, results
+from . import documents, results, row_cap
 from .oxigraph import open_read_only, plain, serialize_ox, term
 from .protocol import (
     BackendError,
@@ -53,23 +55,62 @@ def _query(store: ox.Store, text: str, default_graphs: tuple[str, ...] = (),
 def _rows(solutions: ox.QuerySolutions, max_rows: int) -> tuple[tuple[str, ...], list[Row], bool]:
     variables = tuple(v.value for v in solutions.variables)
     rows: list[Row] = []
-    for solution in solutions:
-        if len(rows) == max_rows:
-            return variables, rows, True
-        rows.append(tuple(term(solution[v]) if solution[v] is not None else None
-                          for v in variables))
+    try:
+        for solution in solutions:
+            if len(rows) == max_rows:
+                return variables, rows, True
+            rows.append(tuple(term(solution[v]) if solution[v] is not None else None
+                              for v in variables))
+    except (OSError, RuntimeError, ValueError) as exc:  # evaluated while read
+        raise BackendError(f"the query could not be evaluated: {type(exc).__name__}") from None
     return variables, rows, False
 
 
-def run_request(store: ox.Store, request: QueryRequest) -> QueryReply:
-    """Run a user's query and write its answer in the format the client accepts."""
-    result = _query(store, request.text, request.default_graphs, request.named_graphs)
+def _serialized(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat) -> bytes:
+    """A SELECT's answer evaluated and written by the engine (it evaluates while it writes),
+    with its failures as store errors."""
+    try:
+        return solutions.serialize(format=fmt) or b""
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise BackendError(f"the query could not be evaluated: {type(exc).__name__}") from None
+
+
+def _select(store: ox.Store, request: QueryRequest) -> QueryReply:
+    """A SELECT answered and written by the engine, its rows capped by a LIMIT (``row_cap``)."""
+    media = request.accept.get("select")
+    cap = request.max_rows
+    text = row_cap.limited(request.text, cap)
+    if text is None:
+        return _select_in_python(store, request)
+    try:
+        result = _query(store, text, request.default_graphs, request.named_graphs)
+    except QueryError:
+        if text is request.text:
+            raise
+        return _select_in_python(store, request)  # the engine's message names the user's text
+    if not isinstance(result, ox.QuerySolutions):
+        return _reply(result, request)
+    if media is None:
+        raise NotAcceptable("select")
+    fmt = results.SELECT_TYPES[media]
+    body = _serialized(result, results.SELECT_OX[media])
+    if row_cap.may_exceed(body, fmt, cap) and row_cap.rows(body, fmt) > cap:
+        return QueryReply("select", media, row_cap.cut(body, fmt, cap), True)
+    return QueryReply("select", media, body)
+
+
+def _select_in_python(store: ox.Store, request: QueryRequest) -> QueryReply:
+    """A SELECT whose text ``row_cap`` cannot read: its rows counted and written here."""
+    return _reply(_query(store, request.text, request.default_graphs, request.named_graphs),
+                  request)
+
+
+def _reply(result: Any, request: QueryRequest) -> QueryReply:
     if isinstance(result, ox.QueryBoolean):
         media = request.accept.get("ask")
         if media is None:
             raise NotAcceptable("ask")
-        return QueryReply("ask", media, results.write(QueryResult("ask", boolean=bool(result)),
-                                                      media))
+        return QueryReply("ask", media, results.ask(bool(result), results.ASK_TYPES[media]))
     if isinstance(result, ox.QuerySolutions):
         media = request.accept.get("select")
         if media is None:
@@ -80,14 +121,23 @@ def run_request(store: ox.Store, request: QueryRequest) -> QueryReply:
     media = request.accept.get("graph")
     if media is None:
         raise NotAcceptable("graph")
-    triples: list[ox.Triple] = []
-    cut = False
-    for t in result:
-        if len(triples) == request.max_rows:
-            cut = True
-            break
-        triples.append(t)
+    try:
+        triples = list(itertools.islice(result, request.max_rows + 1))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise BackendError(f"the query could not be evaluated: {type(exc).__name__}") from None
+    cut = len(triples) > request.max_rows
+    if cut:
+        del triples[request.max_rows:]
     return QueryReply("graph", media, serialize_ox(triples, BY_MEDIA_TYPE[media]), cut)
+
+
+def run_request(store: ox.Store, request: QueryRequest) -> QueryReply:
+    """Run a user's query and write its answer in the format the client accepts, natively:
+    nothing of a SELECT's answer passes through Python term by term."""
+    if row_cap.query_form(request.text) == "select":
+        return _select(store, request)
+    return _reply(_query(store, request.text, request.default_graphs, request.named_graphs),
+                  request)
 
 
 class EmbeddedBackend:
@@ -139,3 +189,18 @@ def query_to_csv(path: Path, text: str) -> str:
     if reply.form == "ask":
         return "true\n" if results.read_json(reply.body).boolean else "false\n"
     return reply.body.decode("utf-8")
+
+
+def select_whole(path: Path, texts: list[str]) -> list[tuple[tuple[str, ...], list[Row]]]:
+    """SELECT queries over a release's whole store, every row kept (no cap), for the build's
+    read model: one open of the store for all of them; each answer as variables and rows."""
+    store = open_read_only(path)
+    answers = []
+    for text in texts:
+        result = _query(store, text)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("a read model query must be SELECT")
+        variables, rows, _ = _rows(result, 1 << 62)
+        answers.append((variables, rows))
+    del store
+    return answers

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
 
 from .. import formats
 from ..formats import BY_MEDIA_TYPE, BY_NAME, Format
 from .protocol import Term, Triple
 
-RdflibQuad = tuple[Node, Node, Node, Node | None]
+if TYPE_CHECKING:  # rdflib is imported where it is used: query workers never load it
+    from rdflib.term import Node
+
+RdflibQuad = tuple["Node", "Node", "Node", "Node | None"]
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 def prefixes_for(fmt: Format, prefixes: dict[str, str] | None = None) -> dict[str, str] | None:
     """The prefixes to give pyoxigraph's writer: the format table's rule, with other prefixes
@@ -30,6 +31,8 @@ def prefixes_for(fmt: Format, prefixes: dict[str, str] | None = None) -> dict[st
 
 def to_ox(term: Node) -> OxTerm:
     """An rdflib term as a pyoxigraph term."""
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -120,14 +123,32 @@ def plain(t: ox.Triple) -> Triple:
 def write_triples(triples: Iterable[Triple], media_type: str) -> bytes:
     """Plain triples in an RDF format, with the graph's prefixes where the format has them;
     JSON-LD compacted with the project's one context."""
-    fmt = BY_MEDIA_TYPE[media_type]
-    if fmt.name == "jsonld":
-        from . import jsonld
+    return write_many(list(triples), [media_type])[0]
 
-        return jsonld.dumps(list(triples))
-    items = [ox.Triple(from_term(s), from_term(p), from_term(o))  # type: ignore[arg-type]
-             for s, p, o in triples]
-    return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b""
+
+def write_many(triples: list[Triple], media_types: list[str],
+               terms: dict[Term, OxTerm] | None = None) -> list[bytes]:
+    """The same triples in several formats, each term made once; ``terms`` keeps the
+    pyoxigraph terms made, for the next call (many small documents share most terms)."""
+    made: dict[Term, OxTerm] = {} if terms is None else terms
+    items: list[ox.Triple] | None = None
+    out = []
+    for media_type in media_types:
+        fmt = BY_MEDIA_TYPE[media_type]
+        if fmt.name == "jsonld":
+            from . import jsonld
+
+            out.append(jsonld.dumps(triples))
+            continue
+        if items is None:
+            items = []
+            for t in triples:
+                for x in t:
+                    if x not in made:
+                        made[x] = from_term(x)
+                items.append(ox.Triple(made[t[0]], made[t[1]], made[t[2]]))  # type: ignore[arg-type]
+        out.append(ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b"")
+    return out
 
 
 def read_triples(data: bytes, media_type: str) -> list[Triple]:

@@ -10,7 +10,6 @@ written again in the format the client asked for, so that every engine answers a
 
 from __future__ import annotations
 
-import re
 import socket
 import time
 import urllib.error
@@ -37,21 +36,11 @@ from .protocol import (
     QueryTimeout,
     Triple,
 )
+from .row_cap import query_form
 
 USER_AGENT = f"icc-graph/{__version__} (linked-data publisher of the ICC good practices)"
 # what is asked of the endpoint for each form: read back, then written as the client wants
 ASKED = {"select": results.JSON, "ask": results.JSON, "graph": "text/turtle"}
-_PROLOGUE = re.compile(
-    r"(?:\s+|\#[^\n]*|(?i:PREFIX)\s*[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>)*")
-_FORM = re.compile(r"(?i:(SELECT|ASK|CONSTRUCT|DESCRIBE))\b")
-
-
-def query_form(text: str) -> str:
-    """The form of a query from its first keyword after the prologue (no parsing: the
-    endpoint parses; a text that does not start like a query is sent as a SELECT)."""
-    match = _FORM.match(text, _PROLOGUE.match(text).end())  # type: ignore[union-attr]
-    word = match.group(1).lower() if match else "select"
-    return "graph" if word in ("construct", "describe") else word
 MAX_ANSWER = 256 << 20  # bytes read from the endpoint for one answer
 
 

@@ -1,5 +1,7 @@
 """SPARQL query results (SELECT and ASK): written in the four standard formats from rows of
-plain terms (see ``protocol.Term``), and read back from SPARQL JSON."""
+plain terms (see ``protocol.Term``), and read back from SPARQL JSON. The embedded backend has
+pyoxigraph write users' SELECT answers (``SELECT_OX``); rows are written here for the remote
+backend, for the rare text ``row_cap`` cannot read, and for ASK (CSV and TSV as Jena does)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import io
 import json
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
 
 from ..formats import for_form
 from .protocol import QueryResult, Row, Term
@@ -22,6 +26,9 @@ XML = "application/sparql-results+xml"
 # media type -> writer name, from the one format table
 SELECT_TYPES = {f.media_type: f.name for f in for_form("select")}
 ASK_TYPES = {f.media_type: f.name for f in for_form("ask")}
+# pyoxigraph's writers
+SELECT_OX = {f.media_type: f.ox_format for f in for_form("select")
+             if isinstance(f.ox_format, ox.QueryResultsFormat)}
 
 
 def _json_term(t: Term) -> dict[str, str]:

@@ -1,0 +1,251 @@
+"""The related sections' patterns (``related.RELATED``) evaluated for every thing at once over
+the release's triples in memory: each function gives the (?this, ?x, ?note) bindings its
+pattern has in the store's union default graph.
+
+SPARQL over the whole store was measured first: with ``<THIS>`` a variable, Oxigraph took
+2-75 s a pattern at 10 000 practices (the OPTIONAL names are joined row by row, and every
+pattern reads the union of thousands of named graphs), minutes in all. These joins take well
+under a second together. ``tests/test_read_model_documents.py`` holds each equal to its
+pattern asked per page through the backend.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+
+from ..namespaces import ICC_IRI
+from ..store import Term, Triple
+
+Binding = tuple[Term, Term, Term | None]  # ?this, ?x, ?note
+
+
+def _iri(local: str) -> Term:
+    return ("uri", f"{ICC_IRI}{local}")
+
+
+TYPE = ("uri", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABEL = ("uri", "http://www.w3.org/2000/01/rdf-schema#label")
+PLACE, AGENT, IN, ROLE = _iri("place"), _iri("agent"), _iri("participationIn"), _iri("role")
+RELATED_PROJECT, GRANT, PROGRAMME = _iri("relatedProject"), _iri("grant"), _iri("programme")
+FUNDING, BASED, LOCATED = _iri("fundingProgramme"), _iri("basedIn"), _iri("locatedIn")
+COUNTRY, TOPIC, NAME, TITLE = _iri("country"), _iri("topic"), _iri("name"), _iri("title")
+PRACTICE, CITY, ORG, PROJECT = (_iri("GoodPractice"), _iri("City"), _iri("Organisation"),
+                                _iri("Project"))
+
+
+class Graph:
+    """The triples indexed by property: subject -> objects and object -> subjects."""
+
+    def __init__(self, triples: Iterable[Triple]):
+        self.keep: Callable[[Term], bool] = lambda this: True  # the ?this a join is asked for
+        self.out: dict[Term, dict[Term, list[Term]]] = defaultdict(lambda: defaultdict(list))
+        self.into: dict[Term, dict[Term, list[Term]]] = defaultdict(lambda: defaultdict(list))
+        self.types: set[tuple[Term, Term]] = set()
+        for s, p, o in triples:
+            self.out[p][s].append(o)
+            self.into[p][o].append(s)
+            if p == TYPE:
+                self.types.add((s, o))
+
+    def pairs(self, p: Term) -> Iterator[tuple[Term, Term]]:
+        for s, objects in self.out.get(p, {}).items():
+            for o in objects:
+                yield s, o
+
+    def objects(self, s: Term, p: Term) -> list[Term]:
+        return self.out.get(p, {}).get(s, [])
+
+    def subjects(self, p: Term, o: Term) -> list[Term]:
+        return self.into.get(p, {}).get(o, [])
+
+    def is_a(self, x: Term, cls: Term) -> bool:
+        return (x, cls) in self.types
+
+    def names(self) -> dict[Term, list[Term]]:
+        """Each thing's ``icc:name|icc:title`` literals (with their language)."""
+        found: dict[Term, list[Term]] = defaultdict(list)
+        for p in (NAME, TITLE):
+            for s, o in self.pairs(p):
+                if o[0] == "literal" and len(o) > 3 and o[3]:
+                    found[s].append(o)
+        return found
+
+    def english(self, r: Term) -> list[Term]:
+        """``?r rdfs:label ?note FILTER(lang(?note) = 'en')``."""
+        return [n for n in self.objects(r, LABEL) if n[0] == "literal" and len(n) > 3
+                and n[3] == "en"]
+
+
+Join = Callable[[Graph], Iterable[Binding]]  # may skip the ?this that ``Graph.keep`` refuses
+
+
+def _agents(g: Graph) -> Iterator[tuple[Term, Term, Term]]:
+    """``?a icc:agent ?this ; icc:participationIn ?y``: (this, a, y), for the ?this asked."""
+    for a, this in g.pairs(AGENT):
+        if g.keep(this):
+            for y in g.objects(a, IN):
+                yield this, a, y
+
+
+def city_practices(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(PLACE):
+        if g.is_a(x, PRACTICE):
+            yield this, x, None
+
+
+def city_partners(g: Graph) -> Iterator[Binding]:
+    for p, this in g.pairs(PLACE):
+        for part in g.subjects(IN, p):
+            for x in g.objects(part, AGENT):
+                if g.is_a(x, ORG):
+                    yield this, x, None
+
+
+def city_collaborations(g: Graph) -> Iterator[Binding]:
+    found: set[tuple[Term, Term]] = set()
+    for p, places in g.out.get(PLACE, {}).items():
+        these = [this for this in places if g.keep(this)]
+        if these and g.is_a(p, PRACTICE):
+            found.update((this, x) for this in these for x in places)  # a shared practice
+            for b in g.subjects(IN, p):  # taking part in the other's practice
+                found.update((this, x) for this in these for x in g.objects(b, AGENT))
+    for this, _, y in _agents(g):
+        for b in g.subjects(IN, y):  # the same project (or practice) as participants
+            found.update((this, x) for x in g.objects(b, AGENT))
+        if g.is_a(y, PRACTICE):
+            found.update((this, x) for x in g.objects(y, PLACE))
+    for this, x in found:
+        if x != this and g.is_a(x, CITY):
+            yield this, x, None
+
+
+def agent_projects(g: Graph) -> Iterator[Binding]:
+    for this, _, x in _agents(g):
+        if g.is_a(x, PROJECT):
+            yield this, x, None
+
+
+def city_documented_under(g: Graph) -> Iterator[Binding]:
+    for p, this in g.pairs(PLACE):
+        for x in g.objects(p, RELATED_PROJECT):
+            yield this, x, None
+
+
+def org_practices(g: Graph) -> Iterator[Binding]:
+    for this, _, x in _agents(g):
+        if g.is_a(x, PRACTICE):
+            yield this, x, None
+
+
+def org_projects(g: Graph) -> Iterator[Binding]:
+    for this, a, x in _agents(g):
+        if g.is_a(x, PROJECT):
+            for r in g.objects(a, ROLE):
+                for note in g.english(r):
+                    yield this, x, note
+
+
+def org_cities(g: Graph) -> Iterator[Binding]:
+    for this, _, p in _agents(g):
+        for x in g.objects(p, PLACE):
+            if g.is_a(x, CITY):
+                yield this, x, None
+
+
+def grant_of(g: Graph) -> Iterator[Binding]:
+    for this, x in g.pairs(GRANT):
+        yield this, x, None
+
+
+def programme_of(g: Graph) -> Iterator[Binding]:
+    for this, x in g.pairs(FUNDING):
+        yield this, x, None
+    for this, grant in g.pairs(GRANT):
+        for x in g.objects(grant, PROGRAMME):
+            yield this, x, None
+
+
+def who_took_part(g: Graph) -> Iterator[Binding]:
+    for a, this in g.pairs(IN):
+        roles = [n for r in g.objects(a, ROLE) for n in g.english(r)]
+        for x in g.objects(a, AGENT):
+            for note in roles:
+                yield this, x, note
+
+
+def cities_taking_part(g: Graph) -> Iterator[Binding]:
+    for a, this in g.pairs(IN):
+        for x in g.objects(a, AGENT):
+            if g.is_a(x, CITY):
+                yield this, x, None
+
+
+def cities_of_participants(g: Graph) -> Iterator[Binding]:
+    for a, this in g.pairs(IN):
+        for o in g.objects(a, AGENT):
+            for x in g.objects(o, BASED):
+                yield this, x, None
+
+
+def documented_under_it(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(RELATED_PROJECT):
+        yield this, x, None
+
+
+def programme_grants(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(PROGRAMME):
+        yield this, x, None
+
+
+def programme_projects(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(FUNDING):
+        yield this, x, None
+    for x, grant in g.pairs(GRANT):
+        for this in g.objects(grant, PROGRAMME):
+            yield this, x, None
+
+
+def programme_practices(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(FUNDING):
+        if g.is_a(x, PRACTICE):
+            yield this, x, None
+    for x, pj in g.pairs(RELATED_PROJECT):
+        if g.is_a(x, PRACTICE):
+            for this in g.objects(pj, FUNDING):
+                yield this, x, None
+            for grant in g.objects(pj, GRANT):
+                for this in g.objects(grant, PROGRAMME):
+                    yield this, x, None
+
+
+def grant_projects(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(GRANT):
+        yield this, x, None
+
+
+def grant_practices(g: Graph) -> Iterator[Binding]:
+    for x, pj in g.pairs(RELATED_PROJECT):
+        for this in g.objects(pj, GRANT):
+            yield this, x, None
+
+
+def country_cities(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(LOCATED):
+        yield this, x, None
+
+
+def country_practices(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(COUNTRY):
+        if g.is_a(x, PRACTICE):
+            yield this, x, None
+
+
+def topic_practices(g: Graph) -> Iterator[Binding]:
+    for x, this in g.pairs(TOPIC):
+        yield this, x, None
+
+
+def practice_projects(g: Graph) -> Iterator[Binding]:
+    for this, x in g.pairs(RELATED_PROJECT):
+        yield this, x, None

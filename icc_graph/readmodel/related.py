@@ -1,0 +1,195 @@
+"""The entity pages' related sections: what a thing is linked to two steps away (a city's
+practices, partner organisations and the cities it collaborates with; a project's grant,
+programme, partners and cities; ...), in each language of the pages.
+
+Each section is a SPARQL pattern about ``<THIS>``. The build runs each pattern once for every
+thing at the same time (``<THIS>`` becomes the variable ``?this``) over the release's store,
+and keeps, per thing and language, the first ``LIMIT`` rows in the order a page would show
+them; ``page_query`` is the same pattern for one thing, as a page once asked it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, NamedTuple
+
+from ..namespaces import ICC_IRI
+from ..store import Row, Term, Triple
+from . import Source, joins
+from .joins import Graph
+
+LANGUAGES = ("en", "fr")  # the languages of the pages (server/i18n.py)
+LIMIT = 500  # items kept in one section
+P = f"PREFIX icc: <{ICC_IRI}> "
+LABEL = """OPTIONAL { ?x icc:name|icc:title ?label . FILTER(lang(?label) = "{lang}") }
+OPTIONAL { ?x icc:name|icc:title ?en . FILTER(lang(?en) = "en") }"""
+ROLE = "?r <http://www.w3.org/2000/01/rdf-schema#label> ?note FILTER(lang(?note) = 'en')"
+
+# kind -> [(heading, pattern)]: a heading is a key of the interface's words (server/i18n.py);
+# a pattern binds ?x (the item) and may bind ?note (shown beside it)
+_COLLABORATION = (
+    "{ ?p a icc:GoodPractice ; icc:place <THIS> , ?x } UNION { ?a icc:agent <THIS> ; "
+    "icc:participationIn ?pj . ?b icc:participationIn ?pj ; icc:agent ?x } UNION "
+    "{ ?p a icc:GoodPractice ; icc:place <THIS> . ?b icc:participationIn ?p ; icc:agent ?x } "
+    "UNION { ?a icc:agent <THIS> ; icc:participationIn ?p . ?p a icc:GoodPractice ; "
+    "icc:place ?x }")
+
+
+class Section(NamedTuple):
+    """A related section: its heading, its pattern about ``<THIS>`` (what a page asks the
+    backend of a release without a read model), and the same pattern as a join over every
+    thing at once (``joins``), which the build runs."""
+
+    heading: str
+    pattern: str
+    join: joins.Join
+
+
+WHO = f"?a icc:participationIn <THIS> ; icc:agent ?x ; icc:role ?r . {ROLE}"
+CITY = [
+    Section("Practices", "?x icc:place <THIS> ; a icc:GoodPractice", joins.city_practices),
+    Section("Partner organisations", "?p icc:place <THIS> . ?part icc:participationIn ?p ; "
+            "icc:agent ?x . ?x a icc:Organisation", joins.city_partners),
+    # the collaboration rule (docs/model.md): a shared practice, the same project as
+    # participants, or taking part in the other's practice; never "documented under"
+    Section("Cities it collaborates with", f"{{ {_COLLABORATION} }} ?x a icc:City . "
+            "FILTER(?x != <THIS>)", joins.city_collaborations),
+    Section("Projects it takes part in", "?a icc:agent <THIS> ; icc:participationIn ?x . "
+            "?x a icc:Project", joins.agent_projects),
+    Section("Projects its practices are documented under",
+            "?p icc:place <THIS> ; icc:relatedProject ?x", joins.city_documented_under),
+]
+RELATED: dict[str, list[Section]] = {
+    "city": CITY,
+    "place": CITY,
+    "org": [
+        Section("Practices", "?a icc:agent <THIS> ; icc:participationIn ?x . "
+                "?x a icc:GoodPractice", joins.org_practices),
+        Section("Projects", "?a icc:agent <THIS> ; icc:participationIn ?x ; icc:role ?r . "
+                f"?x a icc:Project . {ROLE}", joins.org_projects),
+        Section("Cities", "?a icc:agent <THIS> ; icc:participationIn ?p . ?p icc:place ?x . "
+                "?x a icc:City", joins.org_cities),
+    ],
+    "project": [
+        Section("Grant", "<THIS> icc:grant ?x", joins.grant_of),
+        Section("Funding programme", "{ <THIS> icc:fundingProgramme ?x } UNION "
+                "{ <THIS> icc:grant/icc:programme ?x }", joins.programme_of),
+        Section("Who took part", WHO, joins.who_took_part),
+        Section("Cities taking part", "?a icc:participationIn <THIS> ; icc:agent ?x . "
+                "?x a icc:City", joins.cities_taking_part),
+        Section("Cities where its participants are based", "?a icc:participationIn <THIS> ; "
+                "icc:agent ?o . ?o icc:basedIn ?x", joins.cities_of_participants),
+        Section("Practices documented under it", "?x icc:relatedProject <THIS>",
+                joins.documented_under_it),
+    ],
+    "programme": [
+        Section("Grants", "?x icc:programme <THIS>", joins.programme_grants),
+        Section("Projects", "{ ?x icc:fundingProgramme <THIS> } UNION "
+                "{ ?x icc:grant/icc:programme <THIS> }", joins.programme_projects),
+        Section("Practices", "{ ?x icc:fundingProgramme <THIS> } UNION "
+                "{ ?x icc:relatedProject ?pj . { ?pj icc:fundingProgramme <THIS> } UNION "
+                "{ ?pj icc:grant/icc:programme <THIS> } } ?x a icc:GoodPractice",
+                joins.programme_practices),
+    ],
+    "grant": [Section("Projects", "?x icc:grant <THIS>", joins.grant_projects),
+              Section("Practices", "?x icc:relatedProject/icc:grant <THIS>",
+                      joins.grant_practices)],
+    "country": [Section("Cities", "?x icc:locatedIn <THIS>", joins.country_cities),
+                Section("Practices", "?x icc:country <THIS> ; a icc:GoodPractice",
+                        joins.country_practices)],
+    "topic": [Section("Practices", "?x icc:topic <THIS>", joins.topic_practices)],
+    "practice": [
+        Section("Who took part", WHO, joins.who_took_part),
+        Section("Documented under project", "<THIS> icc:relatedProject ?x",
+                joins.practice_projects),
+    ],
+}
+
+
+def page_query(pattern: str, iri: str, lang: str) -> str:
+    """A section's query for one thing, as an entity page asked it before the read model
+    (ordered on every column, so that rows tied on the name and the item keep one order)."""
+    return (P + "SELECT DISTINCT ?x ?note ?label ?en WHERE { " + pattern.replace(
+        "<THIS>", f"<{iri}>") + " " + LABEL.replace("{lang}", lang)
+        + " } ORDER BY ?en ?x ?note ?label LIMIT " + str(LIMIT))
+
+
+def items(rows: list[Row]) -> list[dict[str, Any]]:
+    """A section's items from its rows (?x ?note ?label ?en): the item's IRI, its name in the
+    page's language (else English, else the IRI), that name's language, and the note."""
+    out = []
+    for x, note, label, en in rows[:LIMIT]:
+        if x is None:
+            continue
+        chosen = label or en
+        text = chosen[1] if chosen else x[1]
+        out.append({"iri": str(x[1]), "text": str(text or x[1]),
+                    "lang": chosen[3] if chosen and len(chosen) > 3 else None,
+                    "note": str(note[1]) if note else None})
+    return out
+
+
+def sections(triples: Iterable[Triple], base: str
+             ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(thing IRI, language) -> its sections (heading and items), in the pages' order; things
+    without any item have no entry."""
+    graph = Graph(triples)
+    names = graph.names()
+    found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for kind, patterns in RELATED.items():
+        prefix = f"{base}id/{kind}/"
+        graph.keep = partial(_under, prefix)
+        for section in patterns:
+            per: dict[Term, set[tuple[Term, Term | None]]] = defaultdict(set)
+            for this, x, note in section.join(graph):
+                if this[0] == "uri" and str(this[1]).startswith(prefix):
+                    per[this].add((x, note))
+            for this, pairs in per.items():
+                for lang in LANGUAGES:
+                    listed = items(_rows(pairs, names, lang))
+                    if listed:
+                        found[(str(this[1]), lang)].append(
+                            {"heading": section.heading, "items": listed})
+    return found
+
+
+def _under(prefix: str, this: Term) -> bool:
+    return this[0] == "uri" and str(this[1]).startswith(prefix)
+
+
+def _rows(pairs: set[tuple[Term, Term | None]], names: dict[Term, list[Term]],
+          lang: str) -> list[Row]:
+    """The rows the page query gives for these (item, note) pairs: each joined with the
+    item's names in the language and in English (OPTIONAL: none gives one unbound row),
+    distinct, in the query's order (ORDER BY ?en ?x ?note ?label)."""
+    rows: set[Row] = set()
+    for x, note in pairs:
+        its = names.get(x, [])
+        labels: list[Term | None] = [n for n in its if n[3] == lang] or [None]
+        ens: list[Term | None] = [n for n in its if n[3] == "en"] or [None]
+        rows.update((x, note, label, en) for label in labels for en in ens)
+    return sorted(rows, key=lambda r: (_order(r[3]), _order(r[0]), _order(r[1]),
+                                       _order(r[2])))
+
+
+def _order(t: Term | None) -> tuple[int, str]:
+    """SPARQL's ORDER BY for the terms of these rows: unbound first, then blank nodes, IRIs,
+    and literals (by their text: the names of one column share their language)."""
+    if t is None:
+        return (0, "")
+    return ({"bnode": 1, "uri": 2}.get(str(t[0]), 3), str(t[1]))
+
+
+def write(con: sqlite3.Connection, source: Source, triples: Iterable[Triple]) -> int:
+    """The ``related`` table: one row per thing and language with its sections as JSON."""
+    con.execute("CREATE TABLE related (iri TEXT NOT NULL, lang TEXT NOT NULL, "
+                "sections TEXT NOT NULL, PRIMARY KEY (iri, lang)) WITHOUT ROWID")
+    found = sections(triples, source.base)
+    con.executemany("INSERT INTO related VALUES (?, ?, ?)",
+                    ((iri, lang, json.dumps(s, ensure_ascii=False, separators=(",", ":")))
+                     for (iri, lang), s in sorted(found.items())))
+    return len(found)

@@ -1,0 +1,237 @@
+"""Dereferenceable IRIs: /id/... answers 303 See Other to its document /doc/..., which is served
+as HTML or RDF by Accept, by extension, or by ?format=.
+
+Documents come from the release's read model, ready to send in every format: nothing is
+queried or serialised per request. A release folder without one (built before the read model
+existed) is served from the backend instead: each document described and serialised once per
+process, as the server did before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from icc_graph.formats import BY_EXTENSION, Format
+from icc_graph.iri import FORBIDDEN
+from icc_graph.model import KINDS
+from icc_graph.store import Description, Triple, jsonld, write_triples
+from icc_graph.store.documents import incoming_query
+
+from . import entity, negotiation
+from .context import ctx
+from .errors import Problem
+from .frame import language
+
+bp = Blueprint("documents", __name__)
+EXTENSIONS = ("ttl", "nt", "rdf", "jsonld")
+
+
+def split_extension(name: str) -> tuple[str, Format | None]:
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext in EXTENSIONS:
+        return stem, BY_EXTENSION[ext]
+    return name, None
+
+
+def check_slug(text: str) -> None:
+    """A 400 for an address no IRI of ours can have: characters an IRI cannot hold (spaces,
+    controls, CR/LF, <, ", ...) or bytes that are not UTF-8."""
+    bad = FORBIDDEN.search(text)
+    if bad or "\ufffd" in text:
+        what = f"the character {bad.group()!r}" if bad else "bytes that are not UTF-8"
+        raise Problem(400, f"this address holds {what}, which no IRI of this dataset contains: "
+                           "check the address, or find things with /practices or /sparql")
+
+
+@bp.route("/id/<kind>/<slug>")
+def thing(kind: str, slug: str) -> BaseResponse:
+    check_slug(kind + slug)
+    if kind not in KINDS:
+        raise Problem(404, f"there are no things of kind '{kind}'; kinds: {', '.join(KINDS)}")
+    media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
+    if media is None:
+        raise Problem(406, "accept text/html or one of: " + ", ".join(negotiation.GRAPH_TYPES))
+    target = f"/doc/{kind}/{slug}"
+    if media != "text/html":
+        target += "." + negotiation.BY_MEDIA[media].extension
+    response = redirect(target, code=303)
+    response.vary.add("Accept")
+    return response
+
+
+# ---------------------------------------------------------------- where documents come from
+
+
+@dataclass
+class Document:
+    """A thing's document as the server has it: its validator, its cut, and (fetched only when
+    asked) its triples and its bytes in one format."""
+
+    iri: str
+    tag: str  # what changes when the document changes (the read model's digest)
+    more_incoming: bool
+    cap: int
+    triples: Callable[[], list[Triple]]
+    body: Callable[[Format], bytes]
+    sections: Callable[[str], list[dict[str, object]]] = field(default=lambda lang: [])
+
+
+def find(iri: str, fmt: Format | None) -> Document | None:
+    """The document of one of our things, or None when nothing is known of it."""
+    read = ctx().read
+    if read is not None and "documents" in entity.tables():
+        column = fmt.name if fmt is not None else "triples"
+        row = read.execute(f"SELECT digest, more_incoming, cap, {column} FROM documents "
+                           "WHERE iri = ?", (iri,)).fetchone()
+        if row is None:
+            return None
+        digest, more, cap, value = row
+        return Document(iri, digest, bool(more), cap, partial(_triples, value),
+                        lambda _fmt: bytes(value), partial(entity.read_sections, iri))
+    doc: Description = ctx().cache.get_or_make(
+        ("describe", iri), lambda: ctx().backend.describe(iri),
+        lambda value: 200 * len(value.triples))
+    if not doc:
+        return None
+    kind = iri[len(ctx().settings.base_iri) + 3:].split("/", 1)[0]
+    return Document(iri, str(len(doc.triples)), doc.more_incoming, doc.cap,
+                    lambda: list(doc.triples), partial(_written, iri, doc),
+                    partial(entity.query_sections, kind, iri))
+
+
+def _triples(value: bytes) -> list[Triple]:
+    """The triples of the read model's ``triples`` column (JSON, compressed with zlib)."""
+    return [tuple(tuple(term) for term in t)  # type: ignore[misc]
+            for t in json.loads(zlib.decompress(value))]
+
+
+def _written(iri: str, doc: Description, fmt: Format) -> bytes:
+    return ctx().cache.get_or_make(("body", iri, fmt.name),
+                                   lambda: write_triples(list(doc.triples), fmt.media_type), len)
+
+
+@bp.route("/doc/<kind>/<name>")
+def document(kind: str, name: str) -> Response:
+    check_slug(kind + name)
+    slug, fmt = split_extension(name)
+    iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
+    path = f"/doc/{kind}/{slug}"
+    refused: Problem | None = None
+    if fmt is None and request.args.get("format"):
+        try:
+            fmt = requested_format()
+        except Problem as problem:
+            refused = problem
+    negotiated = fmt is None and refused is None
+    if negotiated:
+        try:
+            fmt = negotiated_format()
+        except Problem as problem:  # an unknown thing is a 404 whatever the client accepts
+            refused = problem
+    doc = find(iri, fmt) if kind in KINDS else None
+    if doc is None:
+        raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
+                           "with the SPARQL endpoint at /sparql")
+    if refused is not None:
+        raise refused
+    if fmt is None:
+        lang = language()
+        found = doc
+        html = ctx().cache.get_or_make(
+            ("html", path, lang), lambda: entity.page(found.triples(), iri, path, kind, lang,
+                                                     found.sections(lang)), len)
+        response = Response(html, mimetype="text/html")
+        response.vary.add("Accept-Language")
+    else:
+        response = Response(doc.body(fmt), mimetype=fmt.media_type)
+    finish(response, path, fmt, doc.tag, negotiated)
+    if doc.more_incoming:
+        rest = "/sparql?" + urlencode({"query": incoming_query(iri)})
+        response.headers["Link"] += f', <{rest}>; rel="related"; title="every incoming link"'
+        response.headers["X-Incoming-Links-Cut"] = str(doc.cap)
+    return response.make_conditional(request)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- any graph, negotiated
+
+
+def requested_format() -> Format:
+    """The format of ``?format=``; a 406 naming the choices for an unknown one."""
+    fmt = negotiation.graph_format(request.args["format"])
+    if fmt is None:
+        raise Problem(406, f"unknown format '{request.args['format']}'; use one of: "
+                           + ", ".join(EXTENSIONS))
+    return fmt
+
+
+def negotiated_format() -> Format | None:
+    """The format Accept chooses; None for HTML; a 406 when it accepts none of them."""
+    media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
+    if media is None:
+        raise Problem(406, "accept text/html or one of: " + ", ".join(negotiation.GRAPH_TYPES))
+    return negotiation.BY_MEDIA.get(media)
+
+
+def finish(response: Response, path: str, fmt: Format | None, tag: str,
+           negotiated: bool) -> None:
+    """A description's validators, twins, Vary and caching headers."""
+    release = ctx().release
+    response.set_etag(hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"
+                                     f"{tag}".encode()).hexdigest()[:32])
+    response.last_modified = release.modified
+    response.headers["Link"] = ", ".join(
+        [f'<{path}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+         for f in negotiation.GRAPH_FORMATS]
+        + [f'<{path}>; rel="alternate"; type="text/html"'])
+    if negotiated:
+        response.vary.add("Accept")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+
+
+def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
+                html: Callable[[str], str] | None = None) -> Response:
+    """A graph held by the release (the vocabulary, the shapes, the dataset description) in
+    the format asked for, with its twins, validators and Vary; ``html(lang)`` makes its page
+    for people (without one, HTML is the generic page of a description)."""
+    if fmt is None and request.args.get("format"):
+        fmt = requested_format()
+    negotiated = fmt is None
+    if negotiated:
+        fmt = negotiated_format()
+    if fmt is None:
+        lang = language()
+        make = (partial(html, lang) if html is not None
+                else partial(entity.page, triples, iri, path, None, lang, []))
+        response = Response(ctx().cache.get_or_make(("html", path, lang), make, len),
+                            mimetype="text/html")
+        response.vary.add("Accept-Language")
+    else:
+        chosen = fmt
+        body = ctx().cache.get_or_make(("body", path, fmt.name),
+                                       lambda: write_triples(triples, chosen.media_type), len)
+        response = Response(body, mimetype=fmt.media_type)
+    finish(response, path, fmt, str(len(triples)), negotiated)
+    return response.make_conditional(request)  # type: ignore[return-value]
+
+
+@bp.route(jsonld.CONTEXT_PATH)
+def context() -> Response:
+    """The one JSON-LD context of the documents, the dump and the pages' schema.org blocks."""
+    response = Response(json.dumps(jsonld.context_document(), indent=1),
+                        mimetype="application/ld+json")
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response.make_conditional(request)  # type: ignore[return-value]
+
+
