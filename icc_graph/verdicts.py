@@ -22,6 +22,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, Literal, URIRef
 
+from .forking import quiet_worker
 from .model import Lit, Quad, Term, rdflib_term, shape_quads
 from .validate import Violation, run_shacl, run_shacl_on, split_shapes
 
@@ -125,6 +126,11 @@ def _init(shapes_text: str) -> None:
     _shapes = Graph().parse(data=shapes_text, format="turtle")
 
 
+def _init_worker(shapes_text: str) -> None:
+    quiet_worker()
+    _init(shapes_text)
+
+
 def _check(job: tuple[list[PlainTriple], set[str]]) -> list[Violation]:
     assert _shapes is not None
     triples, focus = job
@@ -211,7 +217,7 @@ def validate_incrementally(quads: list[Quad], base: str, shapes: str, cache: Cac
         import pyshacl  # noqa: F401 - once, before the workers are forked
 
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(cores, _init, (shapes_text,)) as pool:
+        with ctx.Pool(cores, _init_worker, (shapes_text,)) as pool:
             results = pool.map(_check, jobs, chunksize=1)
     else:
         _init(shapes_text)

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from ..forking import quiet_worker
 from ..formats import GRAPH_FORMATS
 from ..model import KINDS, Lit, Quad
 from ..namespaces import ICC_IRI, PREFIXES
@@ -287,7 +288,8 @@ def _each(docs: list[Document]) -> Iterator[list[bytes]]:
     size = 250
     spans = [(i, min(i + size, len(docs))) for i in range(0, len(docs), size)]
     try:
-        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=quiet_worker) as pool:
             for done in pool.map(_chunk, spans):
                 yield from done
     finally:
