@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..forking import quiet_worker
 from ..formats import GRAPH_FORMATS
@@ -58,6 +59,7 @@ class Document:
     more_incoming: bool
     cap: int
 
+    @cached_property
     def body(self) -> str:
         """The triples as JSON: what the HTML page reads (stored compressed with zlib), and
         what the digest is made of."""
@@ -96,7 +98,7 @@ def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Writte
               f"{', '.join(names)}) VALUES ({', '.join('?' * (5 + len(names)))})")
     for doc, bodies in zip(fresh, _serialise(fresh), strict=True):
         con.execute(insert, (doc.iri, digests[doc.iri], int(doc.more_incoming), doc.cap,
-                             zlib.compress(doc.body().encode(), 1), *bodies))
+                             zlib.compress(doc.body.encode(), 1), *bodies))
     _write_places(con, triples)
     related.write(con, source, triples)
     con.executemany("INSERT INTO meta VALUES (?, ?)", [
@@ -105,7 +107,7 @@ def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Writte
 
 
 def _digest(doc: Document) -> str:
-    text = f"{WRITER}\n{doc.more_incoming} {doc.cap}\n{doc.body()}"
+    text = f"{WRITER}\n{doc.more_incoming} {doc.cap}\n{doc.body}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
