@@ -32,6 +32,7 @@ from .formats import BY_NAME
 from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
 from .paths import ONTOLOGY, SHAPES
+from .processes import alive
 from .readmodel import READ_MODEL_FILE, Source
 from .readmodel import write as write_read_model
 from .search_index import INDEX_FILE, write_index
@@ -238,7 +239,7 @@ def _prune(out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     for stale in versions.glob(f"{BUILDING}*"):
         pid = stale.name[len(BUILDING):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
 
 
@@ -249,13 +250,6 @@ def _built(folder: Path) -> float:
         return 0.0
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from flask import request
 
+from icc_graph.processes import alive
+
 from .errors import Problem
 
 BUCKETS = 1024  # clients are hashed into this many buckets of N lock files
@@ -57,20 +59,13 @@ def _server_folder() -> tuple[Path, bool]:
     temp = Path(tempfile.gettempdir())
     for stale in temp.glob(f"{PREFIX}*"):
         pid = stale.name[len(PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     folder = temp / f"{PREFIX}{owner}"
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder, own
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
