@@ -11,7 +11,8 @@ and facet counts with different constants). Prints req/s, p50 and p99, errors, o
 PSS of every server process, and the time to the first answer of each page kind after a start.
 
     python benchmarks/server_read.py --release DIR [--release DIR ...] [--seconds 10]
-        [--connections 1 4] [--workers N] [--port N] [--check N] [--json FILE]
+        [--connections 1 4] [--workers N] [--port N] [--check N] [--cases NAME ...]
+        [--json FILE]
 
 Needs wrk (Debian package `wrk`) and the `oxigraph` command (PyPI `oxigraph`, a test extra).
 """
@@ -419,6 +420,12 @@ def measure(release: Path, args: argparse.Namespace, work: Path) -> dict[str, ob
     version = (release / "current").resolve() if (release / "current").exists() else release
     load = os.getloadavg()[0]
     all_cases, practices = cases(version, args.max_requests)
+    if args.cases:
+        unknown = set(args.cases) - {c.name for c in all_cases}
+        if unknown:
+            raise SystemExit(f"no case {sorted(unknown)[0]!r}; the cases: "
+                             + ", ".join(repr(c.name) for c in all_cases))
+        all_cases = [c for c in all_cases if c.name in args.cases]
     print(f"\n## {release} ({practices} practices): distinct requests per case: "
           + ", ".join(f"{c.name} {len(c.ours)}" for c in all_cases), flush=True)
     nquads = work / "store.nq"  # everything our store holds, for Oxigraph server to load
@@ -593,6 +600,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first", nargs="+", metavar="KIND",
                         help="page kinds whose first answer after a start is measured (default: "
                              "home and every case)")
+    parser.add_argument("--cases", nargs="+", metavar="NAME",
+                        help="measure only these cases (default: every one), e.g. 'city page' "
+                             "/practices")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:

@@ -33,6 +33,11 @@ from .frame import language
 
 bp = Blueprint("browse", __name__)
 __all__ = ["FACET_KINDS", "catalogue", "value_key"]
+# values a facet lists on the HTML page before "all N values" (``?expand=FACET`` lists them
+# all; the JSON twin always has every value): at 10 000 practices the city, organisation and
+# project facets hold thousands of values, most of them counted once
+SHOWN = 15
+UNBOUNDED = {"year"}  # years are listed in their order, and there are few of them
 
 
 @bp.record_once
@@ -45,7 +50,7 @@ def _warm(state: BlueprintSetupState) -> None:
 
     def work() -> None:
         catalogue_of(context.read, context.memo)
-        for frame in ("europe", "world"):
+        for frame in maps.FRAMES:
             maps.outlines(frame)
 
     threading.Thread(target=work, name="icc-catalogue-warm", daemon=True).start()
@@ -118,6 +123,15 @@ class Toggles:
         query = "&".join(part for part in (before, middle, after) if part)
         return self.path + ("?" + query if query else "")
 
+    def narrowed(self, facet: str, key: str) -> str:
+        """This list narrowed to one more value (the same list, on its first page, when the
+        value is already chosen)."""
+        if key in self.raw.get(facet, []):
+            query = "&".join(e for k in sorted(self.encoded) for e in self.encoded[k])
+            return self.path + ("?" + query if query else "")
+        head, tail = self.adding(facet, key)
+        return head + quote_plus(key) + tail
+
     def adding(self, facet: str, key: str, html: bool = False) -> tuple[str, str]:
         """The URL with one more value of a facet, not chosen yet: (what comes before the
         value's quoted key, what comes after), HTML-escaped if asked."""
@@ -139,16 +153,6 @@ class Toggles:
         return found
 
 
-def toggle(facet: str, key: str) -> str:
-    values = request.args.getlist(facet)
-    new = [v for v in values if v != key] if key in values else [*values, key]
-    return url_with(**{facet: new, "page": None})
-
-
-def toggle_on(facet: str, key: str) -> str:
-    """This list narrowed to one more value (unchanged when it is already chosen)."""
-    values = request.args.getlist(facet)
-    return url_with(**{facet: values if key in values else [*values, key], "page": None})
 
 
 def _row(p: Practice, cat: Catalogue, lang: str) -> dict[str, Any]:
@@ -177,24 +181,50 @@ class Facets:
     here rather than in the template: at 10 000 practices a page lists thousands of values."""
 
     def __init__(self, cat: Catalogue, chosen: dict[str, set[str]], masks: dict[str, Any],
-                 lang: str):
-        self.cat, self.chosen, self.lang = cat, chosen, lang
+                 lang: str, expanded: frozenset[str] = frozenset()):
+        self.cat, self.chosen, self.lang, self.expanded = cat, chosen, lang, expanded
         self.toggles = Toggles()
-        self.entries = {f: self._entries(f, masks) for f in FACETS}
+        self.tallies = {f: cat.tally(f, cat.selection(masks, skip=f)) for f in FACETS}
+        self.totals: dict[str, int] = {}
 
-    def _entries(self, f: str, masks: dict[str, Any]) -> list[tuple[int, int, bool]]:
-        """(value number, or -1 for "not recorded"; count; chosen) of every value shown, in
-        the facet's order: by count then label (years by year), "not recorded" last."""
+    def entries(self, f: str, limit: int | None = None) -> list[tuple[int, int, bool]]:
+        """(value number, or -1 for "not recorded"; count; chosen) of the values shown, in the
+        facet's order: by count then label (years by year), "not recorded" last; with a
+        ``limit``, only the first ``limit`` values that are not chosen (and every chosen one).
+        Sets ``totals[f]``, how many values there are to show."""
         cat, facet = self.cat, self.cat.facets[f]
-        n, none = cat.tally(f, cat.selection(masks, skip=f))
+        n, none = self.tallies[f]
         picked = {facet.index[v] for v in self.chosen[f] if v in facet.index}
-        shown = np.union1d(np.flatnonzero(n), np.fromiter(picked, dtype=np.int64))
-        if f != "year":
+        recorded = f in NOT_RECORDED_LABELS and (none or NOT_RECORDED in self.chosen[f])
+        if limit == 0:  # the chosen values alone
             rank = cat.shown(f, self.lang)[2]
-            shown = shown[np.lexsort((rank[shown], -n[shown]))]
-        out = [(i, c, i in picked) for i, c in zip(shown.tolist(), n[shown].tolist(),
-                                                    strict=True)]
-        if f in NOT_RECORDED_LABELS and (none or NOT_RECORDED in self.chosen[f]):
+            out = [(i, int(n[i]), True) for i in sorted(
+                picked, key=(lambda i: i) if f == "year" else (lambda i: (-n[i], rank[i])))]
+            return out + ([(-1, none, True)] if NOT_RECORDED in self.chosen[f] else [])
+        shown = np.flatnonzero(n)
+        if picked:
+            shown = np.union1d(shown, np.fromiter(picked, dtype=np.int64))
+        self.totals[f] = len(shown) + recorded
+        if f != "year":
+            # one key a value: the count, highest first, then the label's rank
+            key = cat.shown(f, self.lang)[2][shown] - n[shown] * len(facet.values)
+            if limit is not None and len(shown) > limit + len(picked):
+                first = np.argpartition(key, limit + len(picked))[:limit + len(picked)]
+                shown, key = shown[first], key[first]
+            shown = shown[np.argsort(key, kind="stable")]
+        out, free = [], len(shown) if limit is None else limit
+        for i, c in zip(shown.tolist(), n[shown].tolist(), strict=True):
+            if i in picked:
+                out.append((i, c, True))
+            elif free:
+                out.append((i, c, False))
+                free -= 1
+        if limit is not None:  # chosen values past the first ones
+            listed = {i for i, _, _ in out}
+            rank = cat.shown(f, self.lang)[2]
+            out += [(i, int(n[i]), True) for i in sorted(picked - listed,
+                                                         key=lambda i: (-n[i], rank[i]))]
+        if recorded:
             out.append((-1, none, NOT_RECORDED in self.chosen[f]))
         return out
 
@@ -205,14 +235,24 @@ class Facets:
         url = self.toggles.url
         return [(NOT_RECORDED, NOT_RECORDED_LABELS[f], c, on, url(f, NOT_RECORDED)) if i < 0
                 else (facet.key_of[i], labels[i], c, on, url(f, facet.key_of[i], facet.quoted[i]))
-                for i, c, on in self.entries[f] if on or not chosen]
+                for i, c, on in self.entries(f, 0 if chosen else None) if on or not chosen]
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:
         return {f: [{"key": k, "label": label, "count": n, "selected": on, "url": u}
                     for k, label, n, on, u in self._values(f)] for f in FACETS}
 
+    def bounded(self, f: str) -> tuple[list[tuple[int, int, bool]], int]:
+        """The entries the page lists for a facet (the first ``SHOWN`` values, every chosen
+        one and "not recorded"; all of them when the facet is expanded) and how many it
+        leaves out."""
+        if f in UNBOUNDED or f in self.expanded:
+            return self.entries(f), 0
+        listed = self.entries(f, SHOWN)
+        return listed, self.totals[f] - len(listed)
+
     def pages(self) -> list[dict[str, Any]]:
-        """What the template shows of each facet: the list items, ready, and what is chosen."""
+        """What the template shows of each facet: the list items, ready, what is chosen, and
+        the link to its whole list (or back to its first values)."""
         out = []
         for f in FACETS:
             facet = self.cat.facets[f]
@@ -224,7 +264,8 @@ class Facets:
             head, tail = parts[0]
             key_of, quoted = facet.key_of, facet.quoted
             items = []
-            for i, n, on in self.entries[f]:
+            listed, hidden = self.bounded(f)
+            for i, n, on in listed:
                 if on or i < 0:
                     key = NOT_RECORDED if i < 0 else key_of[i]
                     label = NOT_RECORDED_LABELS[f] if i < 0 else labels[i]
@@ -233,7 +274,15 @@ class Facets:
                 if chosen:
                     head, tail = parts[bisect_left(chosen, key_of[i])]
                 items.append(f'<li><a href="{head}{quoted[i]}{tail}{after[i]}{n}</span></li>\n')
+            more = None
+            if hidden:
+                more = {"url": url_with(expand=sorted(self.expanded | {f})),
+                        "count": self.totals[f], "expand": True}
+            elif f in self.expanded and self.totals[f] > SHOWN:
+                more = {"url": url_with(expand=sorted(self.expanded - {f}) or None),
+                        "count": SHOWN, "expand": False}
             out.append({"name": f, "label": FACET_LABELS[f], "html": Markup("".join(items)),
+                        "more": more,
                         "chosen": [{"key": k, "label": label, "count": n, "url": u}
                                    for k, label, n, on, u in self._values(f, chosen=True)]})
         return out
@@ -262,6 +311,10 @@ def practices(ext: str | None = None) -> Response:
         per_page = min(500, max(1, int(request.args.get("per_page", "20"))))
     except ValueError:
         raise Problem(400, "page and per_page are whole numbers") from None
+    expanded = frozenset(request.args.getlist("expand"))
+    if expanded - set(FACETS):
+        raise Problem(400, f"expand names a facet to list whole; one of: {', '.join(FACETS)} "
+                           f"(not '{sorted(expanded - set(FACETS))[0]}')")
     masks = cat.masks(chosen, q)
     selected = cat.selection(masks)
     matching = cat.ordered(selected, sort, lang)
@@ -280,15 +333,16 @@ def practices(ext: str | None = None) -> Response:
                  r["period"] or ""] for r in rows]
 
     def html() -> str:
-        facets = Facets(cat, chosen, masks, lang).pages()
+        facets = Facets(cat, chosen, masks, lang, expanded).pages()
         pages = max(1, math.ceil(total / per_page))
         key = ("practices", tuple(sorted((f, tuple(sorted(v))) for f, v in chosen.items())), q)
+        toggles = Toggles()
         fig = overview.figures(cat, selected, lang,
-                               lambda f, v: toggle_on(f, value_key(f, v)), key)
+                               lambda f, v: toggles.narrowed(f, value_key(f, v)), key)
         return render_template(
             "practices.html", rows=rows, facets=facets, total=total, page=page, pages=pages,
             fig=fig, selected=[(f["label"], v) for f in facets for v in f["chosen"]],
-            q=q, sort=sort, lang=lang, url_with=url_with,
+            q=q, sort=sort, lang=lang, url_with=url_with, expanded=sorted(expanded),
             twins=[(name, url_with(page=None, per_page=None).replace(
                 "/practices", f"/practices.{ext}", 1)) for name, ext in (("JSON", "json"),
                                                                           ("CSV", "csv"))])

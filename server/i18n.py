@@ -86,6 +86,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "remove": {"en": "remove", "fr": "retirer"},
     "n_practices": {"en": "practices", "fr": "pratiques"},
     "page_of": {"en": "page {page} of {pages}", "fr": "page {page} sur {pages}"},
+    "facet_all": {"en": "All {n} values", "fr": "Les {n} valeurs"},
+    "facet_first": {"en": "Only the first {n}", "fr": "Seulement les {n} premières"},
     "download": {"en": "Download", "fr": "Télécharger"},
     "previous": {"en": "previous", "fr": "précédente"},
     "next": {"en": "next", "fr": "suivante"},

@@ -1,7 +1,8 @@
 """Maps drawn on the server as SVG: Natural Earth country outlines (``mapdata/``, world-atlas
 TopoJSON) in an equal-area projection, Lambert azimuthal for Europe and Equal Earth for the
 world, with cities as circles sized by their count, each a link. The outlines are projected once
-per process; a city's coordinates are read from the store (``geo:lat`` / ``geo:long``)."""
+per process, all points at once with numpy; a city's coordinates are read from the store
+(``geo:lat`` / ``geo:long``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from markupsafe import Markup, escape
 
 TOPOJSON = Path(__file__).parent / "mapdata" / "countries-50m.json"
@@ -103,28 +105,46 @@ FRAMES = {"europe": _europe(), "world": _world(),
           "world-small": _world("world-small", 90.0, 3.0)}
 
 
+@dataclass(frozen=True)
+class Outlines:
+    """Every country's rings as one array of points: ``lon``/``lat`` of each point, ``starts``
+    the first point of each ring (and one past the last), ``country`` each ring's country
+    (an index into ``ids`` and ``names``)."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    lon: np.ndarray
+    lat: np.ndarray
+    starts: np.ndarray
+    country: np.ndarray
+
+
 @lru_cache(maxsize=1)
-def _countries() -> tuple[tuple[str, str, tuple[tuple[Ring, ...], ...]], ...]:
-    """Every country as (numeric id, name, polygons of rings in lon/lat)."""
+def _countries() -> Outlines:
+    """The outlines of the world-atlas TopoJSON, its arcs decoded (delta-encoded, quantised)
+    all at once."""
     topo = json.loads(TOPOJSON.read_text(encoding="utf-8"))
     (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
-    arcs: list[Ring] = []
-    for arc in topo["arcs"]:
-        x = y = 0
-        points = []
-        for dx, dy in arc:
-            x, y = x + dx, y + dy
-            points.append((x * sx + tx, y * sy + ty))
-        arcs.append(points)
+    lengths = np.fromiter((len(a) for a in topo["arcs"]), dtype=np.int64)
+    deltas = np.array([p for a in topo["arcs"] for p in a], dtype=np.float64).reshape(-1, 2)
+    total = np.cumsum(deltas, axis=0)
+    first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    before = np.where(first[:, None] > 0, total[np.maximum(first - 1, 0)], 0.0)
+    points = total - np.repeat(before, lengths, axis=0)  # each arc's own running sum
+    points = points * (sx, sy) + (tx, ty)
 
-    def ring(indices: list[int]) -> Ring:
-        out: Ring = []
+    def ring(indices: list[int]) -> np.ndarray:
+        parts: list[np.ndarray] = []
         for i in indices:
-            points = arcs[i] if i >= 0 else arcs[~i][::-1]
-            out.extend(points if not out else points[1:])
-        return out
+            a = np.arange(first[i], first[i] + lengths[i]) if i >= 0 else \
+                np.arange(first[~i] + lengths[~i] - 1, first[~i] - 1, -1)
+            parts.append(a if not parts else a[1:])
+        return np.concatenate(parts)
 
-    countries = []
+    ids: list[str] = []
+    names: list[str] = []
+    rings: list[np.ndarray] = []
+    country: list[int] = []
     for g in topo["objects"]["countries"]["geometries"]:
         if g.get("type") == "Polygon":
             polygons = [g["arcs"]]
@@ -132,60 +152,80 @@ def _countries() -> tuple[tuple[str, str, tuple[tuple[Ring, ...], ...]], ...]:
             polygons = g["arcs"]
         else:
             continue
-        countries.append((str(g.get("id", "")), str(g["properties"]["name"]),
-                          tuple(tuple(ring(r) for r in p) for p in polygons)))
-    return tuple(countries)
+        for polygon in polygons:
+            for r in polygon:
+                rings.append(ring(r))
+                country.append(len(ids))
+        ids.append(str(g.get("id", "")))
+        names.append(str(g["properties"]["name"]))
+    index = np.concatenate(rings)
+    starts = np.concatenate(([0], np.cumsum([len(r) for r in rings])))
+    return Outlines(tuple(ids), tuple(names), points[index, 0], points[index, 1], starts,
+                    np.array(country, dtype=np.int64))
 
 
-def _unwrap(r: Ring) -> Ring:
-    """Longitudes made continuous across the antimeridian (the world frame clips the rest)."""
-    out: Ring = []
-    for lon, lat in r:
-        if out:
-            while lon - out[-1][0] > 180:
-                lon -= 360
-            while lon - out[-1][0] < -180:
-                lon += 360
-        out.append((lon, lat))
-    return out
+def _unwrapped(lon: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Longitudes made continuous across the antimeridian within each ring (the world frame
+    clips the rest): each point moved by whole turns to within 180° of the one before."""
+    step = np.zeros_like(lon)
+    d = np.diff(lon)
+    step[1:] = np.where(d > 180, -np.ceil((d - 180) / 360),
+                        np.where(d < -180, np.ceil((-d - 180) / 360), 0))
+    step[starts[:-1]] = 0  # no turn carried from one ring to the next
+    turns = np.cumsum(step)
+    turns -= np.repeat(turns[starts[:-1]], np.diff(starts))
+    return lon + 360 * turns
+
+
+def _projected(frame: Frame, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``Frame.xy`` of many points at once."""
+    lam, phi = np.radians(lon), np.radians(lat)
+    if frame.project is laea:
+        lam, phi0 = np.radians(lon - 10.0), math.radians(52.0)
+        k = np.sqrt(2 / np.maximum(1e-9, 1 + math.sin(phi0) * np.sin(phi)
+                                   + math.cos(phi0) * np.cos(phi) * np.cos(lam)))
+        x = k * np.cos(phi) * np.sin(lam)
+        y = k * (math.cos(phi0) * np.sin(phi) - math.sin(phi0) * np.cos(phi) * np.cos(lam))
+    else:
+        t = np.arcsin(math.sqrt(3) / 2 * np.sin(phi))
+        t2 = t * t
+        t6 = t2 * t2 * t2
+        x = 2 * math.sqrt(3) * lam * np.cos(t) / (3 * (9 * A4 * t6 * t2 + 7 * A3 * t6
+                                                      + 3 * A2 * t2 + A1))
+        y = t * (A1 + A2 * t2 + t6 * (A3 + A4 * t2))
+    return x * frame.scale - frame.x0, -y * frame.scale - frame.y0
 
 
 @lru_cache(maxsize=4)
 def outlines(frame_name: str) -> tuple[tuple[str, str, str], ...]:
-    """(numeric id, name, SVG path data) of every country worth drawing in a frame."""
-    frame = FRAMES[frame_name]
-    out = []
-    for cid, name, polygons in _countries():
-        parts = []
-        for polygon in polygons:
-            for r in polygon:
-                if frame_name.startswith("world"):
-                    r = _unwrap(r)
-                lons, lats = [p[0] for p in r], [p[1] for p in r]
-                if not frame.keep(min(lons), min(lats), max(lons), max(lats)):
-                    continue
-                points = [frame.xy(lon, lat) for lon, lat in r]
-                xs, ys = [p[0] for p in points], [p[1] for p in points]
-                if max(xs) < 0 or min(xs) > frame.width or max(ys) < 0 or min(ys) > frame.height:
-                    continue
-                if max(xs) - min(xs) < frame.detail and max(ys) - min(ys) < frame.detail:
-                    continue
-                parts.append(_path(points))
-        if parts:
-            out.append((cid, name, "".join(parts)))
-    return tuple(out)
-
-
-def _path(points: list[tuple[float, float]]) -> str:
-    """Relative path data rounded to the pixel, dropping points that round onto the last."""
-    first = (round(points[0][0]), round(points[0][1]))
-    d, last = [f"M{first[0]},{first[1]}l"], first
-    for x, y in points[1:]:
-        p = (round(x), round(y))
-        if p != last:
-            d.append(f"{p[0] - last[0]},{p[1] - last[1]}")
-            last = p
-    return " ".join(d).replace("l ", "l", 1) + "z"
+    """(numeric id, name, SVG path data) of every country worth drawing in a frame: the rings
+    within the frame's lon/lat box and its view, larger than its detail, as relative path
+    data rounded to the pixel (a point that rounds onto the one before is left out)."""
+    frame, o = FRAMES[frame_name], _countries()
+    starts, heads = o.starts, o.starts[:-1]
+    lon = _unwrapped(o.lon, starts) if frame_name.startswith("world") else o.lon
+    kept = np.array([frame.keep(w, s, e, n) for w, s, e, n in zip(
+        np.minimum.reduceat(lon, heads).tolist(), np.minimum.reduceat(o.lat, heads).tolist(),
+        np.maximum.reduceat(lon, heads).tolist(), np.maximum.reduceat(o.lat, heads).tolist(),
+        strict=True)], dtype=np.bool_)
+    x, y = _projected(frame, lon, o.lat)
+    x0, x1 = np.minimum.reduceat(x, heads), np.maximum.reduceat(x, heads)
+    y0, y1 = np.minimum.reduceat(y, heads), np.maximum.reduceat(y, heads)
+    kept &= ~((x1 < 0) | (x0 > frame.width) | (y1 < 0) | (y0 > frame.height))
+    kept &= ~((x1 - x0 < frame.detail) & (y1 - y0 < frame.detail))
+    rx, ry = np.round(x).astype(np.int64), np.round(y).astype(np.int64)
+    moved = np.ones(len(rx), dtype=np.bool_)
+    moved[1:] = (rx[1:] != rx[:-1]) | (ry[1:] != ry[:-1])
+    moved[heads] = True
+    paths: dict[int, list[str]] = {}
+    for r in np.flatnonzero(kept).tolist():
+        a, b = int(starts[r]), int(starts[r + 1])
+        at = np.flatnonzero(moved[a:b]) + a
+        sx, sy = rx[at], ry[at]
+        steps = " ".join(f"{u},{v}" for u, v in zip(np.diff(sx).tolist(), np.diff(sy).tolist(),
+                                                    strict=True))
+        paths.setdefault(int(o.country[r]), []).append(f"M{sx[0]},{sy[0]}l{steps}z")
+    return tuple((o.ids[c], o.names[c], "".join(paths[c])) for c in sorted(paths))
 
 
 @dataclass(frozen=True)

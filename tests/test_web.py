@@ -17,6 +17,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from server import create_app
+from server.browse import SHOWN
 from server.catalogue import years
 from server.settings import Settings
 
@@ -58,7 +59,7 @@ def soup(response) -> BeautifulSoup:
 def facet_values(page: BeautifulSoup, facet: str) -> dict[str, int]:
     section = page.find("section", attrs={"data-facet": facet})
     return {a["data-value"]: int(a.find_next("span", class_="count").text)
-            for a in section.find_all("a")}
+            for a in section.find_all("a", attrs={"data-value": True})}
 
 
 def test_list_has_every_facet_and_counts_match_sparql(web, store):
@@ -75,6 +76,45 @@ def test_list_has_every_facet_and_counts_match_sparql(web, store):
             assert n == sparql_count(store, pattern.replace("?v", f"<{iri}>")), (facet, key)
     assert {"topic", "country", "year", "city", "organisation", "project", "programme"} == {
         s["data-facet"] for s in page.find_all("section", class_="facet")}
+
+
+@pytest.mark.parametrize("facet", ["city", "organisation", "project"])
+def test_a_long_facet_lists_its_first_values_and_links_to_all_of_them(web, facet):
+    every = json.loads(web.get("/practices.json").data)["facets"][facet]
+    assert len(every) > SHOWN, "the data has facets longer than a page lists"
+    page = soup(web.get("/practices?sort=year", headers=BROWSER))
+    assert facet_values(page, facet) == {v["key"]: v["count"] for v in every[:SHOWN]}
+    more = page.find(id=f"more-{facet}")
+    assert more is not None and str(len(every)) in more.text
+    whole = soup(web.get(more["href"], headers=BROWSER))
+    assert list(facet_values(whole, facet).items()) == [(v["key"], v["count"]) for v in every]
+    assert whole.find(id=f"more-{facet}") is None
+    others = whole.find("section", attrs={"data-facet": "topic"}).find_all(
+        "a", attrs={"data-value": True})
+    assert all(f"expand={facet}" in a["href"] for a in others), "a filter keeps the whole list"
+    assert whole.find("input", attrs={"name": "expand", "value": facet}), "and so does the form"
+    fewer = whole.find(id=f"fewer-{facet}")
+    again = soup(web.get(fewer["href"], headers=BROWSER))
+    assert facet_values(again, facet) == facet_values(page, facet)
+    assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(fewer["href"]).query)) == {
+        "sort": "year"}
+
+
+def test_a_chosen_value_is_listed_even_past_the_first_values(web):
+    every = json.loads(web.get("/practices.json").data)["facets"]["city"]
+    late = every[-1]
+    page = soup(web.get(f"/practices?city={late['key']}", headers=BROWSER))
+    section = page.find("section", attrs={"data-facet": "city"})
+    link = section.find("a", attrs={"data-value": late["key"]})
+    assert link is not None and "selected" in link["class"]
+    assert len(facet_values(page, "city")) == SHOWN + 1
+
+
+def test_expanding_an_unknown_facet_says_which_exist(web):
+    r = web.get("/practices?expand=colour", headers=BROWSER)
+    assert r.status_code == 400
+    text = BeautifulSoup(r.data, "html.parser").get_text()
+    assert "colour" in text and "expand" in text and "topic" in text
 
 
 def test_facets_combine_and_counts_follow_the_filters(web, store):
