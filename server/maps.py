@@ -248,16 +248,43 @@ def frame_for(points: Iterable[Point], small: bool = False) -> str:
     return name + "-small" if small else name
 
 
-def radius(count: int, largest: int) -> float:
-    """Circle area proportional to the count, 3 to 16 units."""
-    return 3 + 13 * math.sqrt(count / max(1, largest))
-
-
 def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[str] = (),
         labels: int = 12, element_id: str = "map") -> Markup:
     """A map: country outlines (those in ``highlight``, alpha-2 codes, marked), and each point
     as a circle (area by count) linking to its page; the ``labels`` largest are named, where the
     names do not overlap."""
+    at = [_xy(frame_name, p.long, p.lat) for p in points]
+    texts = [p.label for p in points]
+    order = sorted(range(len(texts)), key=texts.__getitem__)
+    rank = np.empty(len(texts), dtype=np.int64)
+    rank[order] = np.arange(len(texts))
+    return draw(frame_name, title, Marks(
+        np.array([a[0] for a in at]), np.array([a[1] for a in at]),
+        np.array([p.count for p in points], dtype=np.int64),
+        [str(escape(p.label + (f": {p.note}" if p.note else ""))) for p in points],
+        [str(escape(p.href)) for p in points], texts, rank), highlight, labels, element_id)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Points to draw, as arrays: their position in the frame, their count (0: a plain dot),
+    their name for the circle's title (escaped), their link (escaped; "" for none), their label
+    as text, and their rank in the order of the labels (which breaks ties of count)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    count: np.ndarray
+    names: list[str]
+    hrefs: list[str]
+    labels: list[str]
+    rank: np.ndarray
+
+
+def draw(frame_name: str, title: str, marks: Marks, highlight: Iterable[str] = (),
+         labels: int = 12, element_id: str = "map") -> Markup:
+    """``svg`` of points given as arrays: the outlines, a circle a point in the frame (largest
+    first, so the small ones are drawn on top), and the names of the ``labels`` largest that fit
+    beside their circle without covering another circle or name."""
     frame = FRAMES[frame_name]
     marked = {NUMERIC.get(c, "") for c in highlight}
     w, h = frame.width, frame.height
@@ -267,56 +294,59 @@ def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[st
              f'<title id="{element_id}-title">{escape(title)}</title>'
              f'<rect class="sea" width="{w:.0f}" height="{h:.0f}" fill="#dfeaf2"/>'
              f'<g class="land" fill="#f4f1ea" stroke="#9a9a9a" stroke-width="0.6" '
-             f'aria-hidden="true">']
-    for cid, _name, d in outlines(frame_name):
-        css = ' class="marked" fill="#f2c879"' if cid in marked else ""
-        parts.append(f'<path d="{d}"{css}/>')
-    parts.append("</g>")
-    largest = max((p.count for p in points), default=1)
-    placed: list[tuple[float, float, float, float]] = []
-    at = {p: _xy(frame_name, p.long, p.lat) for p in points}
+             f'aria-hidden="true">', _land(frame_name, frozenset(marked)), "</g>"]
+    x, y, count = marks.x, marks.y, marks.count
+    largest = int(count.max()) if len(count) else 1
     margin = 4
-    shown = sorted((p for p in points if -margin <= at[p][0] <= w + margin
-                    and -margin <= at[p][1] <= h + margin),
-                   key=lambda p: (-p.count, p.label))
-    circles, names = [], []
-    for p in shown:
-        x, y = at[p]
-        r = radius(p.count, largest) if p.count else 5
-        placed.append((x - r, y - r, x + r, y + r))
-    for p in reversed(shown):  # small circles drawn last, on top
-        x, y = at[p]
-        r = radius(p.count, largest) if p.count else 5
-        name = escape(p.label + (f": {p.note}" if p.note else ""))
-        circle = (f'<circle class="city" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#1f5f8b" '
+    inside = np.flatnonzero((x >= -margin) & (x <= w + margin) & (y >= -margin)
+                            & (y <= h + margin))
+    shown = inside[np.lexsort((marks.rank[inside], -count[inside]))]
+    radius = np.where(count > 0, 3 + 13 * np.sqrt(count / max(1, largest)), 5.0)
+    sx, sy, sr = x[shown], y[shown], radius[shown]
+    boxes = np.stack([sx - sr, sy - sr, sx + sr, sy + sr], axis=1)
+    circles = []
+    for i, cx, cy, r in zip(shown[::-1].tolist(), sx[::-1].tolist(), sy[::-1].tolist(),
+                            sr[::-1].tolist(), strict=True):
+        name, href = marks.names[i], marks.hrefs[i]
+        circle = (f'<circle class="city" cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#1f5f8b" '
                   f'fill-opacity="0.75" stroke="#ffffff" stroke-width="1"/>')
-        if p.href:
-            circles.append(f'<a href="{escape(p.href)}" aria-label="{name}">'
-                           f'<title>{name}</title>{circle}</a>')
+        if href:
+            circles.append(f'<a href="{href}" aria-label="{name}"><title>{name}</title>{circle}'
+                           "</a>")
         else:
             circles.append(f"<g><title>{name}</title>{circle}</g>")
-    for p in shown[:labels]:
-        x, y = at[p]
-        r = radius(p.count, largest) if p.count else 5
-        width, height = 7.2 * len(p.label) + 4, 16
-        for bx, by, anchor in ((x + r + 2, y - height / 2, "start"),
-                               (x - r - 2 - width, y - height / 2, "end"),
-                               (x - width / 2, y - r - height, "middle"),
-                               (x - width / 2, y + r, "middle")):
+    names = []
+    for i, cx, cy, r in zip(shown[:labels].tolist(), sx[:labels].tolist(), sy[:labels].tolist(),
+                            sr[:labels].tolist(), strict=True):
+        text = marks.labels[i]
+        width, height = 7.2 * len(text) + 4, 16
+        for bx, by, anchor in ((cx + r + 2, cy - height / 2, "start"),
+                               (cx - r - 2 - width, cy - height / 2, "end"),
+                               (cx - width / 2, cy - r - height, "middle"),
+                               (cx - width / 2, cy + r, "middle")):
             box = (bx, by, bx + width, by + height)
             if box[0] < 0 or box[2] > w or box[1] < 0 or box[3] > h:
                 continue
-            if any(overlaps(box, other) for other in placed):
+            if np.any((box[0] < boxes[:, 2]) & (boxes[:, 0] < box[2]) & (box[1] < boxes[:, 3])
+                      & (boxes[:, 1] < box[3])):
                 continue
-            placed.append(box)
+            boxes = np.vstack([boxes, box])
             tx = {"start": bx, "end": bx + width, "middle": bx + width / 2}[anchor]
             names.append(f'<text x="{tx:.1f}" y="{by + 12:.1f}" text-anchor="{anchor}">'
-                         f"{escape(p.label)}</text>")
+                         f"{escape(text)}</text>")
             break
     parts.append('<g class="cities">' + "".join(circles) + "</g>")
     parts.append('<g class="labels" aria-hidden="true" font-size="13" fill="#1b1b1b" '
                  'font-family="sans-serif">' + "".join(names) + "</g></svg>")
     return Markup("".join(parts))
+
+
+@lru_cache(maxsize=64)
+def _land(frame_name: str, marked: frozenset[str]) -> str:
+    """The country outlines of a frame, those in ``marked`` (numeric codes) marked."""
+    css = ' class="marked" fill="#f2c879"'
+    return "".join(f'<path d="{d}"{css if cid in marked else ""}/>'
+                   for cid, _name, d in outlines(frame_name))
 
 
 @lru_cache(maxsize=1 << 16)
