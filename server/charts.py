@@ -19,6 +19,15 @@ class Bar:
     lang: str | None = None
 
 
+def rows(bars: list[Bar]) -> Markup:
+    """The rows of a chart's table twin: each value (a link where its bar has one) and its
+    count."""
+    return Markup("".join(
+        f'<tr><td><a href="{escape(b.href)}">{escape(b.label)}</a></td><td class="num">'
+        f"{b.count}</td></tr>" if b.href else
+        f'<tr><td>{escape(b.label)}</td><td class="num">{b.count}</td></tr>' for b in bars))
+
+
 def _nice(n: int) -> int:
     """A round number at or above n for the axis."""
     if n <= 5:

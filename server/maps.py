@@ -349,6 +349,11 @@ def _land(frame_name: str, marked: frozenset[str]) -> str:
                    for cid, _name, d in outlines(frame_name))
 
 
+def xy(frame_name: str, lon: float, lat: float) -> tuple[float, float]:
+    """A place's position in a frame."""
+    return _xy(frame_name, lon, lat)
+
+
 @lru_cache(maxsize=1 << 16)
 def _xy(frame_name: str, lon: float, lat: float) -> tuple[float, float]:
     """A place's position in a frame (places are few and drawn again and again)."""

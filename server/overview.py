@@ -5,10 +5,12 @@ cache per filter, so a page draws nothing twice."""
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from markupsafe import Markup, escape
 
 from . import charts, i18n, maps
@@ -38,21 +40,64 @@ def coordinates() -> Located:
     return found
 
 
-def points(cat: Catalogue, chosen: Mask, lang: str,
-           href: Callable[[str], str]) -> tuple[list[maps.Point], list[str]]:
-    """The cities of these practices with a count each, and the names of those without
-    coordinates."""
-    located = coordinates()
-    found, missing = [], []
-    for city, n in cat.counts("city", chosen).items():
-        label = cat.label(city, lang)
-        if city in located:
-            lat, long, _country = located[city]
-            found.append(maps.Point(city, label, lat, long, n, href(city),
-                                    f"{n} {i18n.translate('count', lang)}"))
-        else:
-            missing.append(label)
-    return found, sorted(missing, key=str.casefold)
+class Cities:
+    """The catalogue's cities ready to draw in one language, by their number in the city facet:
+    where they are (NaN for a city without coordinates), their label as text and escaped, their
+    link, their rank by label, and each one's row of the map's table around its count."""
+
+    def __init__(self, cat: Catalogue, lang: str):
+        from .frame import local
+
+        located = coordinates()
+        values = cat.facets["city"].values
+        where = [located.get(v, (math.nan, math.nan, None)) for v in values]
+        self.lat = np.array([w[0] for w in where], dtype=np.float64)
+        self.long = np.array([w[1] for w in where], dtype=np.float64)
+        self.located = ~np.isnan(self.lat)
+        self.labels = [cat.label(v, lang) for v in values]
+        self.html = [str(escape(x)) for x in self.labels]
+        self.hrefs = [str(escape(local(v))) for v in values]
+        order = sorted(range(len(values)), key=self.labels.__getitem__)
+        self.rank = np.empty(len(values), dtype=np.int64)
+        self.rank[order] = np.arange(len(values))
+        self.folded = cat.shown("city", lang)[2]  # the rank by casefolded label
+        self.heads = [f'<tr><td><a href="{h}">{x}</a></td><td class="num">'
+                      for h, x in zip(self.hrefs, self.html, strict=True)]
+        self.tails = [f'</td><td class="num">{lat:.3f}</td><td class="num">{long:.3f}</td></tr>'
+                      for lat, long in zip(self.lat.tolist(), self.long.tolist(), strict=True)]
+        self.unit = str(escape(i18n.translate("count", lang)))
+        self._frames: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def xy(self, frame: str) -> tuple[np.ndarray, np.ndarray]:
+        """Where each city is in a frame (NaN for a city without coordinates)."""
+        found = self._frames.get(frame)
+        if found is None:
+            at = [maps.xy(frame, lon, lat) if ok else (math.nan, math.nan) for lon, lat, ok in
+                  zip(self.long.tolist(), self.lat.tolist(), self.located.tolist(), strict=True)]
+            found = self._frames[frame] = (np.array([a[0] for a in at]),
+                                           np.array([a[1] for a in at]))
+        return found
+
+    def marks(self, frame: str, which: np.ndarray, count: np.ndarray) -> maps.Marks:
+        """The marks of some cities (by number) with their counts."""
+        x, y = self.xy(frame)
+        return maps.Marks(x[which], y[which], count[which],
+                          [f"{self.html[i]}: {n} {self.unit}" for i, n in
+                           zip(which.tolist(), count[which].tolist(), strict=True)],
+                          [self.hrefs[i] for i in which.tolist()],
+                          [self.labels[i] for i in which.tolist()], self.rank[which])
+
+
+def cities(cat: Catalogue, lang: str) -> Cities:
+    """The cities of the app's catalogue in a language (made once per process and language)."""
+    memo = ctx().memo
+    key = f"cities-{lang}"
+    found = memo.get(key)
+    if not isinstance(found, Cities) or memo.get("cities-of") is not cat:
+        found = Cities(cat, lang)
+        with _lock:
+            memo[key], memo["cities-of"] = found, cat
+    return found
 
 
 def figures(cat: Catalogue, chosen: Mask, lang: str,
@@ -68,28 +113,31 @@ def _figures(cat: Catalogue, chosen: Mask, lang: str,
     def words(k: str) -> str:
         return i18n.translate(k, lang)
 
-    from .frame import local
-
-    found, unlocated = points(cat, chosen, lang, local)
+    c = cities(cat, lang)
+    n = cat.tally("city", chosen)[0]
+    having = np.flatnonzero(n)
+    found = having[c.located[having]]
+    unlocated = [c.labels[i] for i in sorted(having[~c.located[having]].tolist(),
+                                               key=c.folded.__getitem__)]
     frames = []
-    if found:
-        frame = maps.frame_for(found)
-        frames.append(maps.svg(found, frame, f"{words('map_title')} ({len(found)})",
-                               element_id="map-cities"))
-        outside = [p for p in found if not maps.FRAMES["europe"].inside(p.long, p.lat)]
+    if len(found):
+        ex, ey = c.xy("europe")
+        europe = maps.FRAMES["europe"]
+        inside = (ex[found] >= 0) & (ex[found] <= europe.width) & (ey[found] >= 0) & (
+            ey[found] <= europe.height)
+        frame = "europe" if inside.all() else "world"
+        frames.append(maps.draw(frame, f"{words('map_title')} ({len(found)})",
+                                c.marks(frame, found, n), element_id="map-cities"))
         if frame == "world":  # Europe as well, where most cities are
-            frames.insert(0, maps.svg([p for p in found if p not in outside], "europe",
-                                      f"{words('map_title')}: Europe", element_id="map-europe"))
-    places = sorted(found, key=lambda p: (-p.count, p.label))
+            frames.insert(0, maps.draw("europe", f"{words('map_title')}: Europe",
+                                       c.marks("europe", found[inside], n),
+                                       element_id="map-europe"))
+    places = found[np.lexsort((c.rank[found], -n[found]))]
     out: dict[str, Any] = {
         "maps": frames, "unlocated": unlocated,
-        "places": [{"label": p.label, "href": p.href, "count": p.count, "lat": p.lat,
-                    "long": p.long} for p in places],
         # the map's table twin, written here rather than in the template (hundreds of rows)
-        "place_rows": Markup("".join(
-            f'<tr><td><a href="{escape(p.href)}">{escape(p.label)}</a></td><td class="num">'
-            f'{p.count}</td><td class="num">{p.lat:.3f}</td><td class="num">{p.long:.3f}</td>'
-            "</tr>" for p in places)),
+        "place_rows": Markup("".join(c.heads[i] + str(k) + c.tails[i] for i, k in
+                                     zip(places.tolist(), n[places].tolist(), strict=True))),
     }
     for facet in ("year", "topic", "country"):
         counts = cat.counts(facet, chosen)
@@ -107,5 +155,5 @@ def _figures(cat: Catalogue, chosen: Mask, lang: str,
         title = words({"year": "per_year", "topic": "per_topic", "country": "per_country"}[facet])
         svg = (charts.years(bars, title, "chart-year", words("count")) if facet == "year"
                else charts.horizontal(bars, title, f"chart-{facet}", words("count")))
-        out[facet] = {"svg": svg, "title": title, "bars": bars}
+        out[facet] = {"svg": svg, "title": title, "bars": bars, "rows": charts.rows(bars)}
     return out
