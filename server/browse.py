@@ -10,13 +10,13 @@ from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 import numpy as np
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Flask, Response, render_template, request
 from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup, escape
 
 from icc_graph.readmodel.catalogue import FACET_KINDS
 
-from . import maps, overview, twins
+from . import i18n, maps, overview, twins
 from .catalogue import (
     FACET_LABELS,
     FACETS,
@@ -40,18 +40,32 @@ SHOWN = 15
 UNBOUNDED = {"year"}  # years are listed in their order, and there are few of them
 
 
+WARM_TEMPLATES = ("base.html", "_figures.html", "home.html", "practices.html", "resource.html")
+
+
 @bp.record_once
 def _warm(state: BlueprintSetupState) -> None:
-    """As soon as the app is made, read the catalogue and project the maps' outlines in the
-    background, so that the first request of a new process finds them ready."""
-    context = state.app.extensions.get("icc")
+    """As soon as the app is made, in the background: read the catalogue, project the maps'
+    outlines, sort each facet's values and ready the cities to draw in every language, and
+    compile the pages' templates, so that the first request of a new process finds them
+    ready."""
+    app = state.app
+    assert isinstance(app, Flask)
+    context = app.extensions.get("icc")
     if context is None or context.read is None:
         return
 
     def work() -> None:
-        catalogue_of(context.read, context.memo)
+        cat = catalogue_of(context.read, context.memo)
         for frame in maps.FRAMES:
             maps.outlines(frame)
+        with app.app_context():
+            for lang in i18n.LANGUAGES:
+                for f in FACETS:
+                    cat.unchosen(f, lang)
+                overview.cities(cat, lang)
+        for name in WARM_TEMPLATES:
+            app.jinja_env.get_template(name)
 
     threading.Thread(target=work, name="icc-catalogue-warm", daemon=True).start()
 

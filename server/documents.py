@@ -18,6 +18,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, request
+from werkzeug.http import http_date
 from werkzeug.wrappers import Response as BaseResponse
 
 from icc_graph.formats import BY_EXTENSION, Format
@@ -150,7 +151,7 @@ def document(kind: str, name: str) -> Response:
             ("html", path, lang), lambda: entity.page(found.triples(), iri, path, kind, lang,
                                                      found.sections(lang)), len)
         response = Response(html, mimetype="text/html")
-        response.vary.add("Accept-Language")
+        response.headers["Vary"] = "Accept-Language"
     else:
         response = Response(doc.body(fmt), mimetype=fmt.media_type)
     finish(response, path, fmt, doc.tag, negotiated)
@@ -158,7 +159,7 @@ def document(kind: str, name: str) -> Response:
         rest = "/sparql?" + urlencode({"query": incoming_query(iri)})
         response.headers["Link"] += f', <{rest}>; rel="related"; title="every incoming link"'
         response.headers["X-Incoming-Links-Cut"] = str(doc.cap)
-    return response.make_conditional(request)  # type: ignore[return-value]
+    return conditional(response)
 
 
 # ---------------------------------------------------------------- any graph, negotiated
@@ -181,21 +182,46 @@ def negotiated_format() -> Format | None:
     return negotiation.BY_MEDIA.get(media)
 
 
+CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+               "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE", "HTTP_RANGE")
+
+
 def finish(response: Response, path: str, fmt: Format | None, tag: str,
            negotiated: bool) -> None:
-    """A description's validators, twins, Vary and caching headers."""
+    """A description's validators, twins, Vary and caching headers (written as text: they are
+    the same for every request of a path but the validator)."""
     release = ctx().release
-    response.set_etag(hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"
-                                     f"{tag}".encode()).hexdigest()[:32])
-    response.last_modified = release.modified
-    response.headers["Link"] = ", ".join(
+    etag = hashlib.sha256(f"{release.version}{path}{fmt.name if fmt else 'html'}"
+                          f"{tag}".encode()).hexdigest()[:32]
+    headers = response.headers
+    headers.add("ETag", f'"{etag}"')
+    headers.add("Last-Modified", _modified())
+    headers.add("Link", ", ".join(
         [f'<{path}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
          for f in negotiation.GRAPH_FORMATS]
-        + [f'<{path}>; rel="alternate"; type="text/html"'])
-    if negotiated:
-        response.vary.add("Accept")
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
+        + [f'<{path}>; rel="alternate"; type="text/html"']))
+    vary = [v for v in (headers.get("Vary"), "Accept" if negotiated else None) if v]
+    if vary:
+        headers["Vary"] = ", ".join(vary)
+    headers.add("Cache-Control", "public, max-age=3600")
+
+
+def _modified() -> str:
+    """The release's date as HTTP writes it (once per release)."""
+    memo = ctx().memo
+    found = memo.get("last-modified")
+    if not isinstance(found, str):
+        found = memo["last-modified"] = http_date(ctx().release.modified)
+    return found
+
+
+def conditional(response: Response) -> Response:
+    """The answer to a conditional request (304 when the client's copy is current, a range
+    when one is asked); the response as it is when the request carries no condition."""
+    environ = request.environ
+    if any(key in environ for key in CONDITIONAL):
+        return response.make_conditional(request)  # type: ignore[return-value]
+    return response
 
 
 def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
@@ -221,7 +247,7 @@ def serve_graph(triples: list[Triple], iri: str, path: str, fmt: Format | None,
                                        lambda: write_triples(triples, chosen.media_type), len)
         response = Response(body, mimetype=fmt.media_type)
     finish(response, path, fmt, str(len(triples)), negotiated)
-    return response.make_conditional(request)  # type: ignore[return-value]
+    return conditional(response)
 
 
 @bp.route(jsonld.CONTEXT_PATH)

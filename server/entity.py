@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import render_template
+from markupsafe import Markup, escape
 
 from icc_graph.iri import is_web_iri
 from icc_graph.namespaces import PREFIXES
@@ -59,10 +60,12 @@ def _rows(text: str) -> tuple[Row, ...]:
 
 
 def _linked(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sections with a link on this host for each item."""
+    """Sections with a link on this host for each item (``frame.local`` of its IRI)."""
+    base = ctx().settings.base_iri
     for s in sections:
         for item in s["items"]:
-            item["href"] = local(item["iri"])
+            iri = item["iri"]
+            item["href"] = "/" + iri[len(base):] if iri.startswith(base) else iri
     return sections
 
 
@@ -103,14 +106,15 @@ def page(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str
         if p == ("uri", LABEL) and o[0] == "literal" and s[0] == "uri":
             labels[str(s[1])].append(o)
 
+    base = ctx().settings.base_iri
+
     def show(node: Term) -> dict[str, str | None]:
         value = str(node[1])
         if node[0] == "uri":
-            short = next((f"{p}:{value[len(ns):]}" for p, ns in PREFIXES.items()
-                          if value.startswith(ns)), value)
-            href = local(value) if is_web_iri(value) else None
+            href = ("/" + value[len(base):] if value.startswith(base) else value) \
+                if is_web_iri(value) else None  # frame.local, without a lookup a link
             found = label_of(labels, node, lang)
-            return {"href": href, "text": found[0] if found else short}
+            return {"href": href, "text": found[0] if found else _short(value)}
         if node[0] == "literal":
             return {"href": None, "text": value,
                     "lang": str(node[3]) if len(node) > 3 and node[3] else None}
@@ -119,6 +123,7 @@ def page(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str
     me = ("uri", iri)
     out = sorted(((show(p), show(o)) for _, p, o in once(triples, iri)),
                  key=lambda r: (r[0]["text"] or "", r[1]["text"] or ""))
+    sections = [{**s, "html": _items(s["items"], lang)} for s in sections]
     pointing = [t for t in triples if t[2] == me and t[0] != me]
     own_subjects = {s for s, p, _ in pointing if not _twin(p)}
     inc = sorted(((show(s), show(p)) for s, p, _ in pointing
@@ -133,12 +138,58 @@ def page(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str
     period = [o for p, o in mine if p.endswith("#periodText")]
     return render_template(
         "resource.html", title=title, iri=iri, out=out, inc=inc, twins=twins, lang=lang,
-        path=path, sections=sections,
+        path=path, sections=sections, out_rows=_out_rows(out), inc_rows=_inc_rows(inc),
         jsonld=schema_org(triples, iri, title) if kind else None,
         query_url="/sparql?" + urlencode({"query": query}), sources=sources,
         wikidata=wikidata, period=period, title_lang=title_lang,
         locator=locator(triples, iri, kind, title) if kind in ("city", "place", "country")
         else None)
+
+
+def _value(v: dict[str, str | None]) -> str:
+    """A term of a table: its name, a link where it has a page."""
+    text = escape(v["text"])
+    return f'<a href="{escape(v["href"])}">{text}</a>' if v["href"] else str(text)
+
+
+def _out_rows(out: list[tuple[dict[str, str | None], dict[str, str | None]]]) -> Markup:
+    """The rows of the properties table: each property and its value, a literal with its
+    language."""
+    rows = []
+    for p, o in out:
+        lang = o.get("lang")
+        if lang:
+            code = escape(lang)
+            rows.append(f'\n<tr><td>{_value(p)}</td><td lang="{code}">{_value(o)} '
+                        f'<span class="muted">({code})</span></td></tr>')
+        else:
+            rows.append(f"\n<tr><td>{_value(p)}</td><td>{_value(o)}</td></tr>")
+    return Markup("".join(rows))
+
+
+def _inc_rows(inc: list[tuple[dict[str, str | None], dict[str, str | None]]]) -> Markup:
+    """The rows of the table of what points here: each thing and its property."""
+    return Markup("".join(f"\n<tr><td>{_value(s)}</td><td>{_value(p)}</td></tr>"
+                          for s, p in inc))
+
+
+def _items(items: list[dict[str, Any]], lang: str) -> Markup:
+    """The list items of a related section: each thing linked, in its language when that is
+    not the page's, with its note."""
+    out = []
+    for i in items:
+        other = i.get("lang")
+        attr = f' lang="{escape(other)}"' if other and other != lang else ""
+        note = f" ({escape(i['note'])})" if i.get("note") else ""
+        out.append(f'<li><a href="{escape(i["href"])}"{attr}>{escape(i["text"])}</a>{note}</li>\n')
+    return Markup("".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _short(value: str) -> str:
+    """An IRI as prefix:local when a known prefix abbreviates it."""
+    return next((f"{p}:{value[len(ns):]}" for p, ns in PREFIXES.items()
+                 if value.startswith(ns)), value)
 
 
 def schema_org(triples: list[Triple], iri: str, title: str) -> str:

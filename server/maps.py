@@ -255,34 +255,36 @@ def svg(points: list[Point], frame_name: str, title: str, highlight: Iterable[st
     names do not overlap."""
     at = [_xy(frame_name, p.long, p.lat) for p in points]
     texts = [p.label for p in points]
-    order = sorted(range(len(texts)), key=texts.__getitem__)
-    rank = np.empty(len(texts), dtype=np.int64)
-    rank[order] = np.arange(len(texts))
+    rank = [0] * len(texts)
+    for r, i in enumerate(sorted(range(len(texts)), key=texts.__getitem__)):
+        rank[i] = r
     return draw(frame_name, title, Marks(
-        np.array([a[0] for a in at]), np.array([a[1] for a in at]),
-        np.array([p.count for p in points], dtype=np.int64),
+        [a[0] for a in at], [a[1] for a in at], [p.count for p in points],
         [str(escape(p.label + (f": {p.note}" if p.note else ""))) for p in points],
         [str(escape(p.href)) for p in points], texts, rank), highlight, labels, element_id)
 
 
 @dataclass(frozen=True)
 class Marks:
-    """Points to draw, as arrays: their position in the frame, their count (0: a plain dot),
-    their name for the circle's title (escaped), their link (escaped; "" for none), their label
-    as text, and their rank in the order of the labels (which breaks ties of count)."""
+    """Points to draw: their position in the frame, their count (0: a plain dot), their name
+    for the circle's title (escaped), their link (escaped; "" for none), their label as text,
+    and their rank in the order of the labels (which breaks ties of count)."""
 
-    x: np.ndarray
-    y: np.ndarray
-    count: np.ndarray
+    x: list[float]
+    y: list[float]
+    count: list[int]
     names: list[str]
     hrefs: list[str]
     labels: list[str]
-    rank: np.ndarray
+    rank: list[int]
+
+
+MANY = 64  # circles from which the names' overlap test runs on arrays
 
 
 def draw(frame_name: str, title: str, marks: Marks, highlight: Iterable[str] = (),
          labels: int = 12, element_id: str = "map") -> Markup:
-    """``svg`` of points given as arrays: the outlines, a circle a point in the frame (largest
+    """``svg`` of points given as lists: the outlines, a circle a point in the frame (largest
     first, so the small ones are drawn on top), and the names of the ``labels`` largest that fit
     beside their circle without covering another circle or name."""
     frame = FRAMES[frame_name]
@@ -295,30 +297,29 @@ def draw(frame_name: str, title: str, marks: Marks, highlight: Iterable[str] = (
              f'<rect class="sea" width="{w:.0f}" height="{h:.0f}" fill="#dfeaf2"/>'
              f'<g class="land" fill="#f4f1ea" stroke="#9a9a9a" stroke-width="0.6" '
              f'aria-hidden="true">', _land(frame_name, frozenset(marked)), "</g>"]
-    x, y, count = marks.x, marks.y, marks.count
-    largest = int(count.max()) if len(count) else 1
+    x, y, count, rank = marks.x, marks.y, marks.count, marks.rank
+    largest = max(1, max(count, default=1))
     margin = 4
-    inside = np.flatnonzero((x >= -margin) & (x <= w + margin) & (y >= -margin)
-                            & (y <= h + margin))
-    shown = inside[np.lexsort((marks.rank[inside], -count[inside]))]
-    radius = np.where(count > 0, 3 + 13 * np.sqrt(count / max(1, largest)), 5.0)
-    sx, sy, sr = x[shown], y[shown], radius[shown]
-    boxes = np.stack([sx - sr, sy - sr, sx + sr, sy + sr], axis=1)
+    shown = sorted((i for i in range(len(x)) if -margin <= x[i] <= w + margin
+                    and -margin <= y[i] <= h + margin), key=lambda i: (-count[i], rank[i]))
+    radius = {i: 3 + 13 * math.sqrt(count[i] / largest) if count[i] else 5.0 for i in shown}
+    boxes = [(x[i] - radius[i], y[i] - radius[i], x[i] + radius[i], y[i] + radius[i])
+             for i in shown]
     circles = []
-    for i, cx, cy, r in zip(shown[::-1].tolist(), sx[::-1].tolist(), sy[::-1].tolist(),
-                            sr[::-1].tolist(), strict=True):
+    for i in reversed(shown):
         name, href = marks.names[i], marks.hrefs[i]
-        circle = (f'<circle class="city" cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#1f5f8b" '
-                  f'fill-opacity="0.75" stroke="#ffffff" stroke-width="1"/>')
+        circle = (f'<circle class="city" cx="{x[i]:.1f}" cy="{y[i]:.1f}" r="{radius[i]:.1f}" '
+                  'fill="#1f5f8b" fill-opacity="0.75" stroke="#ffffff" stroke-width="1"/>')
         if href:
             circles.append(f'<a href="{href}" aria-label="{name}"><title>{name}</title>{circle}'
                            "</a>")
         else:
             circles.append(f"<g><title>{name}</title>{circle}</g>")
-    names = []
-    for i, cx, cy, r in zip(shown[:labels].tolist(), sx[:labels].tolist(), sy[:labels].tolist(),
-                            sr[:labels].tolist(), strict=True):
-        text = marks.labels[i]
+    table = np.array(boxes) if len(boxes) >= MANY else None
+    names: list[str] = []
+    placed: list[tuple[float, float, float, float]] = []
+    for i in shown[:labels]:
+        text, cx, cy, r = marks.labels[i], x[i], y[i], radius[i]
         width, height = 7.2 * len(text) + 4, 16
         for bx, by, anchor in ((cx + r + 2, cy - height / 2, "start"),
                                (cx - r - 2 - width, cy - height / 2, "end"),
@@ -327,10 +328,15 @@ def draw(frame_name: str, title: str, marks: Marks, highlight: Iterable[str] = (
             box = (bx, by, bx + width, by + height)
             if box[0] < 0 or box[2] > w or box[1] < 0 or box[3] > h:
                 continue
-            if np.any((box[0] < boxes[:, 2]) & (boxes[:, 0] < box[2]) & (box[1] < boxes[:, 3])
-                      & (boxes[:, 1] < box[3])):
+            if table is not None:
+                if np.any((box[0] < table[:, 2]) & (table[:, 0] < box[2])
+                          & (box[1] < table[:, 3]) & (table[:, 1] < box[3])):
+                    continue
+            elif any(overlaps(box, other) for other in boxes):
                 continue
-            boxes = np.vstack([boxes, box])
+            if any(overlaps(box, other) for other in placed):
+                continue
+            placed.append(box)
             tx = {"start": bx, "end": bx + width, "middle": bx + width / 2}[anchor]
             names.append(f'<text x="{tx:.1f}" y="{by + 12:.1f}" text-anchor="{anchor}">'
                          f"{escape(text)}</text>")

@@ -81,11 +81,12 @@ class Cities:
     def marks(self, frame: str, which: np.ndarray, count: np.ndarray) -> maps.Marks:
         """The marks of some cities (by number) with their counts."""
         x, y = self.xy(frame)
-        return maps.Marks(x[which], y[which], count[which],
+        numbers, counts = which.tolist(), count[which].tolist()
+        return maps.Marks(x[which].tolist(), y[which].tolist(), counts,
                           [f"{self.html[i]}: {n} {self.unit}" for i, n in
-                           zip(which.tolist(), count[which].tolist(), strict=True)],
-                          [self.hrefs[i] for i in which.tolist()],
-                          [self.labels[i] for i in which.tolist()], self.rank[which])
+                           zip(numbers, counts, strict=True)],
+                          [self.hrefs[i] for i in numbers], [self.labels[i] for i in numbers],
+                          self.rank[which].tolist())
 
 
 def cities(cat: Catalogue, lang: str) -> Cities:
