@@ -110,6 +110,12 @@ def _picture(found: list[dict[str, object]], lang: str, layout: str) -> dict[str
     title = f"{i18n.translate('collab_title', lang)}: {len(nodes)} " \
             f"{i18n.translate('cities', lang)}, {len(edges)} {i18n.translate('links', lang)}"
     unplaced: list[str] = []
+    left_out = 0
+    if layout == "network" and len(nodes) > network.MOST:
+        nodes, edges = network.most_linked(nodes, edges)
+        left_out = len(iris) - len(nodes)
+        title = f"{i18n.translate('collab_title', lang)}: " + i18n.translate(
+            "collab_most", lang).format(n=len(nodes), of=len(iris), links=len(edges))
     if layout == "map":
         points = [maps.Point(n.iri, n.label, located[n.iri][0], located[n.iri][1])
                   for n in nodes if n.iri in located]
@@ -122,7 +128,8 @@ def _picture(found: list[dict[str, object]], lang: str, layout: str) -> dict[str
     legend = [(cat.label(c, lang), network.swatch(colour)) for c, colour in palette.items() if c]
     if any(n.country not in palette for n in nodes):
         legend.append((i18n.translate("other", lang), network.swatch(network.OTHER)))
-    return {"svg": svg, "legend": legend, "unplaced": unplaced}
+    return {"svg": svg, "legend": legend, "unplaced": unplaced, "left_out": left_out,
+            "shown": len(nodes), "cities": len(iris)}
 
 
 @bp.route("/collaborations")

@@ -113,6 +113,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "any": {"en": "any", "fr": "tous"},
     "show": {"en": "Show", "fr": "Afficher"},
     "network": {"en": "Network", "fr": "Réseau"},
+    "collab_most": {"en": "the {n} most connected of {of} cities, {links} links",
+                    "fr": "les {n} villes les plus reliées sur {of}, {links} liens"},
+    "collab_left_out": {
+        "en": "The picture shows the {n} cities with the most partners, of {of}: every link is "
+              "listed below, and the map draws them all:",
+        "fr": "L'image montre les {n} villes ayant le plus de partenaires, sur {of} : chaque "
+              "lien est listé ci-dessous, et la carte les dessine tous :"},
     "map": {"en": "Map", "fr": "Carte"},
     "links": {"en": "links", "fr": "liens"},
     "shared": {"en": "shared", "fr": "en commun"},

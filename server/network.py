@@ -44,6 +44,22 @@ def colours(nodes: list[Node]) -> dict[str | None, str]:
     return {c: PALETTE[i] for i, c in enumerate(ranked[:len(PALETTE)])}
 
 
+# cities the network picture draws at most: beyond a few hundred a force layout is a tangle
+# that no one can read, and networkx needs SciPy to lay out a group of 500 or more
+MOST = 150
+
+
+def most_linked(nodes: list[Node], edges: list[Edge]) -> tuple[list[Node], list[Edge]]:
+    """The ``MOST`` cities with the most partners (then by IRI) and the links between them."""
+    partners: dict[str, set[str]] = {}
+    for e in edges:
+        partners.setdefault(e.a, set()).add(e.b)
+        partners.setdefault(e.b, set()).add(e.a)
+    kept = set(sorted(partners, key=lambda c: (-len(partners[c]), c))[:MOST])
+    return ([n for n in nodes if n.iri in kept],
+            [e for e in edges if e.a in kept and e.b in kept])
+
+
 def spring(nodes: list[Node], edges: list[Edge]) -> dict[str, tuple[float, float]]:
     """Positions in SVG units: each group of connected cities laid out by networkx's
     Fruchterman-Reingold layout (seeded, so a release always draws the same picture) in a

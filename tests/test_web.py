@@ -16,7 +16,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from server import create_app
+from server import close_app, create_app, network
 from server.browse import SHOWN
 from server.catalogue import years
 from server.settings import Settings
@@ -273,6 +273,36 @@ def test_collaborations(web):
     assert italy and len(italy) < len(data["edges"])
     rows = list(csv.reader(io.StringIO(web.get("/collaborations.csv").get_data(as_text=True))))
     assert len(rows) - 1 == len(data["edges"])
+
+
+def test_a_large_network_draws_its_most_connected_cities_and_lists_every_link(release,
+                                                                                 monkeypatch):
+    monkeypatch.setattr(network, "MOST", 3)
+    app = create_app(Settings(release=release.path, cache_size=0))
+    try:
+        web = app.test_client()
+        links = json.loads(web.get("/collaborations.json").data)["edges"]
+        partners: dict[str, set[str]] = {}
+        for e in links:
+            partners.setdefault(e["a"], set()).add(e["b"])
+            partners.setdefault(e["b"], set()).add(e["a"])
+        assert len(partners) > 3, "the data links more than three cities"
+        most = set(sorted(partners, key=lambda c: (-len(partners[c]), c))[:3])
+        page = soup(web.get("/collaborations", headers=BROWSER))
+        svg = page.find("figure", id="network").find("svg")
+        assert {a["href"] for a in svg.select("g.nodes a")} == {
+            "/" + c[len(BASE):] for c in most}
+        assert len(svg.select("g.edges a")) == sum(1 for e in links
+                                                   if e["a"] in most and e["b"] in most)
+        note = page.find(id="most-linked")
+        assert "3" in note.text and str(len(partners)) in note.text
+        assert "layout=map" in note.find("a")["href"]
+        assert len(page.select("#edges tbody tr")) == len(links), "the table keeps every link"
+        whole = soup(web.get("/collaborations?layout=map", headers=BROWSER))
+        assert whole.find(id="most-linked") is None
+        assert len(whole.find("figure", id="network").select("g.nodes a")) > 3
+    finally:
+        close_app(app)
 
 
 def test_home_page(web, store):
