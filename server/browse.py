@@ -182,6 +182,23 @@ def _row(p: Practice, cat: Catalogue, lang: str) -> dict[str, Any]:
     }
 
 
+def cards(rows: list[dict[str, Any]], lang: str) -> Markup:
+    """The list's cards: each practice's title linked (in its language when that is not the
+    page's), its cities, countries and period, its topics as tags."""
+    out = []
+    for r in rows:
+        other = r["title_lang"]
+        attr = f' lang="{escape(other)}"' if other and other != lang else ""
+        period = f" · {escape(r['period'])}" if r["period"] else ""
+        meta = (f"{escape(', '.join(r['cities']))}{' · ' if r['cities'] else ''}"
+                f"{escape(', '.join(r['countries']))}{period}")
+        tags = ('<p class="tags">' + "".join(f"<span>{escape(t)}</span> " for t in r["topics"])
+                + "</p>") if r["topics"] else ""
+        out.append(f'<li class="card"><h3><a href="{escape(r["url"])}" class="practice"{attr}>'
+                   f'{escape(r["title"])}</a></h3>\n<p class="meta">{meta}</p>\n{tags}</li>\n')
+    return Markup("".join(out))
+
+
 def _ongoing(row: dict[str, Any]) -> str:
     """The CSV's ongoing cell: empty when nothing is known of the period."""
     if row["ongoing"]:
@@ -354,7 +371,8 @@ def practices(ext: str | None = None) -> Response:
         fig = overview.figures(cat, selected, lang,
                                lambda f, v: toggles.narrowed(f, value_key(f, v)), key)
         return render_template(
-            "practices.html", rows=rows, facets=facets, total=total, page=page, pages=pages,
+            "practices.html", cards=cards(rows, lang), facets=facets, total=total, page=page,
+            pages=pages,
             fig=fig, selected=[(f["label"], v) for f in facets for v in f["chosen"]],
             q=q, sort=sort, lang=lang, url_with=url_with, expanded=sorted(expanded),
             twins=[(name, url_with(page=None, per_page=None).replace(
