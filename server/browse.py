@@ -137,14 +137,14 @@ class Toggles:
         query = "&".join(part for part in (before, middle, after) if part)
         return self.path + ("?" + query if query else "")
 
-    def narrowed(self, facet: str, key: str) -> str:
+    def narrowed(self, facet: str, key: str, quoted: str | None = None) -> str:
         """This list narrowed to one more value (the same list, on its first page, when the
         value is already chosen)."""
         if key in self.raw.get(facet, []):
             query = "&".join(e for k in sorted(self.encoded) for e in self.encoded[k])
             return self.path + ("?" + query if query else "")
         head, tail = self.adding(facet, key)
-        return head + quote_plus(key) + tail
+        return head + (quoted or quote_plus(key)) + tail
 
     def adding(self, facet: str, key: str, html: bool = False) -> tuple[str, str]:
         """The URL with one more value of a facet, not chosen yet: (what comes before the
@@ -368,8 +368,13 @@ def practices(ext: str | None = None) -> Response:
         pages = max(1, math.ceil(total / per_page))
         key = ("practices", tuple(sorted((f, tuple(sorted(v))) for f, v in chosen.items())), q)
         toggles = Toggles()
-        fig = overview.figures(cat, selected, lang,
-                               lambda f, v: toggles.narrowed(f, value_key(f, v)), key)
+
+        def link(f: str, iri: str) -> str:  # the list narrowed to a value of a chart
+            facet = cat.facets[f]
+            at = facet.index.get(iri)
+            return toggles.narrowed(f, value_key(f, iri), None if at is None else facet.quoted[at])
+
+        fig = overview.figures(cat, selected, lang, link, key)
         return render_template(
             "practices.html", cards=cards(rows, lang), facets=facets, total=total, page=page,
             pages=pages,

@@ -131,6 +131,7 @@ class Catalogue:
                                              pairs[:, 1].copy())
         self._folded: list[tuple[str, ...]] | None = None
         self._text: dict[str, Mask] = {}
+        self._whole: dict[str, tuple[Ints, int]] = {}  # each facet's counts over every practice
         self._shown: dict[tuple[str, str], tuple[list[str], list[str], Ints]] = {}
         self._items: dict[tuple[str, str, str], list[str]] = {}
         self._lock = threading.Lock()
@@ -235,8 +236,22 @@ class Catalogue:
         """How many of the selected practices have each value of a facet (by value number),
         and how many have none."""
         f = self.facets[facet]
-        n = np.bincount(f.value[selected[f.practice]], minlength=len(f.values))
-        return n, int(np.count_nonzero(f.none & selected))
+        chosen = np.flatnonzero(selected)
+        if len(chosen) == self.size:  # every practice: counted once
+            whole = self._whole.get(facet)
+            if whole is None:
+                whole = self._whole[facet] = (np.diff(f.starts), int(np.count_nonzero(f.none)))
+            return whole
+        if 2 * len(chosen) < self.size:  # few practices: read their own values
+            first, last = f.p_starts[chosen], f.p_starts[chosen + 1]
+            lengths = last - first
+            total = int(lengths.sum())
+            ends = np.cumsum(lengths)
+            at = np.arange(total) + np.repeat(first - (ends - lengths), lengths)
+            n = np.bincount(f.by_practice[at], minlength=len(f.values))
+        else:
+            n = np.bincount(f.value[selected[f.practice]], minlength=len(f.values))
+        return n, int(np.count_nonzero(f.none[chosen]))
 
     def shown(self, facet: str, lang: str) -> tuple[list[str], list[str], Ints]:
         """A facet's value labels in a language, HTML-escaped, and each value's rank in the
@@ -266,18 +281,6 @@ class Catalogue:
             with self._lock:
                 self._items[key] = found
         return found
-
-    def counts(self, facet: str, selected: Mask) -> dict[str, int]:
-        """How many of the selected practices have each value of a facet (NOT_RECORDED: how
-        many have none, for the facets that offer it)."""
-        f = self.facets[facet]
-        n = np.bincount(f.value[selected[f.practice]], minlength=len(f.values))
-        out = {f.values[v]: int(n[v]) for v in np.flatnonzero(n)}
-        if facet in NOT_RECORDED_LABELS:
-            none = int(np.count_nonzero(f.none & selected))
-            if none:
-                out[NOT_RECORDED] = none
-        return out
 
     def ordered(self, selected: Mask, sort: str, lang: str) -> Ints:
         """The numbers of the selected practices in a sort order of the list."""

@@ -141,11 +141,11 @@ def _figures(cat: Catalogue, chosen: Mask, lang: str,
                                      zip(places.tolist(), n[places].tolist(), strict=True))),
     }
     for facet in ("year", "topic", "country"):
-        counts = cat.counts(facet, chosen)
-        none = counts.pop(NOT_RECORDED, 0) if facet in NOT_RECORDED_LABELS else int(
-            (cat.facets[facet].none & chosen).sum())
-        bars = [charts.Bar(v if facet == "year" else cat.label(v, lang), n, link(facet, v))
-                for v, n in counts.items()]
+        counted, none = cat.tally(facet, chosen)
+        values, labels = cat.facets[facet].values, cat.shown(facet, lang)[0]
+        having = np.flatnonzero(counted)
+        bars = [charts.Bar(labels[i], k, link(facet, values[i]))
+                for i, k in zip(having.tolist(), counted[having].tolist(), strict=True)]
         if facet == "year":
             bars.sort(key=lambda b: b.label)
         else:
