@@ -11,7 +11,8 @@ and facet counts with different constants). Prints req/s, p50 and p99, errors, o
 PSS of every server process, and the time to the first answer of each page kind after a start.
 
     python benchmarks/server_read.py --release DIR [--release DIR ...] [--seconds 10]
-        [--connections 1 4] [--workers N] [--port N] [--check N] [--cases NAME ...]
+        [--connections 1 4] [--workers N] [--query-workers 1] [--port N] [--check N]
+        [--cases NAME ...]
         [--json FILE]
 
 Needs wrk (Debian package `wrk`) and the `oxigraph` command (PyPI `oxigraph`, a test extra).
@@ -440,7 +441,8 @@ def measure(release: Path, args: argparse.Namespace, work: Path) -> dict[str, ob
                     str(nquads)], check=True, capture_output=True)
     ports = ([args.port, args.port + 1, args.port + 2] if args.port
              else [free_port(), free_port(), free_port()])
-    env = {"ICC_RELEASE": str(release), "ICC_CACHE_SIZE": str(args.cache_size)}
+    env = {"ICC_RELEASE": str(release), "ICC_CACHE_SIZE": str(args.cache_size),
+           "ICC_QUERY_WORKERS": str(args.query_workers)}
     ask = "/query?query=ASK%7B%7D"
     results: list[dict[str, object]] = []
     pss = {"ours": 0.0, "oxigraph": 0.0, "processes": 0}
@@ -590,6 +592,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="gunicorn -w of ours and of hello (README: one per core)")
     parser.add_argument("--cache-size", type=int, default=0,
                         help="ICC_CACHE_SIZE of our server (0, the default: no response cache)")
+    parser.add_argument("--query-workers", type=int, default=1,
+                        help="ICC_QUERY_WORKERS of our server (1, as README's production "
+                             "command: one query process per web worker, one per core)")
     parser.add_argument("--max-requests", type=int, default=20000,
                         help="most distinct requests a case rotates over")
     parser.add_argument("--check", type=int, default=20,

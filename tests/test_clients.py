@@ -79,7 +79,8 @@ def gunicorn_relative(release: Release) -> Iterator[str]:
     port = free_port()
     yield from _start([str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b",
                        f"127.0.0.1:{port}", "server:create_app()"], release.path.parent,
-                      {"ICC_RELEASE": release.path.name}, f"http://127.0.0.1:{port}")
+                      {"ICC_RELEASE": release.path.name, "ICC_QUERY_WORKERS": "1"},
+                      f"http://127.0.0.1:{port}")
 
 
 @pytest.fixture(scope="session")
