@@ -55,17 +55,17 @@ def _warm(state: BlueprintSetupState) -> None:
     if context is None or context.read is None:
         return
 
-    def work() -> None:
-        cat = catalogue_of(context.read, context.memo)
+    def work() -> None:  # what every page needs first, then what the lists need
+        for name in WARM_TEMPLATES:
+            app.jinja_env.get_template(name)
         for frame in maps.FRAMES:
             maps.outlines(frame)
+        cat = catalogue_of(context.read, context.memo)
         with app.app_context():
             for lang in i18n.LANGUAGES:
                 for f in FACETS:
                     cat.unchosen(f, lang)
                 overview.cities(cat, lang)
-        for name in WARM_TEMPLATES:
-            app.jinja_env.get_template(name)
 
     threading.Thread(target=work, name="icc-catalogue-warm", daemon=True).start()
 
