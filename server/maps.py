@@ -347,7 +347,7 @@ def draw(frame_name: str, title: str, marks: Marks, highlight: Iterable[str] = (
     return Markup("".join(parts))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)  # about 80 kB each
 def _land(frame_name: str, marked: frozenset[str]) -> str:
     """The country outlines of a frame, those in ``marked`` (numeric codes) marked."""
     css = ' class="marked" fill="#f2c879"'
@@ -360,7 +360,7 @@ def xy(frame_name: str, lon: float, lat: float) -> tuple[float, float]:
     return _xy(frame_name, lon, lat)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _xy(frame_name: str, lon: float, lat: float) -> tuple[float, float]:
     """A place's position in a frame (places are few and drawn again and again)."""
     return FRAMES[frame_name].xy(lon, lat)
