@@ -139,6 +139,8 @@ def page(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str
     return render_template(
         "resource.html", title=title, iri=iri, out=out, inc=inc, twins=twins, lang=lang,
         path=path, sections=sections, out_rows=_out_rows(out), inc_rows=_inc_rows(inc),
+        has={f: any((p["href"] or "").endswith("#" + f) for p, _ in out)
+             for f in ("topic", "startYear")},
         jsonld=schema_org(triples, iri, title) if kind else None,
         query_url="/sparql?" + urlencode({"query": query}), sources=sources,
         wikidata=wikidata, period=period, title_lang=title_lang,
