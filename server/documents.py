@@ -111,8 +111,8 @@ def find(iri: str, fmt: Format | None) -> Document | None:
 
 def _triples(value: bytes) -> list[Triple]:
     """The triples of the read model's ``triples`` column (JSON, compressed with zlib)."""
-    return [tuple(tuple(term) for term in t)  # type: ignore[misc]
-            for t in json.loads(zlib.decompress(value))]
+    return [(tuple(s), tuple(p), tuple(o))  # type: ignore[misc]
+            for s, p, o in json.loads(zlib.decompress(value))]
 
 
 def _written(iri: str, doc: Description, fmt: Format) -> bytes:
