@@ -111,7 +111,7 @@ def find(iri: str, fmt: Format | None) -> Document | None:
 
 def _triples(value: bytes) -> list[Triple]:
     """The triples of the read model's ``triples`` column (JSON, compressed with zlib)."""
-    return [(tuple(s), tuple(p), tuple(o))  # type: ignore[misc]
+    return [(tuple(s), tuple(p), tuple(o))
             for s, p, o in json.loads(zlib.decompress(value))]
 
 
