@@ -20,19 +20,20 @@ import os
 import sqlite3
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from ..forking import quiet_worker
 from ..formats import GRAPH_FORMATS
 from ..model import KINDS, Lit, Quad
 from ..namespaces import ICC_IRI, PREFIXES
-from ..store import LINK_CAP, Term, Triple, write_triples
+from ..store import LINK_CAP, Term, Triple
 from ..store.embedded import select_whole
-from ..store.oxigraph import write_many
-from . import Source, related
+from ..store.oxigraph import as_stored
+from . import Source, related, serialise
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
@@ -46,10 +47,6 @@ WRITER = f"2 {sorted(PREFIXES.items())}"
 
 _GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } }"
 _GRAPH = "SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"
-# the store keeps typed values in their canonical form (41.55140 becomes 41.5514): documents
-# hold what the store holds, so typed literals are read back from it
-_TYPED = (f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o) && "
-          f"datatype(?o) != <{XSD_STRING}> && datatype(?o) != <{LANG_STRING}>) }}")
 
 
 @dataclass(frozen=True)
@@ -81,29 +78,39 @@ def write(con: sqlite3.Connection, source: Source) -> None:
     write_documents(con, source, LINK_CAP)
 
 
+_COLUMNS = ["iri", "digest", "more_incoming", "cap", "triples", *FORMAT_COLUMNS.values()]
+_INSERT = (f"INSERT OR REPLACE INTO documents ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(_COLUMNS))})")
+
+
 def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Written:
-    """``write`` with incoming links cut at ``cap``."""
-    columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
-    con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
-                "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
-                f"triples BLOB NOT NULL, {columns})")
-    extra, typed = _from_store(source)
-    triples = _triples(source.quads, extra, typed)
-    docs = list(documents(triples, source.base, cap))
-    digests = {d.iri: _digest(d) for d in docs}
-    reused = _reuse(con, source, digests)
-    fresh = [d for d in docs if d.iri not in reused]
-    names = list(FORMAT_COLUMNS.values())
-    insert = (f"INSERT INTO documents (iri, digest, more_incoming, cap, triples, "
-              f"{', '.join(names)}) VALUES ({', '.join('?' * (5 + len(names)))})")
-    for doc, bodies in zip(fresh, _serialise(fresh), strict=True):
-        con.execute(insert, (doc.iri, digests[doc.iri], int(doc.more_incoming), doc.cap,
-                             zlib.compress(doc.body.encode(), 1), *bodies))
-    _write_places(con, triples)
-    related.write(con, source, triples)
-    con.executemany("INSERT INTO meta VALUES (?, ?)", [
-        ("documents", str(len(docs))), ("documents_serialised", str(len(fresh)))])
-    return Written(len(docs), len(fresh))
+    """``write`` with incoming links cut at ``cap``. When ``con`` holds a copy of the previous
+    release's read model (see ``readmodel.write``) written with the same cap and writers, only
+    the documents of the things the changed named graphs touch are made again, and written
+    when their digest changed."""
+    triples = Index(_triples(source.quads, _from_store(source)))
+    held = dict(con.execute("SELECT key, value FROM meta"))
+    if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
+            source.changed is not None:
+        written = _update(con, source, triples, cap)
+    else:
+        con.execute("DROP TABLE IF EXISTS documents")
+        columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
+        con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
+                    "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
+                    f"triples BLOB NOT NULL, {columns})")
+        docs = list(triples.documents(source.base, cap))
+        con.executemany(_INSERT, _serialise(docs))
+        written = Written(len(docs), len(docs))
+    _write_places(con, triples.triples)
+    related.write(con, source, triples.triples)
+    con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+        ("documents", str(written.documents)), ("documents_serialised", str(written.serialised)),
+        ("link_cap", str(cap)), ("writer", _WRITER_DIGEST)])
+    return written
+
+
+_WRITER_DIGEST = hashlib.sha256(WRITER.encode()).hexdigest()[:16]
 
 
 def _digest(doc: Document) -> str:
@@ -111,30 +118,35 @@ def _digest(doc: Document) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _reuse(con: sqlite3.Connection, source: Source, digests: dict[str, str]) -> set[str]:
-    """Copy from the previous read model every document whose digest is unchanged; returns
-    their IRIs."""
-    if source.previous is None or not source.previous.is_file():
-        return set()
-    con.execute("ATTACH DATABASE ? AS previous", (f"file:{source.previous}?mode=ro",))
-    try:
-        held = con.execute("SELECT name FROM previous.sqlite_master WHERE type = 'table' "
-                           "AND name = 'documents'").fetchone()
-        if held is None:
-            return set()
-        same = {iri for iri, digest in con.execute("SELECT iri, digest FROM previous.documents")
-                if digests.get(iri) == digest}
-        con.execute("CREATE TEMP TABLE kept (iri TEXT PRIMARY KEY)")
-        con.executemany("INSERT INTO kept VALUES (?)", ((iri,) for iri in same))
-        con.execute("INSERT INTO documents SELECT d.* FROM previous.documents AS d "
-                    "JOIN kept USING (iri)")
-        con.execute("DROP TABLE kept")
-        return same
-    except sqlite3.Error:  # an unreadable or older read model: everything is written anew
-        return set()
-    finally:
-        con.commit()
-        con.execute("DETACH DATABASE previous")
+def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int) -> Written:
+    """Make again the documents a changed triple can touch: its subject's and object's, and,
+    for a label, those of every thing its subject is a neighbour of. A triple changed only if
+    it is in a changed named graph, before (the previous store) or now (this one)."""
+    assert source.changed is not None and source.previous_store is not None
+    queries = [_GRAPH.format(g=g) for g in sorted(source.changed)]
+    before = {r for _, rows in select_whole(source.previous_store, queries) for r in rows}
+    now = {r for _, rows in select_whole(source.store, queries) for r in rows}
+    touched: set[Term] = set()
+    for s, p, o in before ^ now:
+        touched.update(x for x in (s, o) if x is not None and x[0] == "uri")
+        if p is not None and p[1] == LABEL and s is not None:
+            touched.update(t[0] for t in index.incoming.get(s, ()))
+            touched.update(t[2] for t in index.out.get(s, ()) if t[2][0] == "uri")
+    things = sorted(t for t in touched if is_thing(str(t[1]), source.base))
+    held = dict(con.execute(f"SELECT iri, digest FROM documents WHERE iri IN "
+                            f"({', '.join('?' * len(things))})", [str(t[1]) for t in things]))
+    fresh, gone = [], []
+    for me in things:
+        if not index.out.get(me):
+            gone.append(str(me[1]))
+            continue
+        doc = index.document(me, cap, _key)
+        if held.get(doc.iri) != _digest(doc):
+            fresh.append(doc)
+    con.executemany("DELETE FROM documents WHERE iri = ?", [(iri,) for iri in gone])
+    con.executemany(_INSERT, _serialise(fresh))
+    (count,) = con.execute("SELECT count(*) FROM documents").fetchone()
+    return Written(count, len(fresh))
 
 
 # ---------------------------------------------------------------- documents from triples
@@ -147,21 +159,21 @@ def plain(o: str | Lit) -> Term:
     return ("literal", o.value, o.datatype or (LANG_STRING if o.lang else XSD_STRING), o.lang)
 
 
-def _from_store(source: Source) -> tuple[list[Triple], list[Triple]]:
-    """What the store holds beside the model's quads as they are: the triples of its other
-    named graphs (the vocabulary, the dataset description), part of every document they
-    touch; and every triple with a typed literal, in the store's spelling."""
+def _from_store(source: Source) -> list[Triple]:
+    """The triples of the store's other named graphs (the vocabulary, the dataset
+    description): part of every document they touch."""
     model = {q[3] for q in source.quads}
-    (_, rows), (_, typed) = select_whole(source.store, [_GRAPHS, _TYPED])
+    ((_, rows),) = select_whole(source.store, [_GRAPHS])
     others = sorted(str(r[0][1]) for r in rows if r[0] and str(r[0][1]) not in model)
     answers = select_whole(source.store, [_GRAPH.format(g=g) for g in others])
-    return ([(r[0], r[1], r[2]) for _, rows in answers for r in rows if r[0] and r[1] and r[2]],
-            [(r[0], r[1], r[2]) for r in typed if r[0] and r[1] and r[2]])
+    return [(r[0], r[1], r[2]) for _, rows in answers for r in rows if r[0] and r[1] and r[2]]
 
 
-def _triples(quads: list[Quad], extra: list[Triple], typed: list[Triple]) -> set[Triple]:
+def _triples(quads: list[Quad], extra: list[Triple]) -> set[Triple]:
     """Every distinct triple of the store (its union default graph) as plain terms: the
-    quads' triples, the typed ones as the store spells them, and ``extra``."""
+    quads' triples, and ``extra``. The store keeps typed values in their canonical form
+    (41.55140 becomes 41.5514): documents hold what the store holds, so the typed literals
+    are spelt as a store gives them back."""
     terms: dict[str | Lit, Term] = {}
 
     def conv(t: str | Lit) -> Term:
@@ -170,10 +182,16 @@ def _triples(quads: list[Quad], extra: list[Triple], typed: list[Triple]) -> set
             found = terms[t] = plain(t)
         return found
 
-    out = {(conv(s), conv(p), conv(o)) for s, p, o, _ in quads
-           if isinstance(o, str) or o.lang or o.datatype in (None, XSD_STRING)}
+    out: set[Triple] = set()
+    typed: list[Triple] = []
+    for s, p, o, _ in quads:
+        triple = (conv(s), conv(p), conv(o))
+        if isinstance(o, str) or o.lang or o.datatype in (None, XSD_STRING):
+            out.add(triple)
+        else:
+            typed.append(triple)
+    out.update(as_stored(typed))
     out.update(extra)
-    out.update(typed)
     return out
 
 
@@ -185,28 +203,48 @@ def is_thing(iri: str, base: str) -> bool:
     return kind in KINDS and bool(slug) and "/" not in slug
 
 
-def documents(triples: Iterable[Triple], base: str, cap: int = LINK_CAP) -> Iterator[Document]:
-    """The document of every thing, in IRI order: the same triples as the store's document
-    query gives for it (see ``icc_graph.store.documents.assemble``)."""
-    out: dict[Term, list[Triple]] = defaultdict(list)
-    incoming: dict[Term, list[Triple]] = defaultdict(list)
-    labels: dict[Term, list[Triple]] = defaultdict(list)
-    for t in triples:
-        out[t[0]].append(t)
-        if t[2][0] != "literal" and t[2] != t[0]:
-            incoming[t[2]].append(t)
-        if t[1][1] == LABEL:
-            labels[t[0]].append(t)
-    things = sorted(s for s in out if s[0] == "uri" and is_thing(str(s[1]), base))
-    for me in things:
-        mine = out[me]
-        links = sorted(incoming.get(me, ()), key=lambda t: (str(t[1][1]), str(t[0][1])))
+class Index:
+    """The triples indexed for documents: by subject, the incoming links of each thing (not
+    literals, not itself), and each subject's ``rdfs:label`` triples."""
+
+    def __init__(self, triples: Iterable[Triple]):
+        self.triples = list(triples)
+        self.out: dict[Term, list[Triple]] = defaultdict(list)
+        self.incoming: dict[Term, list[Triple]] = defaultdict(list)
+        self.labels: dict[Term, list[Triple]] = defaultdict(list)
+        for t in self.triples:
+            self.out[t[0]].append(t)
+            if t[2][0] != "literal" and t[2] != t[0]:
+                self.incoming[t[2]].append(t)
+            if t[1][1] == LABEL:
+                self.labels[t[0]].append(t)
+
+    def documents(self, base: str, cap: int = LINK_CAP) -> Iterator[Document]:
+        """The document of every thing, in IRI order."""
+        things = sorted(s for s in self.out if s[0] == "uri" and is_thing(str(s[1]), base))
+        # every document's triples in _key's order, compared as numbers
+        rank = {t: i for i, t in enumerate(sorted(self.triples, key=_key))}
+        for me in things:
+            yield self.document(me, cap, rank.__getitem__)
+
+    def document(self, me: Term, cap: int, order: Callable[[Triple], Any]) -> Document:
+        """The same triples as the store's document query gives for ``me`` (see
+        ``icc_graph.store.documents.assemble``), sorted by ``order`` (``_key`` or as it)."""
+        mine = self.out.get(me, [])
+        links = sorted(self.incoming.get(me, ()), key=lambda t: (str(t[1][1]), str(t[0][1])))
         more = len(links) > cap
         links = links[:cap]
         neighbours = {t[2] for t in mine} | {t[0] for t in links}
         neighbours.discard(me)
-        named = [lab for n in neighbours for lab in labels.get(n, ())]
-        yield Document(str(me[1]), tuple(sorted({*mine, *links, *named}, key=_key)), more, cap)
+        named = [lab for n in neighbours for lab in self.labels.get(n, ())]
+        return Document(str(me[1]), tuple(sorted({*mine, *links, *named}, key=order)), more,
+                        cap)
+
+
+def documents(triples: Iterable[Triple], base: str, cap: int = LINK_CAP) -> Iterator[Document]:
+    """The document of every thing, in IRI order: the same triples as the store's document
+    query gives for it (see ``icc_graph.store.documents.assemble``)."""
+    return Index(triples).documents(base, cap)
 
 
 def _key(t: Triple) -> tuple[str, ...]:
@@ -219,6 +257,7 @@ def _key(t: Triple) -> tuple[str, ...]:
 def _write_places(con: sqlite3.Connection, triples: Iterable[Triple]) -> None:
     """The ``places`` table: every thing with coordinates, its country and its name (English,
     else any), for the locator maps of the city and country pages."""
+    con.execute("DROP TABLE IF EXISTS places")
     con.execute("CREATE TABLE places (iri TEXT PRIMARY KEY, label TEXT NOT NULL, "
                 "lat REAL NOT NULL, long REAL NOT NULL, country TEXT)")
     con.execute("CREATE INDEX places_country ON places (country)")
@@ -244,50 +283,43 @@ def _write_places(con: sqlite3.Connection, triples: Iterable[Triple]) -> None:
 # ---------------------------------------------------------------- serialising
 
 
-NTRIPLES = "application/n-triples"
-WRITTEN_EACH = [f for f in GRAPH_FORMATS if f.media_type != NTRIPLES]  # by a writer per document
 _pending: list[Document] = []  # the documents a pool's forked workers serialise
 
 
-_TERMS: dict[Term, object] = {}  # pyoxigraph terms made once for every document of a process
+def rows(docs: list[Document]) -> list[tuple[object, ...]]:
+    """The ``documents`` rows of these documents: IRI, digest, cut, triples (zlib) and the
+    bytes of every format (``GRAPH_FORMATS`` order)."""
+    nts = [serialise.ntriples(d.triples) for d in docs]
+    bodies = {serialise.NTRIPLES: nts,
+              serialise.JSONLD: [serialise.jsonld(d.triples) for d in docs]}
+    for f in GRAPH_FORMATS:
+        if f.media_type not in bodies:
+            bodies[f.media_type] = serialise.written(f.media_type, nts)
+    out: list[tuple[object, ...]] = []
+    for i, d in enumerate(docs):
+        body = d.body.encode()
+        out.append((d.iri, _digest(d), int(d.more_incoming), d.cap, zlib.compress(body, 1),
+                    *(bodies[f.media_type][i] for f in GRAPH_FORMATS)))
+    return out
 
 
-def _bodies(triples: tuple[Triple, ...]) -> list[bytes]:
-    if len(_TERMS) > 1_000_000:  # bounded: a catalogue far larger than any seen
-        _TERMS.clear()
-    return write_many(list(triples), [f.media_type for f in WRITTEN_EACH],
-                      _TERMS)  # type: ignore[arg-type]
+def _chunk(span: tuple[int, int]) -> list[tuple[object, ...]]:
+    return rows(_pending[span[0]:span[1]])
 
 
-def _chunk(span: tuple[int, int]) -> list[list[bytes]]:
-    return [_bodies(d.triples) for d in _pending[span[0]:span[1]]]
-
-
-def _serialise(docs: list[Document]) -> Iterator[tuple[bytes, ...]]:
-    """Each document in every format (in ``GRAPH_FORMATS`` order), in order. N-Triples is
-    one line a triple: every distinct triple is written once and each document joins its
-    lines. The other formats are written document by document, spread over the cores."""
-    distinct = list({t for d in docs for t in d.triples})
-    lines = write_triples(distinct, NTRIPLES).split(b"\n")
-    line = {t: lines[i] + b"\n" for i, t in enumerate(distinct)}
-    del distinct, lines
-    for d, bodies in zip(docs, _each(docs), strict=True):
-        written = iter(bodies)
-        yield tuple(b"".join(line[t] for t in d.triples) if f.media_type == NTRIPLES
-                    else next(written) for f in GRAPH_FORMATS)
-
-
-def _each(docs: list[Document]) -> Iterator[list[bytes]]:
+def _serialise(docs: list[Document]) -> Iterator[tuple[object, ...]]:
+    """The rows of the documents, in order: in forked workers on every core (at most 8) when
+    there are more than a thousand."""
     cores = min(os.cpu_count() or 1, 8)
+    size = 500
     if cores < 2 or len(docs) < 1000:
-        for d in docs:
-            yield _bodies(d.triples)
+        for i in range(0, len(docs), size):
+            yield from rows(docs[i:i + size])
         return
     import multiprocessing
 
     global _pending
     _pending = docs
-    size = 250
     spans = [(i, min(i + size, len(docs))) for i in range(0, len(docs), size)]
     try:
         with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork"),

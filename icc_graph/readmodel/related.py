@@ -185,11 +185,19 @@ def _order(t: Term | None) -> tuple[int, str]:
 
 
 def write(con: sqlite3.Connection, source: Source, triples: Iterable[Triple]) -> int:
-    """The ``related`` table: one row per thing and language with its sections as JSON."""
-    con.execute("CREATE TABLE related (iri TEXT NOT NULL, lang TEXT NOT NULL, "
-                "sections TEXT NOT NULL, PRIMARY KEY (iri, lang)) WITHOUT ROWID")
+    """The ``related`` table: one row per thing and language with its sections as JSON. In a
+    rebuild's copy of the previous read model, only the rows that changed are written."""
     found = sections(triples, source.base)
-    con.executemany("INSERT INTO related VALUES (?, ?, ?)",
-                    ((iri, lang, json.dumps(s, ensure_ascii=False, separators=(",", ":")))
-                     for (iri, lang), s in sorted(found.items())))
+    rows = {key: json.dumps(s, ensure_ascii=False, separators=(",", ":"))
+            for key, s in found.items()}
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'related'").fetchone():
+        held = {(iri, lang): text for iri, lang, text in con.execute("SELECT * FROM related")}
+        con.executemany("DELETE FROM related WHERE iri = ? AND lang = ?",
+                        [key for key in held if key not in rows])
+        rows = {key: text for key, text in rows.items() if held.get(key) != text}
+    else:
+        con.execute("CREATE TABLE related (iri TEXT NOT NULL, lang TEXT NOT NULL, "
+                    "sections TEXT NOT NULL, PRIMARY KEY (iri, lang)) WITHOUT ROWID")
+    con.executemany("INSERT OR REPLACE INTO related VALUES (?, ?, ?)",
+                    ((iri, lang, text) for (iri, lang), text in sorted(rows.items())))
     return len(found)
