@@ -17,7 +17,6 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +57,10 @@ def write(path: Path, source: Source) -> None:
         con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                         [("schema", str(SCHEMA)), ("base_iri", source.base)])
-        for part in _parts():
-            part(con, source)
+        from . import catalogue, documents
+
+        with documents.writing(con, source):  # the documents are serialised meanwhile
+            catalogue.write(con, source)
         con.commit()
     finally:
         con.close()
@@ -82,12 +83,6 @@ def _same_kind(source: Source) -> bool:
     except sqlite3.Error:  # unreadable: written anew
         return False
     return held.get("schema") == str(SCHEMA) and held.get("base_iri") == source.base
-
-
-def _parts() -> list[Callable[[sqlite3.Connection, Source], None]]:
-    from . import catalogue, documents
-
-    return [documents.write, catalogue.write]
 
 
 class ReadModelError(Exception):

@@ -15,18 +15,15 @@ serialises only the documents that changed.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import sqlite3
-import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import Any, overload
 
-from ..forking import quiet_worker
 from ..formats import GRAPH_FORMATS
 from ..model import KINDS, Lit, Quad
 from ..namespaces import ICC_IRI, PREFIXES
@@ -60,7 +57,12 @@ class Document:
     def body(self) -> str:
         """The triples as JSON: what the HTML page reads (stored compressed with zlib), and
         what the digest is made of."""
-        return json.dumps(self.triples, ensure_ascii=False, separators=(",", ":"))
+        return serialise.body(self.triples)
+
+    @cached_property
+    def digest(self) -> str:
+        text = f"{WRITER}\n{self.more_incoming} {self.cap}\n{self.body}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -75,47 +77,54 @@ def write(con: sqlite3.Connection, source: Source) -> None:
     """Write the documents table, the places of the locator maps and the entity pages'
     related sections; the read model's ``meta`` says how many documents there are
     (``documents``) and how many were serialised anew (``documents_serialised``)."""
-    write_documents(con, source, LINK_CAP)
+    with writing(con, source):
+        pass
 
 
-_COLUMNS = ["iri", "digest", "more_incoming", "cap", "triples", *FORMAT_COLUMNS.values()]
-_INSERT = (f"INSERT OR REPLACE INTO documents ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join('?' * len(_COLUMNS))})")
+def _path(con: sqlite3.Connection) -> Path:
+    return Path(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == "main"))
 
 
-def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Written:
-    """``write`` with incoming links cut at ``cap``. When ``con`` holds a copy of the previous
-    release's read model (see ``readmodel.write``) written with the same cap and writers, only
-    the documents of the things the changed named graphs touch are made again, and written
-    when their digest changed."""
+@contextmanager
+def writing(con: sqlite3.Connection, source: Source, cap: int | None = None
+            ) -> Iterator[Written]:
+    """``write`` around the caller's block: the documents are serialised by forked processes
+    while the block runs (the catalogue) and this process writes the related sections, then
+    copied into the table. When ``con`` holds a copy of the previous release's read model (see
+    ``readmodel.write``) written with the same cap and writers, only the documents of the
+    things the changed named graphs touch are made again, and written when their digest
+    changed."""
+    cap = LINK_CAP if cap is None else cap
     triples = Index(_triples(source.quads, _from_store(source)))
     held = dict(con.execute("SELECT key, value FROM meta"))
-    if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
-            source.changed is not None:
-        written = _update(con, source, triples, cap)
-    else:
-        con.execute("DROP TABLE IF EXISTS documents")
-        columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
-        con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
-                    "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
-                    f"triples BLOB NOT NULL, {columns})")
-        docs = list(triples.documents(source.base, cap))
-        con.executemany(_INSERT, _serialise(docs))
-        written = Written(len(docs), len(docs))
-    _write_places(con, triples.triples)
-    related.write(con, source, triples.triples)
+    spread = None
+    try:
+        if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
+                source.changed is not None:
+            written = _update(con, source, triples, cap)
+        else:
+            con.execute("DROP TABLE IF EXISTS documents")
+            columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
+            con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
+                        "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
+                        f"triples BLOB NOT NULL, {columns})")
+            docs = _Documents(triples, triples.things(source.base), cap)
+            spread = serialise.Spread(docs, _path(con))  # made by the forked processes
+            written = Written(len(docs), len(docs))
+        yield written
+        _write_places(con, triples.triples)
+        related.write(con, source, triples.triples)
+        if spread is not None:
+            spread.into(con)
+    finally:
+        if spread is not None:
+            spread.close()
     con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
         ("documents", str(written.documents)), ("documents_serialised", str(written.serialised)),
         ("link_cap", str(cap)), ("writer", _WRITER_DIGEST)])
-    return written
 
 
 _WRITER_DIGEST = hashlib.sha256(WRITER.encode()).hexdigest()[:16]
-
-
-def _digest(doc: Document) -> str:
-    text = f"{WRITER}\n{doc.more_incoming} {doc.cap}\n{doc.body}"
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int) -> Written:
@@ -141,10 +150,10 @@ def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int) -> 
             gone.append(str(me[1]))
             continue
         doc = index.document(me, cap, _key)
-        if held.get(doc.iri) != _digest(doc):
+        if held.get(doc.iri) != doc.digest:
             fresh.append(doc)
     con.executemany("DELETE FROM documents WHERE iri = ?", [(iri,) for iri in gone])
-    con.executemany(_INSERT, _serialise(fresh))
+    serialise.Spread(fresh, _path(con)).into(con)
     (count,) = con.execute("SELECT count(*) FROM documents").fetchone()
     return Written(count, len(fresh))
 
@@ -195,6 +204,27 @@ def _triples(quads: list[Quad], extra: list[Triple]) -> set[Triple]:
     return out
 
 
+class _Documents(Sequence[Document]):
+    """The documents of these things, each made when it is asked for."""
+
+    def __init__(self, index: Index, things: list[Term], cap: int):
+        self.held, self.things, self.cap = index, things, cap
+
+    def __len__(self) -> int:
+        return len(self.things)
+
+    @overload
+    def __getitem__(self, i: int) -> Document: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Document]: ...
+
+    def __getitem__(self, i: int | slice) -> Document | list[Document]:
+        if isinstance(i, slice):
+            return [self.held.document(me, self.cap, self.held.order)
+                    for me in self.things[i]]
+        return self.held.document(self.things[i], self.cap, self.held.order)
+
+
 def is_thing(iri: str, base: str) -> bool:
     """True for an IRI ``{base}id/<kind>/<slug>`` that /doc/<kind>/<slug> serves."""
     if not iri.startswith(base + "id/"):
@@ -219,13 +249,26 @@ class Index:
             if t[1][1] == LABEL:
                 self.labels[t[0]].append(t)
 
+    def things(self, base: str) -> list[Term]:
+        """Every thing (a subject that ``/doc/`` serves), in IRI order."""
+        return sorted(s for s in self.out if s[0] == "uri" and is_thing(str(s[1]), base))
+
+    @cached_property
+    def order(self) -> Callable[[Triple], tuple[int, int, int]]:
+        """``_key``'s order of triples, as numbers: ``_key`` compares the subjects, then the
+        predicates, then the objects, each term by all its parts."""
+        terms = list({x for t in self.triples for x in t})
+        try:  # a term's parts are text, and None only where the other term's is None too
+            terms.sort()
+        except TypeError:
+            terms.sort(key=lambda x: tuple(map(str, x)))
+        place = {x: i for i, x in enumerate(terms)}
+        return {t: (place[t[0]], place[t[1]], place[t[2]]) for t in self.triples}.__getitem__
+
     def documents(self, base: str, cap: int = LINK_CAP) -> Iterator[Document]:
         """The document of every thing, in IRI order."""
-        things = sorted(s for s in self.out if s[0] == "uri" and is_thing(str(s[1]), base))
-        # every document's triples in _key's order, compared as numbers
-        rank = {t: i for i, t in enumerate(sorted(self.triples, key=_key))}
-        for me in things:
-            yield self.document(me, cap, rank.__getitem__)
+        for me in self.things(base):
+            yield self.document(me, cap, self.order)
 
     def document(self, me: Term, cap: int, order: Callable[[Triple], Any]) -> Document:
         """The same triples as the store's document query gives for ``me`` (see
@@ -248,7 +291,9 @@ def documents(triples: Iterable[Triple], base: str, cap: int = LINK_CAP) -> Iter
 
 
 def _key(t: Triple) -> tuple[str, ...]:
-    return tuple(str(x) for term in t for x in term)
+    """The order of a document's triples (``icc_graph.store.documents``'s): every part of
+    every term as text."""
+    return tuple(map(str, t[0] + t[1] + t[2]))
 
 
 # ---------------------------------------------------------------- places
@@ -278,53 +323,3 @@ def _write_places(con: sqlite3.Connection, triples: Iterable[Triple]) -> None:
         label = its.get("en") or next(iter(sorted(its.items())), ("", iri.rsplit("/", 1)[-1]))[1]
         rows.append((iri, label, lat, long, facts.get("country")))
     con.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?)", rows)
-
-
-# ---------------------------------------------------------------- serialising
-
-
-_pending: list[Document] = []  # the documents a pool's forked workers serialise
-
-
-def rows(docs: list[Document]) -> list[tuple[object, ...]]:
-    """The ``documents`` rows of these documents: IRI, digest, cut, triples (zlib) and the
-    bytes of every format (``GRAPH_FORMATS`` order)."""
-    nts = [serialise.ntriples(d.triples) for d in docs]
-    bodies = {serialise.NTRIPLES: nts,
-              serialise.JSONLD: [serialise.jsonld(d.triples) for d in docs]}
-    for f in GRAPH_FORMATS:
-        if f.media_type not in bodies:
-            bodies[f.media_type] = serialise.written(f.media_type, nts)
-    out: list[tuple[object, ...]] = []
-    for i, d in enumerate(docs):
-        body = d.body.encode()
-        out.append((d.iri, _digest(d), int(d.more_incoming), d.cap, zlib.compress(body, 1),
-                    *(bodies[f.media_type][i] for f in GRAPH_FORMATS)))
-    return out
-
-
-def _chunk(span: tuple[int, int]) -> list[tuple[object, ...]]:
-    return rows(_pending[span[0]:span[1]])
-
-
-def _serialise(docs: list[Document]) -> Iterator[tuple[object, ...]]:
-    """The rows of the documents, in order: in forked workers on every core (at most 8) when
-    there are more than a thousand."""
-    cores = min(os.cpu_count() or 1, 8)
-    size = 500
-    if cores < 2 or len(docs) < 1000:
-        for i in range(0, len(docs), size):
-            yield from rows(docs[i:i + size])
-        return
-    import multiprocessing
-
-    global _pending
-    _pending = docs
-    spans = [(i, min(i + size, len(docs))) for i in range(0, len(docs), size)]
-    try:
-        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=quiet_worker) as pool:
-            for done in pool.map(_chunk, spans):
-                yield from done
-    finally:
-        _pending = []

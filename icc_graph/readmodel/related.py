@@ -167,13 +167,17 @@ def _rows(pairs: set[tuple[Term, Term | None]], names: dict[Term, list[Term]],
     item's names in the language and in English (OPTIONAL: none gives one unbound row),
     distinct, in the query's order (ORDER BY ?en ?x ?note ?label)."""
     rows: set[Row] = set()
+    order = _ORDERS
     for x, note in pairs:
         its = names.get(x, [])
         labels: list[Term | None] = [n for n in its if n[3] == lang] or [None]
         ens: list[Term | None] = [n for n in its if n[3] == "en"] or [None]
         rows.update((x, note, label, en) for label in labels for en in ens)
-    return sorted(rows, key=lambda r: (_order(r[3]), _order(r[0]), _order(r[1]),
-                                       _order(r[2])))
+    for r in rows:
+        for t in r:
+            if t not in order:
+                order[t] = _order(t)
+    return sorted(rows, key=lambda r: (order[r[3]], order[r[0]], order[r[1]], order[r[2]]))
 
 
 def _order(t: Term | None) -> tuple[int, str]:
@@ -182,6 +186,9 @@ def _order(t: Term | None) -> tuple[int, str]:
     if t is None:
         return (0, "")
     return ({"bnode": 1, "uri": 2}.get(str(t[0]), 3), str(t[1]))
+
+
+_ORDERS: dict[Term | None, tuple[int, str]] = {}  # each term's, made once per process
 
 
 def write(con: sqlite3.Connection, source: Source, triples: Iterable[Triple]) -> int:

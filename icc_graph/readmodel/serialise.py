@@ -17,9 +17,15 @@ document:
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
+from ..forking import quiet_worker
+from ..formats import GRAPH_FORMATS
 from ..store import Term, Triple
 from ..store.jsonld import CONTEXT, RDF_TYPE, _id, _value, compact_iri
 from ..store.oxigraph import ntriples_term, write_each
@@ -136,3 +142,129 @@ def jsonld(triples: Iterable[Triple]) -> bytes:
         written_nodes.append("  {\n" + ",\n".join(entries) + "\n  }")
     graph = ("[\n" + ",\n".join(written_nodes) + "\n ]") if written_nodes else "[]"
     return f'{_HEAD},\n "@graph": {graph}\n}}'.encode()
+
+
+# ---------------------------------------------------------------- rows, over the cores
+
+
+_JSON: dict[Triple, str] = {}  # each triple as JSON, made once per process
+
+
+def body(triples: Sequence[Triple]) -> str:
+    """``json.dumps(triples, ensure_ascii=False, separators=(",", ":"))``, each triple's text
+    made once per process."""
+    try:
+        return "[" + ",".join([_JSON[t] for t in triples]) + "]"
+    except KeyError:
+        if len(_JSON) > 2_000_000:
+            _JSON.clear()
+        for t in triples:
+            if t not in _JSON:
+                _JSON[t] = json.dumps(t, ensure_ascii=False, separators=(",", ":"))
+        return "[" + ",".join([_JSON[t] for t in triples]) + "]"
+
+
+class Doc(Protocol):
+    """What a row is made of (``documents.Document``)."""
+
+    @property
+    def iri(self) -> str: ...
+    @property
+    def triples(self) -> tuple[Triple, ...]: ...
+    @property
+    def more_incoming(self) -> bool: ...
+    @property
+    def cap(self) -> int: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+
+
+COLUMNS = ("iri", "digest", "more_incoming", "cap", "triples", *(f.name for f in GRAPH_FORMATS))
+INSERT = (f"INSERT OR REPLACE INTO documents ({', '.join(COLUMNS)}) "
+          f"VALUES ({', '.join('?' * len(COLUMNS))})")
+CHUNK = 500  # documents written by one call of each writer
+
+
+def rows(docs: Sequence[Doc]) -> list[tuple[object, ...]]:
+    """The ``documents`` rows of these documents: IRI, digest, cut, triples (JSON, zlib) and
+    the bytes of every format (``GRAPH_FORMATS`` order)."""
+    nts = [ntriples(d.triples) for d in docs]
+    bodies = {NTRIPLES: nts, JSONLD: [jsonld(d.triples) for d in docs]}
+    for f in GRAPH_FORMATS:
+        if f.media_type not in bodies:
+            bodies[f.media_type] = written(f.media_type, nts)
+    return [(d.iri, d.digest, int(d.more_incoming), d.cap, zlib.compress(d.body.encode(), 1),
+             *(bodies[f.media_type][i] for f in GRAPH_FORMATS)) for i, d in enumerate(docs)]
+
+
+class Spread:
+    """The rows of many documents made by forked processes, one per core (at most 8), each
+    writing its share (every n-th chunk) into its own SQLite file beside the read model, while
+    the caller goes on with other work; ``into`` waits for them and copies their rows into
+    the read model's ``documents`` table. Fewer than a thousand documents are written here,
+    when ``into`` is called."""
+
+    def __init__(self, docs: Sequence[Doc], beside: Path):
+        self.docs = docs
+        cores = min(os.cpu_count() or 1, 8)
+        self.parts: list[Path] = []
+        self.workers: list[Any] = []
+        if cores < 2 or len(docs) < 1000:
+            return
+        import multiprocessing
+
+        fork = multiprocessing.get_context("fork")
+        for k in range(cores):
+            part = beside.with_name(f".{beside.name}.part{k}-{os.getpid()}")
+            part.unlink(missing_ok=True)
+            self.parts.append(part)
+            worker = fork.Process(target=_share, args=(docs, k, cores, part), daemon=True)
+            worker.start()
+            self.workers.append(worker)
+
+    def into(self, con: sqlite3.Connection) -> None:
+        try:
+            if not self.workers:
+                for i in range(0, len(self.docs), CHUNK):
+                    con.executemany(INSERT, rows(self.docs[i:i + CHUNK]))
+                return
+            for worker in self.workers:
+                worker.join()
+            if any(w.exitcode != 0 for w in self.workers):
+                codes = ", ".join(str(w.exitcode) for w in self.workers)
+                raise OSError(f"a process serialising the documents failed (exit {codes})")
+            con.commit()
+            for part in self.parts:
+                con.execute("ATTACH DATABASE ? AS part", (str(part),))
+                con.execute(f"INSERT INTO documents ({', '.join(COLUMNS)}) "
+                            f"SELECT {', '.join(COLUMNS)} FROM part.documents")
+                con.commit()
+                con.execute("DETACH DATABASE part")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (if still running) and remove their files."""
+        for worker in self.workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+        self.workers = []
+        for part in self.parts:
+            part.unlink(missing_ok=True)
+
+
+def _share(docs: Sequence[Doc], k: int, n: int, part: Path) -> None:
+    """A forked worker: the rows of every n-th chunk from the k-th, into its own file."""
+    quiet_worker()
+    con = sqlite3.connect(part)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    con.execute(f"CREATE TABLE documents ({', '.join(COLUMNS)})")
+    for i in range(k * CHUNK, len(docs), n * CHUNK):
+        con.executemany(INSERT, rows(docs[i:i + CHUNK]))
+    con.commit()
+    con.close()
+    os._exit(0)  # nothing of the parent's to run or flush
