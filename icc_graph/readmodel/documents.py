@@ -26,16 +26,13 @@ from typing import Any, overload
 
 from ..formats import GRAPH_FORMATS
 from ..model import KINDS, Lit, Quad
-from ..namespaces import ICC_IRI, PREFIXES
+from ..namespaces import PREFIXES
 from ..store import LINK_CAP, Term, Triple
 from ..store.embedded import select_whole
 from ..store.oxigraph import as_stored
-from . import Source, related, serialise
+from . import Source, places, related, serialise
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-NAME = f"{ICC_IRI}name"
-_PLACE = {f"{GEO}lat": "lat", f"{GEO}long": "long", f"{ICC_IRI}locatedIn": "country"}
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 FORMAT_COLUMNS = {f.name: f.name for f in GRAPH_FORMATS}  # one column per format, by name
@@ -112,7 +109,7 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None
             spread = serialise.Spread(docs, _path(con))  # made by the forked processes
             written = Written(len(docs), len(docs))
         yield written
-        _write_places(con, triples.triples)
+        places.write(con, triples.triples)
         related.write(con, source, triples.triples)
         if spread is not None:
             spread.into(con)
@@ -294,32 +291,3 @@ def _key(t: Triple) -> tuple[str, ...]:
     """The order of a document's triples (``icc_graph.store.documents``'s): every part of
     every term as text."""
     return tuple(map(str, t[0] + t[1] + t[2]))
-
-
-# ---------------------------------------------------------------- places
-
-
-def _write_places(con: sqlite3.Connection, triples: Iterable[Triple]) -> None:
-    """The ``places`` table: every thing with coordinates, its country and its name (English,
-    else any), for the locator maps of the city and country pages."""
-    con.execute("DROP TABLE IF EXISTS places")
-    con.execute("CREATE TABLE places (iri TEXT PRIMARY KEY, label TEXT NOT NULL, "
-                "lat REAL NOT NULL, long REAL NOT NULL, country TEXT)")
-    con.execute("CREATE INDEX places_country ON places (country)")
-    found: dict[str, dict[str, object]] = defaultdict(dict)
-    names: dict[str, dict[str, str]] = defaultdict(dict)
-    for s, p, o in triples:
-        if p[1] in _PLACE and s[0] == "uri":
-            found[str(s[1])][_PLACE[str(p[1])]] = o[1]
-        elif p[1] == NAME and o[0] == "literal":
-            names[str(s[1])].setdefault(str(o[3] or "en"), str(o[1]))
-    rows = []
-    for iri, facts in sorted(found.items()):
-        try:
-            lat, long = float(str(facts["lat"])), float(str(facts["long"]))
-        except (KeyError, ValueError):
-            continue  # a coordinate that is not a number is not drawn
-        its = names.get(iri, {})
-        label = its.get("en") or next(iter(sorted(its.items())), ("", iri.rsplit("/", 1)[-1]))[1]
-        rows.append((iri, label, lat, long, facts.get("country")))
-    con.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?)", rows)
