@@ -85,9 +85,9 @@ def _path(con: sqlite3.Connection) -> Path:
 @contextmanager
 def writing(con: sqlite3.Connection, source: Source, cap: int | None = None
             ) -> Iterator[Written]:
-    """``write`` around the caller's block: the documents are serialised by forked processes
-    while the block runs (the catalogue) and this process writes the related sections, then
-    copied into the table. When ``con`` holds a copy of the previous release's read model (see
+    """``write`` around the caller's block: the documents are serialised, and the related
+    sections computed, by forked processes while the block runs (the catalogue), then copied
+    into their tables. When ``con`` holds a copy of the previous release's read model (see
     ``readmodel.write``) written with the same cap and writers, only the documents of the
     things the changed named graphs touch are made again, and written when their digest
     changed."""
@@ -95,6 +95,7 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None
     triples = Index(_triples(source.quads, _from_store(source)))
     held = dict(con.execute("SELECT key, value FROM meta"))
     spread = None
+    sections = related.Pending(source.base, triples.triples, _path(con))  # forked meanwhile
     try:
         if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
                 source.changed is not None:
@@ -110,10 +111,11 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None
             written = Written(len(docs), len(docs))
         yield written
         places.write(con, triples.triples)
-        related.write(con, source, triples.triples)
+        sections.into(con)
         if spread is not None:
             spread.into(con)
     finally:
+        sections.close()
         if spread is not None:
             spread.close()
     con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
