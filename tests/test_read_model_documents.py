@@ -115,6 +115,25 @@ def test_documents_written_together_are_what_each_writer_gives_alone(fixture_rel
         assert bodies[names.index("jsonld")] == jsonld.dumps(triples), iri
 
 
+def test_documents_made_by_forked_processes_are_those_made_in_one(fixture_release, tmp_path,
+                                                                  monkeypatch):
+    """A large catalogue's documents are made by one forked process per core, each into its
+    own file, then copied: the same rows as one process writes."""
+    from icc_graph.readmodel import serialise
+
+    from .test_read_model_rebuild import tables
+
+    quads = _quads(fixture_release.path)
+    store = fixture_release.path / "store"
+    write_read_model(tmp_path / "one.sqlite", Source(quads, BASE, store))
+    monkeypatch.setattr(serialise, "SPREAD_FROM", 1)
+    monkeypatch.setattr(serialise, "CHUNK", 7)
+    monkeypatch.setattr(serialise.os, "cpu_count", lambda: 2)
+    write_read_model(tmp_path / "forked.sqlite", Source(quads, BASE, store))
+    assert tables(tmp_path / "forked.sqlite") == tables(tmp_path / "one.sqlite")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a part file was left"
+
+
 def test_the_server_sends_the_read_models_bytes(client, fixture_release):
     con = _read(fixture_release.path)
     iri = f"{BASE}id/city/lublin"

@@ -185,6 +185,7 @@ COLUMNS = ("iri", "digest", "more_incoming", "cap", "triples", *(f.name for f in
 INSERT = (f"INSERT OR REPLACE INTO documents ({', '.join(COLUMNS)}) "
           f"VALUES ({', '.join('?' * len(COLUMNS))})")
 CHUNK = 500  # documents written by one call of each writer
+SPREAD_FROM = 1000  # fewer documents are written by the calling process
 
 
 def rows(docs: Sequence[Doc]) -> list[tuple[object, ...]]:
@@ -211,7 +212,7 @@ class Spread:
         cores = min(os.cpu_count() or 1, 8)
         self.parts: list[Path] = []
         self.workers: list[Any] = []
-        if cores < 2 or len(docs) < 1000:
+        if cores < 2 or len(docs) < SPREAD_FROM:
             return
         import multiprocessing
 
@@ -238,7 +239,7 @@ class Spread:
             con.commit()
             for part in self.parts:
                 con.execute("ATTACH DATABASE ? AS part", (str(part),))
-                con.execute(f"INSERT INTO documents ({', '.join(COLUMNS)}) "
+                con.execute(f"INSERT OR REPLACE INTO documents ({', '.join(COLUMNS)}) "
                             f"SELECT {', '.join(COLUMNS)} FROM part.documents")
                 con.commit()
                 con.execute("DETACH DATABASE part")
