@@ -7,9 +7,9 @@ incoming links cut at ``LINK_CAP`` in (property, subject) order, flagged when cu
 are made from the release's quads in one pass over them (with the few triples of the store's
 other named graphs: the vocabulary and the dataset description), not by a query per thing.
 
-Each document carries a digest of its triples; a document whose digest the previous release's
-read model holds is copied from it, bytes and all, so a rebuild after one edited record
-serialises only the documents that changed.
+Each document carries a digest of its triples. A rebuild starts from a copy of the previous
+release's read model and makes again only the documents the changed triples can touch, writing
+those whose digest changed: after one edited record, a few documents.
 """
 
 from __future__ import annotations
@@ -141,8 +141,7 @@ def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int) -> 
             touched.update(t[0] for t in index.incoming.get(s, ()))
             touched.update(t[2] for t in index.out.get(s, ()) if t[2][0] == "uri")
     things = sorted(t for t in touched if is_thing(str(t[1]), source.base))
-    held = dict(con.execute(f"SELECT iri, digest FROM documents WHERE iri IN "
-                            f"({', '.join('?' * len(things))})", [str(t[1]) for t in things]))
+    held = dict(con.execute("SELECT iri, digest FROM documents"))
     fresh, gone = [], []
     for me in things:
         if not index.out.get(me):
