@@ -86,12 +86,16 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     quads = build_quads(records, links, base, ontology, facts, geolinks)
     timings.lap("graph")
     # the shapes need no ontology: the ICC super-classes they rely on are materialised
-    if cache is None:
-        violations = run_shacl(as_graph(quads, for_shapes=True), None, load_shapes(base))
-    else:
-        violations, _ = validate_incrementally(quads, base, shapes_text(base), cache)
-        cache.save()
-    gc.collect()  # the validator's graphs, whatever the collector's state
+    gc.freeze()  # what is made so far is kept: the collection below walks the validator's only
+    try:
+        if cache is None:
+            violations = run_shacl(as_graph(quads, for_shapes=True), None, load_shapes(base))
+        else:
+            violations, _ = validate_incrementally(quads, base, shapes_text(base), cache)
+            cache.save()
+        gc.collect()  # the validator's graphs, whatever the collector's state
+    finally:
+        gc.unfreeze()
     timings.lap("validation")
     if violations:
         raise DataError(as_problems(violations, record_locations(records, Iris(base))))
@@ -119,7 +123,7 @@ def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while building: the records, quads and graphs
     of a large catalogue are millions of objects, which each of its passes walked again (a
     third of the build's time at 10 000 practices). What validation leaves is collected once
-    it is done (``graph_from_data``)."""
+    it is done (``graph_from_data``: one pass over what validation made, the rest frozen)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
