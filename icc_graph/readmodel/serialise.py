@@ -12,6 +12,9 @@ document:
   ``json.dumps(..., indent=1)`` that ``jsonld.dumps`` gives, each value's text made once per
   process (Python's JSON encoder runs in pure Python when it indents; it took most of the
   stage).
+
+``rows`` makes the ``documents`` rows of a chunk of documents; ``Spread`` has them made by one
+forked process per core, each into its own file, while the build goes on, and copies them in.
 """
 
 from __future__ import annotations
