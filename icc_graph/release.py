@@ -311,7 +311,9 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
         store.update_store(tmp / STORE_DIR, previous[0], sorted(replaced), [
             *store.ox_quads(m for m in quads if m[3] in replaced), *void_graph])
         progress(f"store written from the previous one ({len(replaced)} graphs replaced)")
+        changed: frozenset[str] | None = frozenset(replaced)
     else:
+        changed = None
         store.write_store(tmp / STORE_DIR,
                           itertools.chain(store.ox_quads(quads), ontology_quads, void_graph))
         progress("store written (the dumps, the vocabulary and the dataset description)")
@@ -319,7 +321,8 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
     model = tmp / READ_MODEL_FILE  # derived from the quads: not part of the version
     before = previous[0].parent / READ_MODEL_FILE if previous is not None else None
     write_read_model(model, Source(quads, iris.base, tmp / STORE_DIR,
-                                   before if before is not None and before.is_file() else None))
+                                   before if before is not None and before.is_file() else None,
+                                   previous[0] if previous is not None else None, changed))
     progress("read model written (what the server's pages and documents read)")
     lap("read model")
     return Release(tmp, version, layout.triples, files), graphs, where

@@ -23,7 +23,8 @@ from icc_graph.model import Lit, Quad
 from icc_graph.readmodel import READ_MODEL_FILE, Source, documents, related
 from icc_graph.readmodel import write as write_read_model
 from icc_graph.release import Release
-from icc_graph.store import open_backend, write_triples
+from icc_graph.store import jsonld, open_backend, write_triples
+from icc_graph.store.oxigraph import write_many
 from server import close_app, create_app, entity
 from server.settings import Settings
 
@@ -96,6 +97,41 @@ def test_every_format_parses_and_is_the_turtle_graph(fixture_release):
         assert (URIRef(iri), None, None) in turtle, iri
         for f, g in zip(GRAPH_FORMATS, graphs, strict=True):
             assert isomorphic(g, turtle), f"{iri} as {f.name}"
+
+
+def test_documents_written_together_are_what_each_writer_gives_alone(fixture_release):
+    """The build writes many documents per call of pyoxigraph's writers and its own JSON-LD
+    text; each stored document is byte for byte what the writers give for it alone (as the
+    server writes a document when a release has no read model)."""
+    con = _read(fixture_release.path)
+    names = [f.name for f in GRAPH_FORMATS]
+    rows = con.execute(f"SELECT iri, triples, {', '.join(names)} FROM documents").fetchall()
+    assert len(rows) > 100
+    for iri, packed, *bodies in rows:
+        triples = [tuple(tuple(x) for x in t) for t in json.loads(zlib.decompress(packed))]
+        alone = write_many(triples, [f.media_type for f in GRAPH_FORMATS if f.name != "jsonld"])
+        assert [b for f, b in zip(GRAPH_FORMATS, bodies, strict=True) if f.name != "jsonld"] \
+            == alone, iri
+        assert bodies[names.index("jsonld")] == jsonld.dumps(triples), iri
+
+
+def test_documents_made_by_forked_processes_are_those_made_in_one(fixture_release, tmp_path,
+                                                                  monkeypatch):
+    """A large catalogue's documents are made by one forked process per core, each into its
+    own file, then copied: the same rows as one process writes."""
+    from icc_graph.readmodel import serialise
+
+    from .test_read_model_rebuild import tables
+
+    quads = _quads(fixture_release.path)
+    store = fixture_release.path / "store"
+    write_read_model(tmp_path / "one.sqlite", Source(quads, BASE, store))
+    monkeypatch.setattr(serialise, "SPREAD_FROM", 1)
+    monkeypatch.setattr(serialise, "CHUNK", 7)
+    monkeypatch.setattr(serialise.os, "cpu_count", lambda: 2)
+    write_read_model(tmp_path / "forked.sqlite", Source(quads, BASE, store))
+    assert tables(tmp_path / "forked.sqlite") == tables(tmp_path / "one.sqlite")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a part file was left"
 
 
 def test_the_server_sends_the_read_models_bytes(client, fixture_release):

@@ -5,15 +5,18 @@ of it, and reads instead of computing.
 
 ``write`` is called by the release writer after the store is written; each part of the model
 (``documents``, ``catalogue``) owns its tables and writes them through its own ``write(con,
-source)``. ``ReadModel`` is the server's handle: one read-only connection per thread.
+source)``: into a new file, or, in a rebuild, into a copy of the previous release's read model,
+where each part replaces or updates what it owns. ``ReadModel`` is the server's handle: one
+read-only connection per thread.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+import shutil
 import sqlite3
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,31 +34,55 @@ class Source:
     base: str  # the base IRI of the release
     store: Path  # the release's store, already written: for whole-graph queries
     previous: Path | None = None  # the current release's read model, for reuse
+    # a rebuild: the current release's store, and the named graphs whose content changed
+    # since (the model's graphs written again, or gone, and the dataset description's)
+    previous_store: Path | None = None
+    changed: frozenset[str] | None = None
 
 
 def write(path: Path, source: Source) -> None:
     """Write the read model at ``path`` (a new file; the caller removes it on failure)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.unlink(missing_ok=True)
+    if _same_kind(source):  # a rebuild: the previous read model, updated where it changed
+        shutil.copyfile(source.previous, tmp)  # type: ignore[arg-type]
     con = sqlite3.connect(tmp)
+    # the cyclic garbage collector is paused: the indexes made here hold millions of tuples,
+    # each of its passes walked them all, and nothing made here forms a cycle
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
-        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        con.executemany("INSERT INTO meta VALUES (?, ?)",
+        con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                         [("schema", str(SCHEMA)), ("base_iri", source.base)])
-        for part in _parts():
-            part(con, source)
+        from . import catalogue, documents
+
+        with documents.writing(con, source):  # the documents are serialised meanwhile
+            catalogue.write(con, source)
         con.commit()
     finally:
         con.close()
+        if enabled:
+            gc.enable()
     os.replace(tmp, path)
 
 
-def _parts() -> list[Callable[[sqlite3.Connection, Source], None]]:
-    from . import catalogue, documents
-
-    return [documents.write, catalogue.write]
+def _same_kind(source: Source) -> bool:
+    """Whether the previous read model can be updated into this one: a rebuild that knows
+    what changed, from a read model of this schema and base."""
+    if source.previous is None or source.changed is None or not source.previous.is_file():
+        return False
+    try:
+        con = sqlite3.connect(f"file:{source.previous}?mode=ro", uri=True)
+        try:
+            held = dict(con.execute("SELECT key, value FROM meta"))
+        finally:
+            con.close()
+    except sqlite3.Error:  # unreadable: written anew
+        return False
+    return held.get("schema") == str(SCHEMA) and held.get("base_iri") == source.base
 
 
 class ReadModelError(Exception):

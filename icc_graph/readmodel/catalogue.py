@@ -187,6 +187,9 @@ def write(con: sqlite3.Connection, source: Source) -> None:
 
 def _write(con: sqlite3.Connection, source: Source) -> None:
     g = Graph(source.quads)
+    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                "name LIKE 'cat^_%' ESCAPE '^'").fetchall():
+        con.execute(f"DROP TABLE {table}")  # a rebuild's copy: written anew (small tables)
     con.executescript(SCHEMA)
     practices: dict[str, dict[str, object]] = {}
     for p in sorted(g.a("GoodPractice")):

@@ -7,37 +7,32 @@ incoming links cut at ``LINK_CAP`` in (property, subject) order, flagged when cu
 are made from the release's quads in one pass over them (with the few triples of the store's
 other named graphs: the vocabulary and the dataset description), not by a query per thing.
 
-Each document carries a digest of its triples; a document whose digest the previous release's
-read model holds is copied from it, bytes and all, so a rebuild after one edited record
-serialises only the documents that changed.
+Each document carries a digest of its triples. A rebuild starts from a copy of the previous
+release's read model and makes again only the documents the changed triples can touch, writing
+those whose digest changed: after one edited record, a few documents.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import sqlite3
-import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
+from typing import Any, overload
 
-from ..forking import quiet_worker
 from ..formats import GRAPH_FORMATS
 from ..model import KINDS, Lit, Quad
-from ..namespaces import ICC_IRI, PREFIXES
-from ..store import LINK_CAP, Term, Triple, write_triples
+from ..namespaces import PREFIXES
+from ..store import LINK_CAP, Term, Triple
 from ..store.embedded import select_whole
-from ..store.oxigraph import write_many
-from . import Source, related
+from ..store.oxigraph import as_stored
+from . import Source, places, related, serialise
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-NAME = f"{ICC_IRI}name"
-_PLACE = {f"{GEO}lat": "lat", f"{GEO}long": "long", f"{ICC_IRI}locatedIn": "country"}
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 FORMAT_COLUMNS = {f.name: f.name for f in GRAPH_FORMATS}  # one column per format, by name
@@ -46,10 +41,6 @@ WRITER = f"2 {sorted(PREFIXES.items())}"
 
 _GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } }"
 _GRAPH = "SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"
-# the store keeps typed values in their canonical form (41.55140 becomes 41.5514): documents
-# hold what the store holds, so typed literals are read back from it
-_TYPED = (f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o) && "
-          f"datatype(?o) != <{XSD_STRING}> && datatype(?o) != <{LANG_STRING}>) }}")
 
 
 @dataclass(frozen=True)
@@ -63,7 +54,12 @@ class Document:
     def body(self) -> str:
         """The triples as JSON: what the HTML page reads (stored compressed with zlib), and
         what the digest is made of."""
-        return json.dumps(self.triples, ensure_ascii=False, separators=(",", ":"))
+        return serialise.body(self.triples)
+
+    @cached_property
+    def digest(self) -> str:
+        text = f"{WRITER}\n{self.more_incoming} {self.cap}\n{self.body}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -78,63 +74,86 @@ def write(con: sqlite3.Connection, source: Source) -> None:
     """Write the documents table, the places of the locator maps and the entity pages'
     related sections; the read model's ``meta`` says how many documents there are
     (``documents``) and how many were serialised anew (``documents_serialised``)."""
-    write_documents(con, source, LINK_CAP)
+    with writing(con, source):
+        pass
 
 
-def write_documents(con: sqlite3.Connection, source: Source, cap: int) -> Written:
-    """``write`` with incoming links cut at ``cap``."""
-    columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
-    con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
-                "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
-                f"triples BLOB NOT NULL, {columns})")
-    extra, typed = _from_store(source)
-    triples = _triples(source.quads, extra, typed)
-    docs = list(documents(triples, source.base, cap))
-    digests = {d.iri: _digest(d) for d in docs}
-    reused = _reuse(con, source, digests)
-    fresh = [d for d in docs if d.iri not in reused]
-    names = list(FORMAT_COLUMNS.values())
-    insert = (f"INSERT INTO documents (iri, digest, more_incoming, cap, triples, "
-              f"{', '.join(names)}) VALUES ({', '.join('?' * (5 + len(names)))})")
-    for doc, bodies in zip(fresh, _serialise(fresh), strict=True):
-        con.execute(insert, (doc.iri, digests[doc.iri], int(doc.more_incoming), doc.cap,
-                             zlib.compress(doc.body.encode(), 1), *bodies))
-    _write_places(con, triples)
-    related.write(con, source, triples)
-    con.executemany("INSERT INTO meta VALUES (?, ?)", [
-        ("documents", str(len(docs))), ("documents_serialised", str(len(fresh)))])
-    return Written(len(docs), len(fresh))
+def _path(con: sqlite3.Connection) -> Path:
+    return Path(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == "main"))
 
 
-def _digest(doc: Document) -> str:
-    text = f"{WRITER}\n{doc.more_incoming} {doc.cap}\n{doc.body}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _reuse(con: sqlite3.Connection, source: Source, digests: dict[str, str]) -> set[str]:
-    """Copy from the previous read model every document whose digest is unchanged; returns
-    their IRIs."""
-    if source.previous is None or not source.previous.is_file():
-        return set()
-    con.execute("ATTACH DATABASE ? AS previous", (f"file:{source.previous}?mode=ro",))
+@contextmanager
+def writing(con: sqlite3.Connection, source: Source, cap: int | None = None
+            ) -> Iterator[Written]:
+    """``write`` around the caller's block: the documents are serialised, and the related
+    sections computed, by forked processes while the block runs (the catalogue), then copied
+    into their tables. When ``con`` holds a copy of the previous release's read model (see
+    ``readmodel.write``) written with the same cap and writers, only the documents of the
+    things the changed named graphs touch are made again, and written when their digest
+    changed."""
+    cap = LINK_CAP if cap is None else cap
+    triples = Index(_triples(source.quads, _from_store(source)))
+    held = dict(con.execute("SELECT key, value FROM meta"))
+    spread = None
+    sections = related.Pending(source.base, triples.triples, _path(con))  # forked meanwhile
     try:
-        held = con.execute("SELECT name FROM previous.sqlite_master WHERE type = 'table' "
-                           "AND name = 'documents'").fetchone()
-        if held is None:
-            return set()
-        same = {iri for iri, digest in con.execute("SELECT iri, digest FROM previous.documents")
-                if digests.get(iri) == digest}
-        con.execute("CREATE TEMP TABLE kept (iri TEXT PRIMARY KEY)")
-        con.executemany("INSERT INTO kept VALUES (?)", ((iri,) for iri in same))
-        con.execute("INSERT INTO documents SELECT d.* FROM previous.documents AS d "
-                    "JOIN kept USING (iri)")
-        con.execute("DROP TABLE kept")
-        return same
-    except sqlite3.Error:  # an unreadable or older read model: everything is written anew
-        return set()
+        if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
+                source.changed is not None:
+            written = _update(con, source, triples, cap)
+        else:
+            con.execute("DROP TABLE IF EXISTS documents")
+            columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
+            con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
+                        "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
+                        f"triples BLOB NOT NULL, {columns})")
+            docs = _Documents(triples, triples.things(source.base), cap)
+            spread = serialise.Spread(docs, _path(con))  # made by the forked processes
+            written = Written(len(docs), len(docs))
+        yield written
+        places.write(con, triples.triples)
+        sections.into(con)
+        if spread is not None:
+            spread.into(con)
     finally:
-        con.commit()
-        con.execute("DETACH DATABASE previous")
+        sections.close()
+        if spread is not None:
+            spread.close()
+    con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+        ("documents", str(written.documents)), ("documents_serialised", str(written.serialised)),
+        ("link_cap", str(cap)), ("writer", _WRITER_DIGEST)])
+
+
+_WRITER_DIGEST = hashlib.sha256(WRITER.encode()).hexdigest()[:16]
+
+
+def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int) -> Written:
+    """Make again the documents a changed triple can touch: its subject's and object's, and,
+    for a label, those of every thing its subject is a neighbour of. A triple changed only if
+    it is in a changed named graph, before (the previous store) or now (this one)."""
+    assert source.changed is not None and source.previous_store is not None
+    queries = [_GRAPH.format(g=g) for g in sorted(source.changed)]
+    before = {r for _, rows in select_whole(source.previous_store, queries) for r in rows}
+    now = {r for _, rows in select_whole(source.store, queries) for r in rows}
+    touched: set[Term] = set()
+    for s, p, o in before ^ now:
+        touched.update(x for x in (s, o) if x is not None and x[0] == "uri")
+        if p is not None and p[1] == LABEL and s is not None:
+            touched.update(t[0] for t in index.incoming.get(s, ()))
+            touched.update(t[2] for t in index.out.get(s, ()) if t[2][0] == "uri")
+    things = sorted(t for t in touched if is_thing(str(t[1]), source.base))
+    held = dict(con.execute("SELECT iri, digest FROM documents"))
+    fresh, gone = [], []
+    for me in things:
+        if not index.out.get(me):
+            gone.append(str(me[1]))
+            continue
+        doc = index.document(me, cap, _key)
+        if held.get(doc.iri) != doc.digest:
+            fresh.append(doc)
+    con.executemany("DELETE FROM documents WHERE iri = ?", [(iri,) for iri in gone])
+    serialise.Spread(fresh, _path(con)).into(con)
+    (count,) = con.execute("SELECT count(*) FROM documents").fetchone()
+    return Written(count, len(fresh))
 
 
 # ---------------------------------------------------------------- documents from triples
@@ -147,21 +166,21 @@ def plain(o: str | Lit) -> Term:
     return ("literal", o.value, o.datatype or (LANG_STRING if o.lang else XSD_STRING), o.lang)
 
 
-def _from_store(source: Source) -> tuple[list[Triple], list[Triple]]:
-    """What the store holds beside the model's quads as they are: the triples of its other
-    named graphs (the vocabulary, the dataset description), part of every document they
-    touch; and every triple with a typed literal, in the store's spelling."""
+def _from_store(source: Source) -> list[Triple]:
+    """The triples of the store's other named graphs (the vocabulary, the dataset
+    description): part of every document they touch."""
     model = {q[3] for q in source.quads}
-    (_, rows), (_, typed) = select_whole(source.store, [_GRAPHS, _TYPED])
+    ((_, rows),) = select_whole(source.store, [_GRAPHS])
     others = sorted(str(r[0][1]) for r in rows if r[0] and str(r[0][1]) not in model)
     answers = select_whole(source.store, [_GRAPH.format(g=g) for g in others])
-    return ([(r[0], r[1], r[2]) for _, rows in answers for r in rows if r[0] and r[1] and r[2]],
-            [(r[0], r[1], r[2]) for r in typed if r[0] and r[1] and r[2]])
+    return [(r[0], r[1], r[2]) for _, rows in answers for r in rows if r[0] and r[1] and r[2]]
 
 
-def _triples(quads: list[Quad], extra: list[Triple], typed: list[Triple]) -> set[Triple]:
+def _triples(quads: list[Quad], extra: list[Triple]) -> set[Triple]:
     """Every distinct triple of the store (its union default graph) as plain terms: the
-    quads' triples, the typed ones as the store spells them, and ``extra``."""
+    quads' triples, and ``extra``. The store keeps typed values in their canonical form
+    (41.55140 becomes 41.5514): documents hold what the store holds, so the typed literals
+    are spelt as a store gives them back."""
     terms: dict[str | Lit, Term] = {}
 
     def conv(t: str | Lit) -> Term:
@@ -170,11 +189,38 @@ def _triples(quads: list[Quad], extra: list[Triple], typed: list[Triple]) -> set
             found = terms[t] = plain(t)
         return found
 
-    out = {(conv(s), conv(p), conv(o)) for s, p, o, _ in quads
-           if isinstance(o, str) or o.lang or o.datatype in (None, XSD_STRING)}
+    out: set[Triple] = set()
+    typed: list[Triple] = []
+    for s, p, o, _ in quads:
+        triple = (conv(s), conv(p), conv(o))
+        if isinstance(o, str) or o.lang or o.datatype in (None, XSD_STRING):
+            out.add(triple)
+        else:
+            typed.append(triple)
+    out.update(as_stored(typed))
     out.update(extra)
-    out.update(typed)
     return out
+
+
+class _Documents(Sequence[Document]):
+    """The documents of these things, each made when it is asked for."""
+
+    def __init__(self, index: Index, things: list[Term], cap: int):
+        self.held, self.things, self.cap = index, things, cap
+
+    def __len__(self) -> int:
+        return len(self.things)
+
+    @overload
+    def __getitem__(self, i: int) -> Document: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Document]: ...
+
+    def __getitem__(self, i: int | slice) -> Document | list[Document]:
+        if isinstance(i, slice):
+            return [self.held.document(me, self.cap, self.held.order)
+                    for me in self.things[i]]
+        return self.held.document(self.things[i], self.cap, self.held.order)
 
 
 def is_thing(iri: str, base: str) -> bool:
@@ -185,114 +231,64 @@ def is_thing(iri: str, base: str) -> bool:
     return kind in KINDS and bool(slug) and "/" not in slug
 
 
-def documents(triples: Iterable[Triple], base: str, cap: int = LINK_CAP) -> Iterator[Document]:
-    """The document of every thing, in IRI order: the same triples as the store's document
-    query gives for it (see ``icc_graph.store.documents.assemble``)."""
-    out: dict[Term, list[Triple]] = defaultdict(list)
-    incoming: dict[Term, list[Triple]] = defaultdict(list)
-    labels: dict[Term, list[Triple]] = defaultdict(list)
-    for t in triples:
-        out[t[0]].append(t)
-        if t[2][0] != "literal" and t[2] != t[0]:
-            incoming[t[2]].append(t)
-        if t[1][1] == LABEL:
-            labels[t[0]].append(t)
-    things = sorted(s for s in out if s[0] == "uri" and is_thing(str(s[1]), base))
-    for me in things:
-        mine = out[me]
-        links = sorted(incoming.get(me, ()), key=lambda t: (str(t[1][1]), str(t[0][1])))
+class Index:
+    """The triples indexed for documents: by subject, the incoming links of each thing (not
+    literals, not itself), and each subject's ``rdfs:label`` triples."""
+
+    def __init__(self, triples: Iterable[Triple]):
+        self.triples = list(triples)
+        self.out: dict[Term, list[Triple]] = defaultdict(list)
+        self.incoming: dict[Term, list[Triple]] = defaultdict(list)
+        self.labels: dict[Term, list[Triple]] = defaultdict(list)
+        for t in self.triples:
+            self.out[t[0]].append(t)
+            if t[2][0] != "literal" and t[2] != t[0]:
+                self.incoming[t[2]].append(t)
+            if t[1][1] == LABEL:
+                self.labels[t[0]].append(t)
+
+    def things(self, base: str) -> list[Term]:
+        """Every thing (a subject that ``/doc/`` serves), in IRI order."""
+        return sorted(s for s in self.out if s[0] == "uri" and is_thing(str(s[1]), base))
+
+    @cached_property
+    def order(self) -> Callable[[Triple], tuple[int, int, int]]:
+        """``_key``'s order of triples, as numbers: ``_key`` compares the subjects, then the
+        predicates, then the objects, each term by all its parts."""
+        terms = list({x for t in self.triples for x in t})
+        try:  # a term's parts are text, and None only where the other term's is None too
+            terms.sort()
+        except TypeError:
+            terms.sort(key=lambda x: tuple(map(str, x)))
+        place = {x: i for i, x in enumerate(terms)}
+        return {t: (place[t[0]], place[t[1]], place[t[2]]) for t in self.triples}.__getitem__
+
+    def documents(self, base: str, cap: int = LINK_CAP) -> Iterator[Document]:
+        """The document of every thing, in IRI order."""
+        for me in self.things(base):
+            yield self.document(me, cap, self.order)
+
+    def document(self, me: Term, cap: int, order: Callable[[Triple], Any]) -> Document:
+        """The same triples as the store's document query gives for ``me`` (see
+        ``icc_graph.store.documents.assemble``), sorted by ``order`` (``_key`` or as it)."""
+        mine = self.out.get(me, [])
+        links = sorted(self.incoming.get(me, ()), key=lambda t: (str(t[1][1]), str(t[0][1])))
         more = len(links) > cap
         links = links[:cap]
         neighbours = {t[2] for t in mine} | {t[0] for t in links}
         neighbours.discard(me)
-        named = [lab for n in neighbours for lab in labels.get(n, ())]
-        yield Document(str(me[1]), tuple(sorted({*mine, *links, *named}, key=_key)), more, cap)
+        named = [lab for n in neighbours for lab in self.labels.get(n, ())]
+        return Document(str(me[1]), tuple(sorted({*mine, *links, *named}, key=order)), more,
+                        cap)
+
+
+def documents(triples: Iterable[Triple], base: str, cap: int = LINK_CAP) -> Iterator[Document]:
+    """The document of every thing, in IRI order: the same triples as the store's document
+    query gives for it (see ``icc_graph.store.documents.assemble``)."""
+    return Index(triples).documents(base, cap)
 
 
 def _key(t: Triple) -> tuple[str, ...]:
-    return tuple(str(x) for term in t for x in term)
-
-
-# ---------------------------------------------------------------- places
-
-
-def _write_places(con: sqlite3.Connection, triples: Iterable[Triple]) -> None:
-    """The ``places`` table: every thing with coordinates, its country and its name (English,
-    else any), for the locator maps of the city and country pages."""
-    con.execute("CREATE TABLE places (iri TEXT PRIMARY KEY, label TEXT NOT NULL, "
-                "lat REAL NOT NULL, long REAL NOT NULL, country TEXT)")
-    con.execute("CREATE INDEX places_country ON places (country)")
-    found: dict[str, dict[str, object]] = defaultdict(dict)
-    names: dict[str, dict[str, str]] = defaultdict(dict)
-    for s, p, o in triples:
-        if p[1] in _PLACE and s[0] == "uri":
-            found[str(s[1])][_PLACE[str(p[1])]] = o[1]
-        elif p[1] == NAME and o[0] == "literal":
-            names[str(s[1])].setdefault(str(o[3] or "en"), str(o[1]))
-    rows = []
-    for iri, facts in sorted(found.items()):
-        try:
-            lat, long = float(str(facts["lat"])), float(str(facts["long"]))
-        except (KeyError, ValueError):
-            continue  # a coordinate that is not a number is not drawn
-        its = names.get(iri, {})
-        label = its.get("en") or next(iter(sorted(its.items())), ("", iri.rsplit("/", 1)[-1]))[1]
-        rows.append((iri, label, lat, long, facts.get("country")))
-    con.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?)", rows)
-
-
-# ---------------------------------------------------------------- serialising
-
-
-NTRIPLES = "application/n-triples"
-WRITTEN_EACH = [f for f in GRAPH_FORMATS if f.media_type != NTRIPLES]  # by a writer per document
-_pending: list[Document] = []  # the documents a pool's forked workers serialise
-
-
-_TERMS: dict[Term, object] = {}  # pyoxigraph terms made once for every document of a process
-
-
-def _bodies(triples: tuple[Triple, ...]) -> list[bytes]:
-    if len(_TERMS) > 1_000_000:  # bounded: a catalogue far larger than any seen
-        _TERMS.clear()
-    return write_many(list(triples), [f.media_type for f in WRITTEN_EACH],
-                      _TERMS)  # type: ignore[arg-type]
-
-
-def _chunk(span: tuple[int, int]) -> list[list[bytes]]:
-    return [_bodies(d.triples) for d in _pending[span[0]:span[1]]]
-
-
-def _serialise(docs: list[Document]) -> Iterator[tuple[bytes, ...]]:
-    """Each document in every format (in ``GRAPH_FORMATS`` order), in order. N-Triples is
-    one line a triple: every distinct triple is written once and each document joins its
-    lines. The other formats are written document by document, spread over the cores."""
-    distinct = list({t for d in docs for t in d.triples})
-    lines = write_triples(distinct, NTRIPLES).split(b"\n")
-    line = {t: lines[i] + b"\n" for i, t in enumerate(distinct)}
-    del distinct, lines
-    for d, bodies in zip(docs, _each(docs), strict=True):
-        written = iter(bodies)
-        yield tuple(b"".join(line[t] for t in d.triples) if f.media_type == NTRIPLES
-                    else next(written) for f in GRAPH_FORMATS)
-
-
-def _each(docs: list[Document]) -> Iterator[list[bytes]]:
-    cores = min(os.cpu_count() or 1, 8)
-    if cores < 2 or len(docs) < 1000:
-        for d in docs:
-            yield _bodies(d.triples)
-        return
-    import multiprocessing
-
-    global _pending
-    _pending = docs
-    size = 250
-    spans = [(i, min(i + size, len(docs))) for i in range(0, len(docs), size)]
-    try:
-        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=quiet_worker) as pool:
-            for done in pool.map(_chunk, spans):
-                yield from done
-    finally:
-        _pending = []
+    """The order of a document's triples (``icc_graph.store.documents``'s): every part of
+    every term as text."""
+    return tuple(map(str, t[0] + t[1] + t[2]))

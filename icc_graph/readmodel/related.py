@@ -11,15 +11,18 @@ them; ``page_query`` is the same pattern for one thing, as a page once asked it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..forking import quiet_worker
 from ..namespaces import ICC_IRI
 from ..store import Row, Term, Triple
-from . import Source, joins
+from . import joins
 from .joins import Graph
 
 LANGUAGES = ("en", "fr")  # the languages of the pages (server/i18n.py)
@@ -167,13 +170,17 @@ def _rows(pairs: set[tuple[Term, Term | None]], names: dict[Term, list[Term]],
     item's names in the language and in English (OPTIONAL: none gives one unbound row),
     distinct, in the query's order (ORDER BY ?en ?x ?note ?label)."""
     rows: set[Row] = set()
+    order = _ORDERS
     for x, note in pairs:
         its = names.get(x, [])
         labels: list[Term | None] = [n for n in its if n[3] == lang] or [None]
         ens: list[Term | None] = [n for n in its if n[3] == "en"] or [None]
         rows.update((x, note, label, en) for label in labels for en in ens)
-    return sorted(rows, key=lambda r: (_order(r[3]), _order(r[0]), _order(r[1]),
-                                       _order(r[2])))
+    for r in rows:
+        for t in r:
+            if t not in order:
+                order[t] = _order(t)
+    return sorted(rows, key=lambda r: (order[r[3]], order[r[0]], order[r[1]], order[r[2]]))
 
 
 def _order(t: Term | None) -> tuple[int, str]:
@@ -184,12 +191,83 @@ def _order(t: Term | None) -> tuple[int, str]:
     return ({"bnode": 1, "uri": 2}.get(str(t[0]), 3), str(t[1]))
 
 
-def write(con: sqlite3.Connection, source: Source, triples: Iterable[Triple]) -> int:
-    """The ``related`` table: one row per thing and language with its sections as JSON."""
-    con.execute("CREATE TABLE related (iri TEXT NOT NULL, lang TEXT NOT NULL, "
-                "sections TEXT NOT NULL, PRIMARY KEY (iri, lang)) WITHOUT ROWID")
-    found = sections(triples, source.base)
-    con.executemany("INSERT INTO related VALUES (?, ?, ?)",
-                    ((iri, lang, json.dumps(s, ensure_ascii=False, separators=(",", ":")))
-                     for (iri, lang), s in sorted(found.items())))
-    return len(found)
+_ORDERS: dict[Term | None, tuple[int, str]] = {}  # each term's, made once per process
+
+
+_TABLE = ("CREATE TABLE {name} (iri TEXT NOT NULL, lang TEXT NOT NULL, sections TEXT NOT NULL, "
+          "PRIMARY KEY (iri, lang)) WITHOUT ROWID")
+
+
+def _write_rows(path: Path, base: str, triples: Iterable[Triple]) -> None:
+    """Every thing's rows (its sections as JSON, per language) into a new file."""
+    found = sections(triples, base)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute(_TABLE.format(name="related"))
+        con.executemany("INSERT INTO related VALUES (?, ?, ?)", (
+            (iri, lang, json.dumps(s, ensure_ascii=False, separators=(",", ":")))
+            for (iri, lang), s in sorted(found.items())))
+        con.commit()
+    finally:
+        con.close()
+
+
+def _worker(path: Path, base: str, triples: Iterable[Triple]) -> None:
+    quiet_worker()
+    _write_rows(path, base, triples)
+
+
+class Pending:
+    """The ``related`` table, one row per thing and language with its sections as JSON,
+    computed by a forked process into its own file beside the read model while the caller
+    goes on (in this process when there is one core); ``into`` waits for it and writes the
+    rows: all of them into a new read model, only those that changed into a rebuild's copy of
+    the previous one."""
+
+    def __init__(self, base: str, triples: list[Triple], beside: Path):
+        self.part = beside.with_name(f".{beside.name}.related-{os.getpid()}")
+        self.part.unlink(missing_ok=True)
+        self.base, self.triples = base, triples
+        self.worker: Any = None
+        if (os.cpu_count() or 1) > 1:
+            import multiprocessing
+
+            self.worker = multiprocessing.get_context("fork").Process(
+                target=_worker, args=(self.part, base, triples), daemon=True)
+            self.worker.start()
+
+    def into(self, con: sqlite3.Connection) -> None:
+        if self.worker is None:
+            _write_rows(self.part, self.base, self.triples)
+        else:
+            self.worker.join()
+            if self.worker.exitcode != 0:
+                raise OSError("the process computing the related sections failed (exit "
+                              f"{self.worker.exitcode})")
+        con.commit()
+        con.execute("ATTACH DATABASE ? AS part", (str(self.part),))
+        try:
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'related'").fetchone():
+                con.execute("DELETE FROM related WHERE NOT EXISTS (SELECT 1 FROM part.related "
+                            "AS p WHERE p.iri = related.iri AND p.lang = related.lang)")
+                con.execute("INSERT OR REPLACE INTO related SELECT p.iri, p.lang, p.sections "
+                            "FROM part.related AS p LEFT JOIN related AS r ON r.iri = p.iri "
+                            "AND r.lang = p.lang WHERE r.sections IS NOT p.sections")
+            else:
+                con.execute(_TABLE.format(name="related"))
+                con.execute("INSERT INTO related SELECT * FROM part.related")
+            con.commit()
+        finally:
+            con.execute("DETACH DATABASE part")
+            self.close()
+
+    def close(self) -> None:
+        """Stop the worker (if still running) and remove its file."""
+        if self.worker is not None:
+            if self.worker.is_alive():
+                self.worker.terminate()
+            self.worker.join()
+            self.worker = None
+        self.part.unlink(missing_ok=True)

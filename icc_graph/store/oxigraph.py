@@ -4,7 +4,7 @@ and kept inside this package (queries are run by ``embedded``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -149,6 +149,65 @@ def write_many(triples: list[Triple], media_types: list[str],
                 items.append(ox.Triple(made[t[0]], made[t[1]], made[t[2]]))  # type: ignore[arg-type]
         out.append(ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes_for(fmt)) or b"")
     return out
+
+
+def ntriples_term(t: Term) -> bytes:
+    """A plain term as N-Triples writes it."""
+    return str(from_term(t)).encode()
+
+
+_MARKER = "urn:x-icc-graph:between-documents"
+_MARK = f"<{_MARKER}> <{_MARKER}> <{_MARKER}> .\n".encode()
+
+
+class _Cut:
+    """A writer's output for the marker triple alone, in three parts: what precedes the
+    marker's own text (the header: the prefixes), that text, and what follows (the footer)."""
+
+    def __init__(self, media_type: str):
+        self.fmt = BY_MEDIA_TYPE[media_type]
+        alone = self.write(_MARK)
+        at = alone.index(_MARKER.encode())
+        start = alone.rfind(b"\n", 0, at) + 1  # the marker's text starts on its own line
+        end = alone.index(b"\n", alone.rindex(_MARKER.encode())) + 1
+        if self.fmt.oxigraph == ox.RdfFormat.RDF_XML:  # and closes its element on the next
+            end = alone.index(b"\n", end) + 1
+        self.header, self.mark, self.footer = alone[:start], alone[start:end], alone[end:]
+
+    def write(self, ntriples: bytes) -> bytes:
+        return ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES),
+                            format=self.fmt.oxigraph, prefixes=prefixes_for(self.fmt)) or b""
+
+
+_CUTS: dict[str, _Cut] = {}
+
+
+def write_each(documents: Sequence[bytes], media_type: str) -> list[bytes]:
+    """Each document (given as N-Triples) in a streaming format of pyoxigraph (Turtle,
+    RDF/XML), byte for byte as ``write_many`` writes it alone, for a few hundred documents in
+    one call: they are written together with a marker triple between them, and the output is
+    cut at the markers (a subject's block ends when the next subject begins; the prefixes are
+    written once, at the top)."""
+    cut = _CUTS.get(media_type)
+    if cut is None:
+        cut = _CUTS[media_type] = _Cut(media_type)
+    if not documents:
+        return []
+    out = cut.write(_MARK.join(documents))
+    pieces = out[len(cut.header):len(out) - len(cut.footer)].split(cut.mark)
+    if not (out.startswith(cut.header) and out.endswith(cut.footer)) or \
+            len(pieces) != len(documents):  # never seen: one at a time, then
+        return [cut.write(d) for d in documents]
+    return [cut.header + p + cut.footer for p in pieces]
+
+
+def as_stored(triples: Iterable[Triple]) -> list[Triple]:
+    """The triples as a store gives them back (typed values in canonical form: 41.55140 is
+    41.5514), through an in-memory store."""
+    store = ox.Store()
+    store.extend(ox.Quad(from_term(s), from_term(p), from_term(o))  # type: ignore[arg-type]
+                 for s, p, o in triples)
+    return [plain(q.triple) for q in store]
 
 
 def read_triples(data: bytes, media_type: str) -> list[Triple]:

@@ -1,0 +1,116 @@
+"""A rebuild updates a copy of the previous release's read model where the changed records
+touch it: after each kind of edit, every table holds, row for row, what a read model written
+from scratch holds, and only a few documents were serialised anew."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from icc_graph.build import build
+from icc_graph.namespaces import DEFAULT_BASE_IRI as BASE
+from icc_graph.readmodel import READ_MODEL_FILE
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from synthetic import generate  # noqa: E402
+
+DERIVED = {"documents_serialised"}  # meta rows that say how a model was written, not what
+
+
+def tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows, sorted (the meta rows about the writing left out)."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = "
+                                           "'table' ORDER BY name")]
+        out = {n: sorted(con.execute(f"SELECT * FROM {n}").fetchall(), key=repr) for n in names}
+    finally:
+        con.close()
+    out["meta"] = [r for r in out["meta"] if r[0] not in DERIVED]
+    return out
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _save(path: Path, value: object) -> None:
+    path.write_text(yaml.safe_dump(value, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _practice(data: Path, n: int) -> tuple[Path, dict[str, object]]:
+    path = data / "practices" / f"practice-{n}.yaml"
+    return path, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def retitle(data: Path) -> None:
+    path, record = _practice(data, 3)
+    record["title"] = {**record["title"], "en": "Practice 3, retitled"}  # type: ignore[dict-item]
+    _save(path, record)
+
+
+def add_partner(data: Path) -> None:
+    path, record = _practice(data, 4)
+    orgs = [o["slug"] for o in _records(data / "organisations.yaml")]
+    held = {p["org"] for p in record.get("participants", [])}  # type: ignore[attr-defined]
+    new = next(o for o in orgs if o not in held)
+    record["participants"] = [*record.get("participants", []),  # type: ignore[misc]
+                              {"org": new, "role": "partner"}]
+    _save(path, record)
+
+
+def remove_partner(data: Path) -> None:
+    path, record = next((p, r) for p, r in (_practice(data, n) for n in range(1, 25))
+                        if r.get("participants"))
+    record["participants"] = record["participants"][1:]  # type: ignore[index]
+    _save(path, record)
+
+
+def add_practice(data: Path) -> None:
+    path, record = _practice(data, 6)
+    record["slug"] = "practice-99"
+    record["title"] = {"en": "Practice 99, added", "fr": "Pratique 99"}
+    _save(path.with_name("practice-99.yaml"), record)
+
+
+def remove_practice(data: Path) -> None:
+    (data / "practices" / "practice-7.yaml").unlink()
+
+
+def rename_city(data: Path) -> None:
+    """A name many documents show: the city's neighbours carry its label."""
+    _, record = _practice(data, 8)
+    city = record["places"][0]  # type: ignore[index]
+    places = _records(data / "places.yaml")
+    for place in places:
+        if place["slug"] == city:
+            place["label"] = {**place["label"], "en": "A city renamed"}  # type: ignore[dict-item]
+    _save(data / "places.yaml", places)
+
+
+EDITS: list[Callable[[Path], None]] = [retitle, add_partner, remove_partner, add_practice,
+                                       remove_practice, rename_city]
+
+
+def test_a_rebuilt_read_model_holds_what_a_fresh_one_holds(tmp_path):
+    data = generate(tmp_path / "data", 25)
+    out = tmp_path / "dist"
+    before = tables(build(data, out, BASE).path / READ_MODEL_FILE)
+    for edit in EDITS:
+        edit(data)
+        again = build(data, out, BASE)
+        fresh = build(data, tmp_path / f"fresh-{edit.__name__}", BASE, full=True)
+        built, expected = (tables(r.path / READ_MODEL_FILE) for r in (again, fresh))
+        assert built.keys() == expected.keys(), edit.__name__
+        for name in expected:
+            assert built[name] == expected[name], f"{name} after {edit.__name__}"
+        assert built != before, f"{edit.__name__} changed nothing"
+        meta = dict(sqlite3.connect(again.path / READ_MODEL_FILE).execute(
+            "SELECT key, value FROM meta"))
+        assert 0 < int(meta["documents_serialised"]) < int(meta["documents"]) // 4, \
+            f"{edit.__name__}: the rebuild wrote every document again"
+        before = built
