@@ -342,7 +342,7 @@ def practices(ext: str | None = None) -> Response:
         per_page = min(500, max(1, int(request.args.get("per_page", "20"))))
     except ValueError:
         raise Problem(400, "page and per_page are whole numbers") from None
-    expanded = frozenset(request.args.getlist("expand"))
+    expanded = frozenset(v for v in request.args.getlist("expand") if v)
     if expanded - set(FACETS):
         raise Problem(400, f"expand names a facet to list whole; one of: {', '.join(FACETS)} "
                            f"(not '{sorted(expanded - set(FACETS))[0]}')")

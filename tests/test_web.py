@@ -115,6 +115,8 @@ def test_expanding_an_unknown_facet_says_which_exist(web):
     assert r.status_code == 400
     text = BeautifulSoup(r.data, "html.parser").get_text()
     assert "colour" in text and "expand" in text and "topic" in text
+    assert web.get("/practices?expand=", headers=BROWSER).status_code == 200, \
+        "an empty expand (a form's empty field) names no facet"
 
 
 def test_facets_combine_and_counts_follow_the_filters(web, store):
