@@ -21,7 +21,7 @@ from icc_graph.store import Query, Row, Term, Triple, jsonld
 
 from . import maps, negotiation, overview
 from .context import ctx
-from .frame import local
+from .frame import local, local_to
 
 ICC = "https://w3id.org/icc-graph/def/icc#"
 SCHEMA = "http://schema.org/"
@@ -60,12 +60,11 @@ def _rows(text: str) -> tuple[Row, ...]:
 
 
 def _linked(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sections with a link on this host for each item (``frame.local`` of its IRI)."""
+    """Sections with a link on this host for each item."""
     base = ctx().settings.base_iri
     for s in sections:
         for item in s["items"]:
-            iri = item["iri"]
-            item["href"] = "/" + iri[len(base):] if iri.startswith(base) else iri
+            item["href"] = local_to(base, item["iri"])
     return sections
 
 
@@ -111,8 +110,7 @@ def page(triples: list[Triple], iri: str, path: str, kind: str | None, lang: str
     def show(node: Term) -> dict[str, str | None]:
         value = str(node[1])
         if node[0] == "uri":
-            href = ("/" + value[len(base):] if value.startswith(base) else value) \
-                if is_web_iri(value) else None  # frame.local, without a lookup a link
+            href = local_to(base, value) if is_web_iri(value) else None
             found = label_of(labels, node, lang)
             return {"href": href, "text": found[0] if found else _short(value)}
         if node[0] == "literal":

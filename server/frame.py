@@ -13,7 +13,11 @@ bp = Blueprint("frame", __name__)
 
 def local(iri: str) -> str:
     """The path of one of our IRIs on this server (so links work on any host)."""
-    base = ctx().settings.base_iri
+    return local_to(ctx().settings.base_iri, iri)
+
+
+def local_to(base: str, iri: str) -> str:
+    """``local`` with the base IRI given, for a page that makes many links."""
     return "/" + iri[len(base):] if iri.startswith(base) else iri
 
 
