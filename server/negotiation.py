@@ -56,6 +56,11 @@ def _match(media_type: str, accept: list[tuple[str, float]]) -> tuple[float, int
 
 def best(offered: Sequence[str]) -> str | None:
     """The offered media type the client prefers, or None (the caller answers 406)."""
+    key = ("best", request.headers.get("Accept", ""), *offered)
+    return _remembered(key, lambda: _best(offered))  # type: ignore[no-any-return]
+
+
+def _best(offered: Sequence[str]) -> str | None:
     accept = list(request.accept_mimetypes)
     if not accept:
         return offered[0] if offered else None
