@@ -260,9 +260,8 @@ def wait_up(url: str, process: subprocess.Popen[bytes], seconds: float = 120) ->
     raise SystemExit(f"{url} did not answer in {seconds} s")
 
 
-def pss_mib(pid: int) -> tuple[float, int]:
-    """PSS of a process and all its descendants (shared pages counted once), in MiB, and how
-    many processes that is."""
+def family(pid: int) -> set[int]:
+    """A process and all its descendants."""
     table: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -271,19 +270,53 @@ def pss_mib(pid: int) -> tuple[float, int]:
                                              .split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-    family, frontier = {pid}, {pid}
+    found, frontier = {pid}, {pid}
     while frontier:
-        frontier = {p for p, parent in table.items() if parent in frontier} - family
-        family |= frontier
+        frontier = {p for p, parent in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """CPU time (user + system) the processes have used so far."""
+    ticks = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settle(server: Server, seconds: float = 120) -> float:
+    """Wait until the server's processes have finished what they do after a start (the web
+    workers ready their pages in a background thread): until they use under 5 % of a core
+    for half a second. The seconds waited."""
+    began = time.monotonic()
+    before = cpu_seconds(family(server.process.pid))
+    while time.monotonic() - began < seconds:
+        time.sleep(0.5)
+        now = cpu_seconds(family(server.process.pid))
+        if now - before < 0.025:
+            break
+        before = now
+    return time.monotonic() - began
+
+
+def pss_mib(pid: int) -> tuple[float, int]:
+    """PSS of a process and all its descendants (shared pages counted once), in MiB, and how
+    many processes that is."""
+    members = family(pid)
     total = 0
-    for p in family:
+    for p in members:
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
                     total += int(line.split()[1])
         except OSError:
             continue
-    return total / 1024, len(family)
+    return total / 1024, len(members)
 
 
 @dataclass
@@ -461,8 +494,10 @@ def measure(release: Path, args: argparse.Namespace, work: Path) -> dict[str, ob
                 problems[case.name] = bad
                 print(f"  {case.name}: {len(bad)} of the checked requests failed, e.g. {bad[0]}")
             warm(ours, case.ours, args.workers)
+        waited = settle(ours)
         print(f"  servers up; {args.check} requests of each case checked and the workers warmed "
-              f"in {time.monotonic() - began:.1f} s", flush=True)
+              f"in {time.monotonic() - began - waited:.1f} s, then {waited:.1f} s until they "
+              "were idle", flush=True)
         cursor = {case.name: 0 for case in all_cases}
         for case in all_cases:
             for n in args.connections:
