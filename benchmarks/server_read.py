@@ -1,10 +1,13 @@
 """Reads under load with no cache to flatter them: each run rotates over distinct requests.
 
 For each release given, our server (gunicorn as README runs it, with its response cache off)
-and two floors on the same machine in the same run: Oxigraph server (`oxigraph
+and floors on the same machine in the same run: Oxigraph server (`oxigraph
 serve-read-only`, loaded with all that the release's store holds) for the SPARQL queries and
-the RDF documents, and a Flask "hello" on the same gunicorn settings (the same -w and worker
-class) for every case, run again beside each. wrk drives each case at 1 and 4 connections,
+the RDF documents, a Flask "hello" on the same gunicorn settings (the same -w and worker
+class) for every case, run again beside each, and for the SPARQL queries the floor of any
+Python front end: a Flask app on the same gunicorn that runs each query in its own process with
+pyoxigraph and sends what the engine writes, with none of our bounds (no deadline, no row cap,
+no check of SERVICE). wrk drives each case at 1 and 4 connections,
 rotating over a file of distinct requests (every thing's document in HTML and each RDF format,
 /id redirects, many /practices filters in HTML and JSON, entity and city pages, SPARQL listings
 and facet counts with different constants). Prints req/s, p50 and p99, errors, ours ÷ floor, the
@@ -85,6 +88,25 @@ def hello() -> Flask:
     """The floor of a page: Flask answering a constant, under the same gunicorn settings."""
     app = Flask("hello")
     app.add_url_rule("/", "hello", lambda: "<!doctype html><title>hello</title><p>hello")
+    return app
+
+
+def in_flask() -> Flask:
+    """The floor of a SPARQL endpoint in Python: /sparql?query= run by pyoxigraph in the web
+    process (the store named by ICC_BENCH_STORE), its SPARQL JSON written by the engine,
+    unbounded. Not a server to run for anyone: one bad query holds its worker for good."""
+    import pyoxigraph
+    from flask import Response, request
+
+    store = pyoxigraph.Store.read_only(os.environ["ICC_BENCH_STORE"])
+    app = Flask("in_flask")
+
+    def query() -> Response:
+        solutions = store.query(request.args["query"], use_default_graph_as_union=True)
+        return Response(solutions.serialize(format=pyoxigraph.QueryResultsFormat.JSON),
+                        mimetype=RESULTS)
+
+    app.add_url_rule("/sparql", "sparql", query)
     return app
 
 
@@ -472,8 +494,8 @@ def measure(release: Path, args: argparse.Namespace, work: Path) -> dict[str, ob
     del store
     subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file",
                     str(nquads)], check=True, capture_output=True)
-    ports = ([args.port, args.port + 1, args.port + 2] if args.port
-             else [free_port(), free_port(), free_port()])
+    ports = ([args.port + i for i in range(4)] if args.port
+             else [free_port() for _ in range(4)])
     env = {"ICC_RELEASE": str(release), "ICC_CACHE_SIZE": str(args.cache_size),
            "ICC_QUERY_WORKERS": str(args.query_workers)}
     ask = "/query?query=ASK%7B%7D"
@@ -486,7 +508,10 @@ def measure(release: Path, args: argparse.Namespace, work: Path) -> dict[str, ob
                                  str(work / "ox"), "--bind", f"127.0.0.1:{ports[1]}",
                                  "--union-default-graph"], ports[1], probe=ask) as ox, \
             started("hello", gunicorn("server_read:hello()", ports[2], args.workers), ports[2],
-                    cwd=ROOT / "benchmarks") as flask_hello:
+                    cwd=ROOT / "benchmarks") as flask_hello, \
+            started("in Flask", gunicorn("server_read:in_flask()", ports[3], args.workers),
+                    ports[3], {"ICC_BENCH_STORE": str(version / "store")},
+                    cwd=ROOT / "benchmarks", probe="/sparql?query=ASK%7B%7D") as flask_ox:
         began = time.monotonic()
         for case in all_cases:
             bad = check(ours, case, ox, args.check)
@@ -520,6 +545,13 @@ def measure(release: Path, args: argparse.Namespace, work: Path) -> dict[str, ob
                 row["ratio_hello"] = a["rps"] / h["rps"]
                 if case.floor:
                     row["ratio_ceiling"] = a["rps"] / min(b["rps"], h["rps"])
+                if case.name.startswith("SPARQL"):  # the same requests ours was sent
+                    f = wrk(flask_ox, case.ours, cursor[case.name] - int(a["requests"]), n,
+                            args.seconds, work)
+                    row["in_flask"] = f
+                    row["ratio_in_flask"] = a["rps"] / f["rps"]
+                    if case.floor:
+                        row["in_flask_over_oxigraph"] = f["rps"] / b["rps"]
                 results.append(row)
                 print_row(row)
     kinds = {"home": Request("/", HTML)}
@@ -613,6 +645,11 @@ def print_row(row: dict[str, object]) -> None:
         text += (f" | oxigraph {rate(b['rps']):>7} req/s p50 {b['p50_ms']:>6.1f} p99 "
                  f"{b['p99_ms']:>6.1f} ms errors {b['errors']} | ÷ oxigraph "
                  f"{row['ratio']:.2f}")
+    f = row.get("in_flask")
+    if isinstance(f, dict):
+        text += (f" | pyoxigraph in Flask {rate(f['rps'])} req/s (÷ oxigraph "
+                 f"{row.get('in_flask_over_oxigraph', 0):.2f}), ours ÷ it "
+                 f"{row['ratio_in_flask']:.2f}")
     text += f" | ÷ hello {row['ratio_hello']:.2f}  (wrk CPU {a['tool_cpu']:.2f} core)"
     print(text, flush=True)
 
@@ -636,7 +673,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="requests of each case sent once before the load, to check that "
                              "they answer 2xx/3xx")
     parser.add_argument("--port", type=int, default=0,
-                        help="first of three loopback ports to use (default: free ones)")
+                        help="first of four loopback ports to use (default: free ones)")
     parser.add_argument("--first", nargs="+", metavar="KIND",
                         help="page kinds whose first answer after a start is measured (default: "
                              "home and every case)")

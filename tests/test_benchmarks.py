@@ -44,6 +44,11 @@ def test_the_read_benchmark_runs_every_case_against_its_floor(fixture_release: R
             assert row["ratio"] > 0
         else:
             assert "oxigraph" not in row
+        if name.startswith("SPARQL"):  # and beside the floor of a Python front end
+            assert row["in_flask"]["requests"] > 0 and row["in_flask"]["errors"] == 0
+            assert row["ratio_in_flask"] > 0 and row["in_flask_over_oxigraph"] > 0
+        else:
+            assert "in_flask" not in row
     # what the check phase sent is every request a case rotates over
     assert all(row["ours"]["distinct"] == row["checked"] for row in rows.values())
     assert rows["entity page"]["ours"]["distinct"] > len(FIXTURE_PRACTICES)
