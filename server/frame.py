@@ -43,9 +43,10 @@ def interface() -> dict[str, object]:
 @bp.after_app_request
 def remember_language(response: Response) -> Response:
     """The switch's choice is kept in a cookie; pages in several languages vary on it."""
-    chosen = request.args.get("lang")
-    if chosen in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
-    if response.mimetype == "text/html":
+    if request.environ.get("QUERY_STRING"):
+        chosen = request.args.get("lang")
+        if chosen in i18n.LANGUAGES:
+            response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
+    if response.headers.get("Content-Type", "").startswith("text/html"):
         response.vary.add("Cookie")
     return response

@@ -168,11 +168,30 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def language() -> str:
-    """The reader's language: ?lang=, else the switch's cookie, else Accept-Language."""
-    for value in (request.args.get("lang"), request.cookies.get(COOKIE)):
+    """The reader's language: ?lang=, else the switch's cookie, else Accept-Language (read once
+    per request; each Accept-Language header read once per process, up to a bound)."""
+    environ = request.environ
+    found: str | None = environ.get("icc.language")
+    if found is not None:
+        return found
+    for value in (request.args.get("lang") if environ.get("QUERY_STRING") else None,
+                  request.cookies.get(COOKIE) if environ.get("HTTP_COOKIE") else None):
         if value in LANGUAGES:
-            return value
-    return request.accept_languages.best_match(list(LANGUAGES)) or "en"
+            found = value
+            break
+    else:
+        header = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+        found = _BY_ACCEPT.get(header)
+        if found is None:
+            found = request.accept_languages.best_match(list(LANGUAGES)) or "en"
+            if len(_BY_ACCEPT) < _BY_ACCEPT_MAX:
+                _BY_ACCEPT[header] = found
+    environ["icc.language"] = found
+    return found
+
+
+_BY_ACCEPT: dict[str, str] = {}
+_BY_ACCEPT_MAX = 512
 
 
 def translate(key: str, lang: str) -> str:
