@@ -38,7 +38,7 @@ __all__ = ["FACET_KINDS", "catalogue", "value_key"]
 # project facets hold thousands of values, most of them counted once
 SHOWN = 15
 UNBOUNDED = {"year"}  # years are listed in their order, and there are few of them
-WARM_TEMPLATES = ("base.html", "_figures.html", "home.html", "practices.html", "resource.html")
+WARM_TEMPLATES = ("base.html", "_frame.html", "_figures.html", "home.html", "practices.html", "resource.html")
 
 
 @bp.record_once

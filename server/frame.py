@@ -3,7 +3,11 @@ switch of the page frame, and the cookie that keeps the language chosen."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, request
+from markupsafe import Markup
 
 from . import i18n
 from .context import ctx
@@ -26,18 +30,46 @@ def language() -> str:
     return i18n.language()
 
 
-@bp.app_context_processor
-def interface() -> dict[str, object]:
-    """What every page's frame needs: the language, its words, the switch, the release."""
-    lang = language()
-
+def _words(lang: str) -> Callable[..., str]:
     def words(key: str, **values: object) -> str:
         text = i18n.translate(key, lang)
         return text.format(**values) if values else text
 
-    return {"lang": lang, "_": words, "languages": i18n.LANGUAGES,
+    return words
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The frame's parts that depend only on the language and the release (``_frame.html``):
+    the header up to the language switch, the rest of the header with the site's menu, and the
+    footer."""
+
+    top: Markup
+    nav: Markup
+    footer: Markup
+
+
+def parts(lang: str) -> Parts:
+    """The frame's fixed parts in ``lang``, made once per app and language."""
+    memo = ctx().memo
+    key = f"frame-{lang}"
+    found = memo.get(key)
+    if not isinstance(found, Parts):
+        module = current_app.jinja_env.get_template("_frame.html").make_module(
+            {"_": _words(lang), "release": ctx().release, "base_iri": ctx().settings.base_iri})
+        found = memo[key] = Parts(Markup(module.top()), Markup(module.nav()),
+                                  Markup(module.footer()))
+    return found
+
+
+@bp.app_context_processor
+def interface() -> dict[str, object]:
+    """What every page's frame needs: the language, its words, the switch, the release, and
+    the frame's fixed parts."""
+    lang = language()
+    return {"lang": lang, "_": _words(lang), "languages": i18n.LANGUAGES,
             "switch_url": i18n.switch_url, "release": ctx().release,
-            "base_iri": ctx().settings.base_iri}
+            "base_iri": ctx().settings.base_iri, "frame": parts(lang)}
 
 
 @bp.after_app_request
