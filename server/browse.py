@@ -28,6 +28,7 @@ from .catalogue import (
     catalogue,
     catalogue_of,
 )
+from .dataset import dataset_script
 from .errors import Problem
 from .frame import language
 
@@ -38,15 +39,16 @@ __all__ = ["FACET_KINDS", "catalogue", "value_key"]
 # project facets hold thousands of values, most of them counted once
 SHOWN = 15
 UNBOUNDED = {"year"}  # years are listed in their order, and there are few of them
-WARM_TEMPLATES = ("base.html", "_frame.html", "_figures.html", "home.html", "practices.html", "resource.html")
+WARM_TEMPLATES = ("base.html", "_frame.html", "_figures.html", "home.html", "practices.html",
+                  "resource.html")
 
 
 @bp.record_once
 def _warm(state: BlueprintSetupState) -> None:
     """As soon as the app is made, in the background: read the catalogue, project the maps'
-    outlines, sort each facet's values and ready the cities to draw in every language, and
-    compile the pages' templates, so that the first request of a new process finds them
-    ready."""
+    outlines, sort each facet's values and ready the cities to draw in every language, compile
+    the pages' templates and write the home page's Dataset block, so that the first request of
+    a new process finds them ready."""
     app = state.app
     assert isinstance(app, Flask)
     context = app.extensions.get("icc")
@@ -64,6 +66,7 @@ def _warm(state: BlueprintSetupState) -> None:
                 for f in FACETS:
                     cat.unchosen(f, lang)
                 overview.cities(cat, lang)
+            dataset_script()  # the home page's schema.org block, last
 
     threading.Thread(target=work, name="icc-catalogue-warm", daemon=True).start()
 

@@ -57,8 +57,8 @@ def parts(lang: str) -> Parts:
     if not isinstance(found, Parts):
         module = current_app.jinja_env.get_template("_frame.html").make_module(
             {"_": _words(lang), "release": ctx().release, "base_iri": ctx().settings.base_iri})
-        found = memo[key] = Parts(Markup(module.top()), Markup(module.nav()),
-                                  Markup(module.footer()))
+        found = memo[key] = Parts(*(Markup(getattr(module, name)())
+                                    for name in ("top", "nav", "footer")))
     return found
 
 

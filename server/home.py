@@ -5,12 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template
-from rdflib import Graph, URIRef
-
-from icc_graph.describe import schema_org
-from icc_graph.store import jsonld, write_triples
 
 from .context import ctx
+from .dataset import dataset_script
 from .frame import language
 
 bp = Blueprint("home", __name__)
@@ -26,7 +23,7 @@ def home() -> Response:
     fig = overview.figures(cat, cat.selection({}), lang, lambda facet, v: "/practices?" + urlencode(
         {facet: value_key(facet, v)}), "home")
     response = Response(render_template("home.html", counts=_counts(), fig=fig,
-                                        jsonld=_dataset_script()),
+                                        jsonld=dataset_script()),
                         mimetype="text/html")
     response.vary.add("Accept-Language")
     return response
@@ -38,20 +35,3 @@ def _counts() -> list[tuple[str, int]]:
     read = ctx().read
     assert read is not None  # catalogue() has answered 503 for a release without one
     return [(key, int(n)) for key, n in read.execute("SELECT key, count FROM cat_count ORDER BY n")]
-
-
-def _dataset_script() -> str | None:
-    """The schema.org Dataset block of the home page, from the release's description (made
-    once per process)."""
-    memo = ctx().memo
-    if "dataset-script" not in memo:
-        memo["dataset-script"] = _dataset()
-    return memo["dataset-script"]  # type: ignore[return-value]
-
-
-def _dataset() -> str | None:
-    if not ctx().release.void:
-        return None
-    graph = Graph().parse(data=write_triples(ctx().release.void, "application/n-triples"),
-                          format="nt")
-    return jsonld.script(schema_org(graph, URIRef(f"{ctx().settings.base_iri}dataset")))

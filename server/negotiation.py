@@ -57,7 +57,7 @@ def _match(media_type: str, accept: list[tuple[str, float]]) -> tuple[float, int
 def best(offered: Sequence[str]) -> str | None:
     """The offered media type the client prefers, or None (the caller answers 406)."""
     key = ("best", request.headers.get("Accept", ""), *offered)
-    return _remembered(key, lambda: _best(offered))  # type: ignore[no-any-return]
+    return _remembered(key, lambda: _best(offered))
 
 
 def _best(offered: Sequence[str]) -> str | None:
