@@ -5,7 +5,7 @@ and floors on the same machine in the same run: Oxigraph server (`oxigraph
 serve-read-only`, loaded with all that the release's store holds) for the SPARQL queries and
 the RDF documents, a Flask "hello" on the same gunicorn settings (the same -w and worker
 class) for every case, run again beside each, and for the SPARQL queries the floor of any
-Python front end: a Flask app on the same gunicorn that runs each query in its own process with
+Python front end: a Flask app on the same gunicorn that runs each query in the web process with
 pyoxigraph and sends what the engine writes, with none of our bounds (no deadline, no row cap,
 no check of SERVICE). wrk drives each case at 1 and 4 connections,
 rotating over a file of distinct requests (every thing's document in HTML and each RDF format,
