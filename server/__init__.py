@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.register_blueprint(vocabulary.bp)
     app.register_blueprint(reconcile.bp)
     app.register_blueprint(search.bp)
+    # documents in a named format skip Flask (documents.Lane); everything else goes through
+    app.wsgi_app = documents.Lane(app.wsgi_app, app.extensions["icc"])  # type: ignore[method-assign]
     return app
 
 

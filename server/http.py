@@ -17,6 +17,10 @@ EXPOSED = "ETag, Link, Location, Content-Location, X-Result-Limit, X-Result-Trun
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 REFERRER_POLICY = "strict-origin-when-cross-origin"
+# what every answer but an HTML page and a preflight carries from ``_security`` and ``_cors``
+# (the documents' lane, server/documents.py, sends them as they are)
+FIXED = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY),
+         ("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED))
 
 
 def init_app(app: Flask) -> None:
