@@ -270,8 +270,31 @@ class Facets:
                 for i, c, on in self.entries(f, 0 if chosen else None) if on or not chosen]
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:
-        return {f: [{"key": k, "label": label, "count": n, "selected": on, "url": u}
-                    for k, label, n, on, u in self._values(f)] for f in FACETS}
+        """Every value shown of each facet, for JSON: its key, label, count, whether it is
+        chosen and the URL that toggles it (for a value not chosen, the parts around its
+        quoted key, made once per place the key can take among the chosen ones)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        url = self.toggles.url
+        for f in FACETS:
+            facet, labels = self.cat.facets[f], self.cat.shown(f, self.lang)[0]
+            key_of, quoted = facet.key_of, facet.quoted
+            chosen = sorted(self.toggles.raw.get(f, []))
+            parts = [self.toggles.adding_at(f, at) for at in range(len(chosen) + 1)]
+            head, tail = parts[0]
+            found = []
+            for i, n, on in self.entries(f):
+                if on or i < 0:
+                    key = NOT_RECORDED if i < 0 else key_of[i]
+                    found.append({"key": key, "label": NOT_RECORDED_LABELS[f] if i < 0
+                                  else labels[i], "count": n, "selected": on,
+                                  "url": url(f, key, None if i < 0 else quoted[i])})
+                    continue
+                if chosen:
+                    head, tail = parts[bisect_left(chosen, key_of[i])]
+                found.append({"key": key_of[i], "label": labels[i], "count": n,
+                              "selected": False, "url": f"{head}{quoted[i]}{tail}"})
+            out[f] = found
+        return out
 
     def bounded(self, f: str) -> tuple[list[tuple[int, int, bool]], int]:
         """The entries the page lists for a facet (the first ``SHOWN`` values, every chosen
