@@ -17,6 +17,7 @@ from markupsafe import escape
 from icc_graph.readmodel import ReadModel
 from icc_graph.readmodel.catalogue import FACETS
 
+from . import twins
 from .context import ctx
 from .errors import Problem
 
@@ -267,6 +268,21 @@ class Catalogue:
             found = (labels, [str(escape(x)) for x in labels], rank)
             with self._lock:
                 self._shown[key] = found
+        return found
+
+    def json_values(self, facet: str, lang: str) -> list[str]:
+        """What follows a value's count in its JSON row of the list (``browse.Facets.json``)
+        up to its URL: its key, its label, and that it is not chosen; made once per facet and
+        language."""
+        key = ("json", facet, lang)
+        found = self._items.get(key)
+        if found is None:
+            f, labels = self.facets[facet], self.shown(facet, lang)[0]
+            dumps = twins.dumps
+            found = [f',"key":{dumps(k)},"label":{dumps(label)},"selected":false,"url":"'
+                     for k, label in zip(f.key_of, labels, strict=True)]
+            with self._lock:
+                self._items[key] = found
         return found
 
     def unchosen(self, facet: str, lang: str) -> list[str]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterable, Sequence
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 
 from . import negotiation
 from .errors import Problem
@@ -32,11 +33,32 @@ def chosen(path: str, ext: str | None) -> str:
     return ext
 
 
+class JsonText(str):
+    """A JSON document already written, as ``jsonify`` writes it (with ``dumps``)."""
+
+
+def dumps(value: object) -> str:
+    """``value`` as the app's JSON provider writes a response: its options (keys sorted,
+    non-ASCII as it is), compact."""
+    return current_app.json.dumps(value, separators=(",", ":"))
+
+
+def _compact() -> bool:
+    provider = current_app.json
+    compact = getattr(provider, "compact", None)
+    return bool(compact or (compact is None and not current_app.debug))
+
+
 def respond(kind: str, html: Callable[[], str], data: Callable[[], object],
             header: Sequence[str], rows: Callable[[], Iterable[Sequence[object]]]) -> Response:
-    """The list in the chosen format: the page, the JSON document, or the CSV table."""
+    """The list in the chosen format: the page, the JSON document (``data()``'s value, or
+    the text it gives as ``JsonText``), or the CSV table."""
     if kind == "json":
-        response = jsonify(data())
+        value = data()
+        if isinstance(value, JsonText) and _compact():
+            response = Response(f"{value}\n", mimetype="application/json")
+        else:  # an object, or a debug app's indented JSON
+            response = jsonify(json.loads(value) if isinstance(value, JsonText) else value)
     elif kind == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")

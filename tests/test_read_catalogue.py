@@ -12,7 +12,7 @@ import itertools
 import json
 import random
 from collections import Counter, defaultdict
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -147,11 +147,43 @@ def test_the_list_and_its_facets_are_those_sparql_gives(client, reference):
             assert got == {key_of(f, v): n for v, n in counts.items()}, (chosen, f)
             assert {v["key"] for v in data["facets"][f] if v["selected"]} == {
                 key_of(f, v) for v in chosen.get(f, ())}
+            asked = parse_qs(query(chosen, per_page="500"))
+            for v in data["facets"][f]:  # each value's URL toggles it and keeps the rest
+                url = urlsplit(v["url"])
+                assert url.path == "/practices.json"
+                toggled = {k: set(vs) for k, vs in asked.items()}
+                toggled.setdefault(f, set()).symmetric_difference_update({v["key"]})
+                assert {k: set(vs) for k, vs in parse_qs(url.query).items()} == {
+                    k: vs for k, vs in toggled.items() if vs}, (chosen, f, v)
+                if v["key"] != NOT_RECORDED and f != "year":
+                    assert v["label"] == reference.label(next(
+                        iri for iri in reference.labels if key_of(f, iri) == v["key"])), v
         for row in data["practices"]:
             assert row["countries"] == sorted(reference.label(c) for c in
                                               reference.facets[row["iri"]]["country"])
             assert row["cities"] == sorted(reference.label(c) for c in
                                            reference.facets[row["iri"]]["city"])
+
+
+def test_a_debug_app_writes_the_same_list_indented(fixture_release):
+    """The list's JSON is written as text for a compact provider; a debug app's is indented
+    by Flask, and says the same."""
+    from server import close_app
+
+    from .conftest import make_app
+
+    app = make_app(fixture_release, None)
+    try:
+        path = "/practices.json?topic=anti-rumour&topic=anti-discrimination-and-equality&sort=-year"
+        compact = app.test_client().get(path).get_data(as_text=True)
+        app.debug = True
+        indented = app.test_client().get(path).get_data(as_text=True)
+    finally:
+        close_app(app)
+    assert "\n  " in indented and "\n  " not in compact
+    assert json.loads(indented) == json.loads(compact)
+    assert compact == json.dumps(json.loads(compact), ensure_ascii=False, sort_keys=True,
+                                 separators=(",", ":")) + "\n"
 
 
 def test_the_csv_twin_lists_the_same_practices(client, reference):
