@@ -28,6 +28,7 @@ from rdflib import Graph, URIRef
 from . import dumps as dump_files
 from .describe import describe
 from .errors import UsageError, WriteError
+from .forking import Forked
 from .formats import BY_NAME
 from .model import Iris, Quad
 from .namespaces import ONTOLOGY_IRI, PREFIXES
@@ -258,17 +259,22 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
            previous: tuple[Path, dict[str, str]] | None = None,
            chunks: tuple[Path, dict[str, dict[str, list[int]]]] | None = None,
            ) -> tuple[Release, dict[str, str], dict[str, dict[str, list[int]]]]:
-    graphs = _graph_digests(quads)
-    layout = dump_files.layout(quads, graphs, iris.base)
-    where = dump_files.write(quads, layout, tmp, {(fmt, gz): name for name, fmt, gz in DUMPS},
-                             chunks)
-    shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
-    shutil.copyfile(SHAPES, tmp / "shapes.ttl")
-    progress(f"dumps written ({layout.triples} triples)")
-    lap("dumps")
-    entities = write_index(tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
+    # the search index is written by a forked process meanwhile (the dumps use one core)
+    index = Forked(write_index, tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
+    try:
+        graphs = _graph_digests(quads)
+        layout = dump_files.layout(quads, graphs, iris.base)
+        where = dump_files.write(quads, layout, tmp,
+                                 {(fmt, gz): name for name, fmt, gz in DUMPS}, chunks)
+        shutil.copyfile(ONTOLOGY, tmp / "ontology.ttl")
+        shutil.copyfile(SHAPES, tmp / "shapes.ttl")
+        progress(f"dumps written ({layout.triples} triples)")
+        lap("dumps")
+        entities = index.result()
+    finally:
+        index.close()
     progress(f"search index written ({entities} entities)")
-    lap("search index")
+    lap("search index")  # what was left of it once the dumps were written
 
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     # the version names the content: dumps, ontology and shapes together

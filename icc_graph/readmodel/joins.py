@@ -34,17 +34,29 @@ PRACTICE, CITY, ORG, PROJECT = (_iri("GoodPractice"), _iri("City"), _iri("Organi
                                 _iri("Project"))
 
 
+# the properties the joins read (the others are not indexed), and those they follow backwards
+USED = frozenset({TYPE, LABEL, PLACE, AGENT, IN, ROLE, RELATED_PROJECT, GRANT, PROGRAMME,
+                  FUNDING, BASED, LOCATED, COUNTRY, TOPIC, NAME, TITLE})
+BACKWARDS = frozenset({IN})
+
+
 class Graph:
-    """The triples indexed by property: subject -> objects and object -> subjects."""
+    """The triples of the properties the joins read, indexed by property: subject -> objects
+    (and object -> subjects for those followed backwards)."""
 
     def __init__(self, triples: Iterable[Triple]):
         self.keep: Callable[[Term], bool] = lambda this: True  # the ?this a join is asked for
-        self.out: dict[Term, dict[Term, list[Term]]] = defaultdict(lambda: defaultdict(list))
-        self.into: dict[Term, dict[Term, list[Term]]] = defaultdict(lambda: defaultdict(list))
+        self.out: dict[Term, dict[Term, list[Term]]] = {p: defaultdict(list) for p in USED}
+        self.into: dict[Term, dict[Term, list[Term]]] = {p: defaultdict(list) for p in BACKWARDS}
         self.types: set[tuple[Term, Term]] = set()
+        out, into = self.out, self.into
         for s, p, o in triples:
-            self.out[p][s].append(o)
-            self.into[p][o].append(s)
+            found = out.get(p)
+            if found is None:
+                continue
+            found[s].append(o)
+            if p in into:
+                into[p][o].append(s)
             if p == TYPE:
                 self.types.add((s, o))
 
@@ -57,7 +69,7 @@ class Graph:
         return self.out.get(p, {}).get(s, [])
 
     def subjects(self, p: Term, o: Term) -> list[Term]:
-        return self.into.get(p, {}).get(o, [])
+        return self.into[p].get(o, [])  # a KeyError: add ``p`` to BACKWARDS
 
     def is_a(self, x: Term, cls: Term) -> bool:
         return (x, cls) in self.types
