@@ -42,28 +42,36 @@ class Source:
 
 def write(path: Path, source: Source) -> None:
     """Write the read model at ``path`` (a new file; the caller removes it on failure)."""
+    from . import catalogue, documents, related
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    if _same_kind(source):  # a rebuild: the previous read model, updated where it changed
-        shutil.copyfile(source.previous, tmp)  # type: ignore[arg-type]
-    con = sqlite3.connect(tmp)
     # the cyclic garbage collector is paused: the indexes made here hold millions of tuples,
     # each of its passes walked them all, and nothing made here forms a cycle
     enabled = gc.isenabled()
     gc.disable()
+    con: sqlite3.Connection | None = None
+    triples = documents.indexed(source)
+    # the related sections are computed by a forked process from here on; meanwhile a
+    # rebuild copies the previous read model, to be updated where it changed
+    sections = related.Pending(source.base, triples.triples, tmp)
     try:
+        if _same_kind(source):
+            shutil.copyfile(source.previous, tmp)  # type: ignore[arg-type]
+        con = sqlite3.connect(tmp)
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
         con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                         [("schema", str(SCHEMA)), ("base_iri", source.base)])
-        from . import catalogue, documents
-
-        with documents.writing(con, source):  # the documents are serialised meanwhile
+        # the documents are serialised meanwhile
+        with documents.writing(con, source, triples=triples, sections=sections):
             catalogue.write(con, source)
         con.commit()
     finally:
-        con.close()
+        sections.close()
+        if con is not None:
+            con.close()
         if enabled:
             gc.enable()
     os.replace(tmp, path)

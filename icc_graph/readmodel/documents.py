@@ -82,20 +82,29 @@ def _path(con: sqlite3.Connection) -> Path:
     return Path(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == "main"))
 
 
+def indexed(source: Source) -> Index:
+    """The triples of the release's store (the model's and the store's other graphs), indexed
+    for documents."""
+    return Index(_triples(source.quads, _from_store(source)))
+
+
 @contextmanager
-def writing(con: sqlite3.Connection, source: Source, cap: int | None = None
+def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
+            triples: Index | None = None, sections: related.Pending | None = None
             ) -> Iterator[Written]:
     """``write`` around the caller's block: the documents are serialised, and the related
     sections computed, by forked processes while the block runs (the catalogue), then copied
     into their tables. When ``con`` holds a copy of the previous release's read model (see
     ``readmodel.write``) written with the same cap and writers, only the documents of the
     things the changed named graphs touch are made again, and written when their digest
-    changed."""
+    changed. ``triples`` (``indexed``) and ``sections`` (already started) may be given by a
+    caller that made them before ``con`` was ready."""
     cap = LINK_CAP if cap is None else cap
-    triples = Index(_triples(source.quads, _from_store(source)))
+    triples = triples if triples is not None else indexed(source)
     held = dict(con.execute("SELECT key, value FROM meta"))
     spread = None
-    sections = related.Pending(source.base, triples.triples, _path(con))  # forked meanwhile
+    if sections is None:
+        sections = related.Pending(source.base, triples.triples, _path(con))  # forked meanwhile
     try:
         if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
                 source.changed is not None:
