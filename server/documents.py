@@ -288,6 +288,11 @@ def context() -> Response:
 _PASSED_BY = ("QUERY_STRING", "CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING", *CONDITIONAL)
 
 
+def _compression(accepted: str) -> bool:
+    """Whether an Accept-Encoding may ask for gzip (the app decides by its qualities)."""
+    return "gzip" in accepted.lower() or "*" in accepted
+
+
 class Lane:
     """WSGI middleware: the commonest request of a linked-data client, a document in a named
     format (``GET`` or ``HEAD /doc/<kind>/<slug>.<ext>``, no query string, no body, no
@@ -325,7 +330,7 @@ class Lane:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or \
                 not path.startswith("/doc/") or \
                 any(environ.get(key) for key in _PASSED_BY) or \
-                "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "") or \
+                _compression(environ.get("HTTP_ACCEPT_ENCODING", "")) or \
                 not path.isascii() or FORBIDDEN.search(path):
             return None
         parts = path[5:].split("/")

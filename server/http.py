@@ -73,7 +73,9 @@ def _cors(response: Response) -> Response:
 
 
 def _gzip(response: Response) -> Response:
-    if ("gzip" not in request.headers.get("Accept-Encoding", "")
+    """Compressed when Accept-Encoding gives gzip (or ``*``) a quality above 0."""
+    if ("Accept-Encoding" not in request.headers
+            or request.accept_encodings.quality("gzip") <= 0
             or response.direct_passthrough or response.status_code != 200
             or "Content-Encoding" in response.headers
             or not (response.mimetype or "").startswith(COMPRESSIBLE)):

@@ -100,6 +100,12 @@ def test_the_lane_answers_documents_as_the_view_does(app, fixture_release):
     assert {"practice", "city", "org", "country"} <= kinds
 
 
+@pytest.mark.parametrize("encoding", ["identity", "deflate", "br;q=1"])
+def test_the_lane_takes_an_encoding_that_cannot_be_gzip(app, encoding):
+    through, direct, taken = both_ways(app, "/doc/city/lublin.ttl", **{"Accept-Encoding": encoding})
+    assert taken and through == direct and "Content-Encoding" not in dict(through[1])
+
+
 def test_head_gives_the_headers_without_the_body(app, fixture_release):
     path = document_paths(fixture_release.path, 1)[0] + ".ttl"
     (status, headers, body), direct, taken = both_ways(app, path, "HEAD")
@@ -122,6 +128,8 @@ def test_a_cut_document_keeps_its_headers_in_the_lane(capped):  # noqa: F811
     ("/doc/city/lublin.ttl", "GET", {"If-None-Match": '"x"'}),  # a condition
     ("/doc/city/lublin.ttl", "GET", {"Range": "bytes=0-10"}),
     ("/doc/city/lublin.ttl", "GET", {"Accept-Encoding": "gzip, deflate"}),  # compression
+    ("/doc/city/lublin.ttl", "GET", {"Accept-Encoding": "*"}),
+    ("/doc/city/lublin.ttl", "GET", {"Accept-Encoding": "GZIP;q=0.5"}),
     ("/doc/city/lublin.ttl", "POST", {}),
     ("/doc/city/lublin.ttl", "OPTIONS", {"Origin": "https://example.org"}),
     ("/doc/city/lublin", "GET", {"Accept": "text/turtle"}),  # negotiated

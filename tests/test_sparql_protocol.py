@@ -168,6 +168,19 @@ def test_cors(client):
     assert "POST" in r.headers["Access-Control-Allow-Methods"]
 
 
+@pytest.mark.parametrize(("asked", "gzipped"), [
+    ("gzip", True), ("deflate, gzip;q=0.5", True), ("*", True), ("GZIP", True),
+    ("gzip;q=0", False), ("identity", False), ("deflate, *;q=0", False), ("", False),
+])
+def test_gzip_only_when_its_quality_is_above_zero(client, asked, gzipped):
+    r = client.get("/sparql", query_string={"query": CITIES},
+                   headers={"Accept-Encoding": asked})
+    assert r.status_code == 200
+    assert (r.headers.get("Content-Encoding") == "gzip") is gzipped, asked
+    body = gzip.decompress(r.data) if gzipped else r.data
+    assert len(list(Result.parse(io.BytesIO(body), format="json"))) > 10
+
+
 def test_gzip_when_asked(client, fixture_dump):
     r = client.get("/sparql", query_string={"query": CITIES},
                    headers={"Accept-Encoding": "gzip"})
