@@ -3,20 +3,44 @@ the search index)."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
 import signal
-from collections.abc import Callable
+import threading
+import traceback
+from collections.abc import Callable, Iterator
 from typing import Any
+
+STOPPING = {signal.SIGTERM, signal.SIGINT}
 
 
 def quiet_worker() -> None:
     """Run first in each forked worker: SIGTERM ends it at once (the build's own handler, which
     turns the signal into a clean stop, belongs to the parent; a pool ends its workers with
-    SIGTERM), and Ctrl-C is left to the parent, which stops the pool."""
+    SIGTERM), and Ctrl-C is left to the parent, which stops the pool. The signals the parent
+    held while it forked (``held_signals``) are let through again."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """SIGTERM and Ctrl-C held back while worker processes are forked, and delivered once they
+    are: the build's handler raises to stop the build, and an exception raised while Python
+    forks (in its at-fork hooks) is printed and lost, so a build signalled at that moment went
+    on to publish (wrap every start of a forked worker in it; the worker runs
+    ``quiet_worker``)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 class Forked:
@@ -32,19 +56,26 @@ class Forked:
         if (os.cpu_count() or 1) > 1:
             ctx = multiprocessing.get_context("fork")
             self.reader, writer = ctx.Pipe(duplex=False)
-            self.process = ctx.Process(target=_run, args=(writer, fn, args), daemon=True)
-            self.process.start()
-            writer.close()
+            try:
+                process = ctx.Process(target=_run, args=(writer, fn, args), daemon=True)
+                with held_signals():
+                    process.start()
+            except BaseException:
+                self.reader.close()
+                raise
+            finally:
+                writer.close()
+            self.process = process
 
     def result(self) -> Any:
         if self.process is None:
             return self.fn(*self.args)
         try:
             ok, value = self.reader.recv()
-        except EOFError:  # ended without a word: killed, or out of memory
+        except Exception as exc:  # ended without a word (killed, out of memory), or garbled
             self.process.join()
             raise OSError(f"the process running {self.fn.__name__} ended without an answer "
-                          f"(exit {self.process.exitcode})") from None
+                          f"(exit {self.process.exitcode}: {type(exc).__name__})") from None
         finally:
             self.reader.close()
         self.process.join()
@@ -68,9 +99,9 @@ def _run(writer: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         outcome: tuple[bool, Any] = (True, fn(*args))
     except BaseException as exc:  # sent back to be raised in the caller
         try:
-            pickle.dumps(exc)
-        except Exception:  # an exception that cannot travel: its text does
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # an exception that cannot travel: its text and traceback do
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         outcome = (False, exc)
     writer.send(outcome)
     writer.close()

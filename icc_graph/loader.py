@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from . import yamlio
 from .errors import DataError, Problem, UsageError, rel
-from .forking import quiet_worker
+from .forking import held_signals, quiet_worker
 from .periods import parse_period
 from .record_cache import RecordCache
 from .records import (
@@ -352,7 +352,9 @@ def _read_practices(jobs: list[tuple[Path, bool]], cache: RecordCache | None
     todo = [jobs[i] for i in misses]
     cores = min(2, os.cpu_count() or 1)
     if cores > 1 and len(todo) >= PARALLEL_FILES:
-        with multiprocessing.get_context("fork").Pool(cores, quiet_worker) as pool:
+        with held_signals():
+            pool = multiprocessing.get_context("fork").Pool(cores, quiet_worker)
+        with pool:
             parsed = pool.map(_parse, todo, chunksize=max(1, len(todo) // (8 * cores)))
     else:
         parsed = [_parse(job) for job in todo]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, Literal, URIRef
 
-from .forking import quiet_worker
+from .forking import held_signals, quiet_worker
 from .model import Lit, Quad, Term, rdflib_term, shape_quads
 from .validate import Violation, run_shacl, run_shacl_on, split_shapes
 
@@ -217,7 +217,9 @@ def validate_incrementally(quads: list[Quad], base: str, shapes: str, cache: Cac
         import pyshacl  # noqa: F401 - once, before the workers are forked
 
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(cores, _init_worker, (shapes_text,)) as pool:
+        with held_signals():
+            pool = ctx.Pool(cores, _init_worker, (shapes_text,))
+        with pool:
             results = pool.map(_check, jobs, chunksize=1)
     else:
         _init(shapes_text)

@@ -17,7 +17,7 @@ import pytest
 from icc_graph import release
 from icc_graph.build import build
 from icc_graph.errors import WriteError
-from icc_graph.forking import Forked
+from icc_graph.forking import Forked, held_signals
 from icc_graph.processes import alive
 
 from .conftest import BASE
@@ -27,6 +27,17 @@ class Unsendable(Exception):
     def __init__(self) -> None:
         super().__init__("held a lock")
         self.lock = threading.Lock()  # cannot be pickled
+
+
+class TwoParts(Exception):
+    """Pickles, but cannot be unpickled (its arguments are not those it was made with)."""
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(f"{a}/{b}")
+
+
+def _two_parts() -> None:
+    raise TwoParts("left", "right")
 
 
 def _answer(x: int) -> int:
@@ -65,6 +76,25 @@ def test_what_it_raises_is_raised_in_the_caller():
         Forked(_fail).result()
     with pytest.raises(RuntimeError, match="Unsendable: held a lock"):
         Forked(_unsendable).result()
+    with pytest.raises(RuntimeError, match="TwoParts: left/right") as raised:
+        Forked(_two_parts).result()
+    assert "_two_parts" in str(raised.value)  # with the worker's traceback
+
+
+def test_a_stop_asked_while_forking_comes_after_the_fork():
+    """SIGTERM sent while workers are forked is held, then delivered to the build's handler
+    (an exception raised inside Python's fork was lost, and the build went on)."""
+    seen: list[str] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: seen.append("stop"))
+    try:
+        with held_signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            job = Forked(_answer, 1)
+            seen.append("forked")
+        assert job.result() == 2
+        assert seen == ["forked", "stop"]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test_a_process_that_dies_says_so():

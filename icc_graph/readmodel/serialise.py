@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..forking import quiet_worker
+from ..forking import held_signals, quiet_worker
 from ..formats import GRAPH_FORMATS
 from ..store import Term, Triple
 from ..store.jsonld import CONTEXT, RDF_TYPE, _id, _value, compact_iri
@@ -225,7 +225,8 @@ class Spread:
             part.unlink(missing_ok=True)
             self.parts.append(part)
             worker = fork.Process(target=_share, args=(docs, k, cores, part), daemon=True)
-            worker.start()
+            with held_signals():
+                worker.start()
             self.workers.append(worker)
 
     def into(self, con: sqlite3.Connection) -> None:
