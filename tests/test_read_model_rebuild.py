@@ -92,8 +92,40 @@ def rename_city(data: Path) -> None:
     _save(data / "places.yaml", places)
 
 
+def _project_cities(data: Path) -> tuple[list[dict[str, object]], dict[str, object], str]:
+    """The projects, the first with a city among its participants, and a city it lacks."""
+    projects = _records(data / "projects.yaml")
+    project = next(p for p in projects if any("place" in x for x in p.get("participants", [])))  # type: ignore[attr-defined]
+    held = {x.get("place") for x in project["participants"]}  # type: ignore[attr-defined]
+    city = next(c["slug"] for c in _records(data / "places.yaml")
+                if c.get("type") == "city" and c["slug"] not in held)
+    return projects, project, str(city)
+
+
+def add_city_to_project(data: Path) -> None:
+    """Two cities of one project collaborate (each lists the other)."""
+    projects, project, city = _project_cities(data)
+    project["participants"] = [*project["participants"],  # type: ignore[misc]
+                               {"place": city, "role": "partner-city"}]
+    _save(data / "projects.yaml", projects)
+
+
+def rename_a_project_city(data: Path) -> None:
+    """Four steps from the change: the other city of the project shows this one's name among
+    the cities it collaborates with (?this <- agent - ?a -> participationIn -> ?project <-
+    participationIn - ?b -> agent -> ?x)."""
+    _, project, _ = _project_cities(data)
+    city = str(project["participants"][-1]["place"])  # type: ignore[index]
+    places = _records(data / "places.yaml")
+    for place in places:
+        if place["slug"] == city:
+            place["label"] = {**place["label"], "en": "A partner city renamed"}  # type: ignore[dict-item]
+    _save(data / "places.yaml", places)
+
+
 EDITS: list[Callable[[Path], None]] = [retitle, add_partner, remove_partner, add_practice,
-                                       remove_practice, rename_city]
+                                       remove_practice, rename_city, add_city_to_project,
+                                       rename_a_project_city]
 
 
 def test_a_rebuilt_read_model_holds_what_a_fresh_one_holds(tmp_path):
@@ -114,3 +146,28 @@ def test_a_rebuilt_read_model_holds_what_a_fresh_one_holds(tmp_path):
         assert 0 < int(meta["documents_serialised"]) < int(meta["documents"]) // 4, \
             f"{edit.__name__}: the rebuild wrote every document again"
         before = built
+
+
+def test_a_change_reaches_four_steps_along_the_joins_and_stops_at_ends():
+    """``related.reached`` on a few triples: a project with two cities and a topic shared by
+    two practices; the second city's name changes."""
+    from icc_graph.readmodel import joins, related
+
+    def iri(local: str) -> tuple[str, str]:
+        return ("uri", f"{BASE}id/{local}")
+
+    a, b, pj = iri("participation/a"), iri("participation/b"), iri("project/p")
+    one, two, topic = iri("city/one"), iri("city/two"), iri("topic/t")
+    x, y, far = iri("practice/x"), iri("practice/y"), iri("city/far")
+    name = ("literal", "Two", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString", "en")
+    triples = [(a, joins.AGENT, one), (a, joins.IN, pj), (b, joins.AGENT, two),
+               (b, joins.IN, pj), (two, joins.NAME, name), (x, joins.PLACE, one),
+               (x, joins.TOPIC, topic), (y, joins.TOPIC, topic), (y, joins.PLACE, far)]
+    found = related.reached(triples, [(two, joins.NAME, name)])
+    assert {two, b, pj, a, one} <= found  # one lists two among the cities it collaborates with
+    assert x not in found  # five steps away
+    title = ("literal", "X", name[2], "en")
+    found = related.reached(triples, [(x, joins.TITLE, title)])
+    assert {x, one, topic, a} <= found  # the topic lists x
+    assert y not in found and far not in found  # not through the topic, an end
+    assert y in related.reached(triples, [(x, joins.TOPIC, topic)])  # the change is the end's

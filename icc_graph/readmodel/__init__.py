@@ -41,7 +41,14 @@ class Source:
 
 
 def write(path: Path, source: Source) -> None:
-    """Write the read model at ``path`` (a new file; the caller removes it on failure)."""
+    """Write the read model at ``path`` (a new file; the caller removes it on failure).
+
+    A rebuild (see ``_held``) copies the previous read model and updates it where it changed;
+    the copy (hundreds of MB at 10 000 practices) runs in a thread, in the kernel, while this
+    process indexes the quads for the catalogue and a forked one computes the related
+    sections."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from . import catalogue, documents, related
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
@@ -51,25 +58,39 @@ def write(path: Path, source: Source) -> None:
     enabled = gc.isenabled()
     gc.disable()
     con: sqlite3.Connection | None = None
-    triples = documents.indexed(source)
-    # the related sections are computed by a forked process from here on; meanwhile a
-    # rebuild copies the previous read model, to be updated where it changed
-    sections = related.Pending(source.base, triples.triples, tmp)
+    sections: related.Pending | None = None
+    copying = ThreadPoolExecutor(1, thread_name_prefix="read-model-copy")
     try:
-        if _same_kind(source):
-            shutil.copyfile(source.previous, tmp)  # type: ignore[arg-type]
+        held = _held(source)
+        triples = documents.indexed(source)
+        changes = documents.delta(source) if held is not None else None
+        # a rebuild's related sections are made again only for the things the changed
+        # triples reach, when the previous rows were written by this code
+        changed = list(changes[0] ^ changes[1]) if changes is not None and held is not None \
+            and held.get("related_code") == related.CODE else None
+        sections = related.Pending(source.base, triples.triples, tmp, changed)  # forked now
+        copy = None
+        if held is not None and source.previous is not None:  # after the fork: the forked
+            copy = copying.submit(shutil.copyfile, source.previous, tmp)  # one has no thread
+        graph = catalogue.Graph(source.quads)
+        if copy is not None:
+            copy.result()
         con = sqlite3.connect(tmp)
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
         con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                        [("schema", str(SCHEMA)), ("base_iri", source.base)])
+                        [("schema", str(SCHEMA)), ("base_iri", source.base),
+                         ("related_code", related.CODE)])
         # the documents are serialised meanwhile
-        with documents.writing(con, source, triples=triples, sections=sections):
-            catalogue.write(con, source)
+        with documents.writing(con, source, triples=triples, sections=sections,
+                               changes=changes):
+            catalogue.write(con, source, graph)
         con.commit()
     finally:
-        sections.close()
+        copying.shutdown(wait=True)  # a copy under way ends before its file is removed
+        if sections is not None:
+            sections.close()
         if con is not None:
             con.close()
         if enabled:
@@ -77,11 +98,12 @@ def write(path: Path, source: Source) -> None:
     os.replace(tmp, path)
 
 
-def _same_kind(source: Source) -> bool:
-    """Whether the previous read model can be updated into this one: a rebuild that knows
-    what changed, from a read model of this schema and base."""
-    if source.previous is None or source.changed is None or not source.previous.is_file():
-        return False
+def _held(source: Source) -> dict[str, str] | None:
+    """The ``meta`` of the previous read model when it can be updated into this one (a rebuild
+    that knows what changed, from a read model of this schema and base); None otherwise."""
+    if source.previous is None or source.changed is None or source.previous_store is None \
+            or not source.previous.is_file():
+        return None
     try:
         con = sqlite3.connect(f"file:{source.previous}?mode=ro", uri=True)
         try:
@@ -89,8 +111,9 @@ def _same_kind(source: Source) -> bool:
         finally:
             con.close()
     except sqlite3.Error:  # unreadable: written anew
-        return False
-    return held.get("schema") == str(SCHEMA) and held.get("base_iri") == source.base
+        return None
+    same = held.get("schema") == str(SCHEMA) and held.get("base_iri") == source.base
+    return held if same else None
 
 
 class ReadModelError(Exception):

@@ -172,21 +172,21 @@ def _title(titles: dict[str, str], lang: str) -> str:
     return titles.get(lang) or titles.get("en") or next(iter(titles.values()))
 
 
-def write(con: sqlite3.Connection, source: Source) -> None:
+def write(con: sqlite3.Connection, source: Source, graph: Graph | None = None) -> None:
     """Write the catalogue's tables. The cyclic garbage collector is paused meanwhile: the
     index holds half a million tuples at 10 000 practices, and each of its passes would walk
-    them all (it took two thirds of the time), while nothing made here forms a cycle."""
+    them all (it took two thirds of the time), while nothing made here forms a cycle.
+    ``graph``: the quads indexed (``Graph(source.quads)``) by a caller that made it before."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        _write(con, source)
+        _write(con, source, graph if graph is not None else Graph(source.quads))
     finally:
         if enabled:
             gc.enable()
 
 
-def _write(con: sqlite3.Connection, source: Source) -> None:
-    g = Graph(source.quads)
+def _write(con: sqlite3.Connection, source: Source, g: Graph) -> None:
     for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
                                 "name LIKE 'cat^_%' ESCAPE '^'").fetchall():
         con.execute(f"DROP TABLE {table}")  # a rebuild's copy: written anew (small tables)

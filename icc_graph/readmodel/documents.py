@@ -90,15 +90,15 @@ def indexed(source: Source) -> Index:
 
 @contextmanager
 def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
-            triples: Index | None = None, sections: related.Pending | None = None
-            ) -> Iterator[Written]:
+            triples: Index | None = None, sections: related.Pending | None = None,
+            changes: tuple[set[Triple], set[Triple]] | None = None) -> Iterator[Written]:
     """``write`` around the caller's block: the documents are serialised, and the related
     sections computed, by forked processes while the block runs (the catalogue), then copied
     into their tables. When ``con`` holds a copy of the previous release's read model (see
     ``readmodel.write``) written with the same cap and writers, only the documents of the
     things the changed named graphs touch are made again, and written when their digest
-    changed. ``triples`` (``indexed``) and ``sections`` (already started) may be given by a
-    caller that made them before ``con`` was ready."""
+    changed. ``triples`` (``indexed``), ``sections`` (already started) and ``changes``
+    (``delta``) may be given by a caller that made them before ``con`` was ready."""
     cap = LINK_CAP if cap is None else cap
     triples = triples if triples is not None else indexed(source)
     held = dict(con.execute("SELECT key, value FROM meta"))
@@ -108,7 +108,7 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
     try:
         if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
                 source.changed is not None:
-            written = _update(con, source, triples, cap)
+            written = _update(con, source, triples, cap, changes)
         else:
             con.execute("DROP TABLE IF EXISTS documents")
             columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
@@ -135,14 +135,24 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
 _WRITER_DIGEST = hashlib.sha256(WRITER.encode()).hexdigest()[:16]
 
 
-def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int) -> Written:
-    """Make again the documents a changed triple can touch: its subject's and object's, and,
-    for a label, those of every thing its subject is a neighbour of. A triple changed only if
-    it is in a changed named graph, before (the previous store) or now (this one)."""
+def delta(source: Source) -> tuple[set[Triple], set[Triple]]:
+    """The triples of the named graphs a rebuild replaced, before (the previous store) and now
+    (this one): a triple changed only if it is in one and not the other."""
     assert source.changed is not None and source.previous_store is not None
     queries = [_GRAPH.format(g=g) for g in sorted(source.changed)]
-    before = {r for _, rows in select_whole(source.previous_store, queries) for r in rows}
-    now = {r for _, rows in select_whole(source.store, queries) for r in rows}
+    before = {r for _, rows in select_whole(source.previous_store, queries) for r in rows
+              if r[0] and r[1] and r[2]}
+    now = {r for _, rows in select_whole(source.store, queries) for r in rows
+           if r[0] and r[1] and r[2]}
+    return before, now  # type: ignore[return-value]
+
+
+def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int,
+            changes: tuple[set[Triple], set[Triple]] | None = None) -> Written:
+    """Make again the documents a changed triple can touch: its subject's and object's, and,
+    for a label, those of every thing its subject is a neighbour of (``changes``: ``delta``'s,
+    made here when not given)."""
+    before, now = changes if changes is not None else delta(source)
     touched: set[Term] = set()
     for s, p, o in before ^ now:
         touched.update(x for x in (s, o) if x is not None and x[0] == "uri")

@@ -10,6 +10,8 @@ them; ``page_query`` is the same pattern for one thing, as a page once asked it.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -19,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..forking import quiet_worker
+from ..forking import held_signals, quiet_worker
 from ..namespaces import ICC_IRI
 from ..store import Row, Term, Triple
 from . import joins
@@ -136,20 +138,20 @@ def items(rows: list[Row]) -> list[dict[str, Any]]:
     return out
 
 
-def sections(triples: Iterable[Triple], base: str
-             ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def sections(triples: Iterable[Triple], base: str, only: set[Term] | None = None,
+             graph: Graph | None = None) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """(thing IRI, language) -> its sections (heading and items), in the pages' order; things
-    without any item have no entry."""
-    graph = Graph(triples)
+    without any item have no entry. ``only``: the things to make them for (all by default)."""
+    graph = graph if graph is not None else Graph(triples)
     names = graph.names()
     found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for kind, patterns in RELATED.items():
         prefix = f"{base}id/{kind}/"
-        graph.keep = partial(_under, prefix)
+        graph.keep = partial(_under, prefix) if only is None else partial(_among, prefix, only)
         for section in patterns:
             per: dict[Term, set[tuple[Term, Term | None]]] = defaultdict(set)
             for this, x, note in section.join(graph):
-                if this[0] == "uri" and str(this[1]).startswith(prefix):
+                if graph.keep(this):
                     per[this].add((x, note))
             for this, pairs in per.items():
                 for lang in LANGUAGES:
@@ -162,6 +164,56 @@ def sections(triples: Iterable[Triple], base: str
 
 def _under(prefix: str, this: Term) -> bool:
     return this[0] == "uri" and str(this[1]).startswith(prefix)
+
+
+def _among(prefix: str, only: set[Term], this: Term) -> bool:
+    return this in only and _under(prefix, this)
+
+
+# what a change can reach: the joins' paths run along these properties (either way), at
+# most DEPTH steps from ?this to the last thing whose triples they read (a city's
+# collaborations: ?this <- agent - ?a -> participationIn -> ?y <- participationIn - ?b ->
+# agent -> ?x, and ?x's type and names)
+DEPTH = 4
+ALONG = frozenset({joins.PLACE, joins.AGENT, joins.IN, joins.RELATED_PROJECT, joins.GRANT,
+                   joins.BASED})
+# a path ends at the objects of these (a role, a topic, a country, a programme): reached, never
+# passed through, unless the change is theirs
+TO_ENDS = frozenset({joins.ROLE, joins.TOPIC, joins.COUNTRY, joins.LOCATED, joins.PROGRAMME,
+                     joins.FUNDING})
+# the source files of the sections: a read model whose rows other code wrote is made anew
+CODE = hashlib.sha256(b"".join(Path(f).read_bytes() for f in (__file__, joins.__file__))
+                      ).hexdigest()[:16]
+
+
+def reached(triples: Iterable[Triple], changed: Iterable[Triple]) -> set[Term]:
+    """Every thing whose sections a changed triple (one added or removed) can alter: those
+    within DEPTH steps of its subject or object along the joins' properties, over the triples
+    of now and the changed ones (so that a path a removed triple cut is followed too)."""
+    changed = list(changed)
+    ahead: dict[Term, set[Term]] = defaultdict(set)  # subject -> objects, along or to an end
+    back: dict[Term, set[Term]] = defaultdict(set)  # object -> subjects
+    ends: set[Term] = set()
+    for s, p, o in itertools.chain(triples, changed):
+        if p in ALONG or p in TO_ENDS:
+            ahead[s].add(o)
+            back[o].add(s)
+            if p in TO_ENDS:
+                ends.add(o)
+    start = {x for s, _, o in changed for x in (s, o) if x[0] == "uri"}
+    seen = set(start)
+    frontier = list(start)
+    for _ in range(DEPTH):
+        step: list[Term] = []
+        for node in frontier:
+            if node in ends and node not in start:
+                continue  # a path does not go on through an end
+            for n in itertools.chain(ahead.get(node, ()), back.get(node, ())):
+                if n not in seen:
+                    seen.add(n)
+                    step.append(n)
+        frontier = step
+    return seen
 
 
 def _rows(pairs: set[tuple[Term, Term | None]], names: dict[Term, list[Term]],
@@ -198,14 +250,22 @@ _TABLE = ("CREATE TABLE {name} (iri TEXT NOT NULL, lang TEXT NOT NULL, sections 
           "PRIMARY KEY (iri, lang)) WITHOUT ROWID")
 
 
-def _write_rows(path: Path, base: str, triples: Iterable[Triple]) -> None:
-    """Every thing's rows (its sections as JSON, per language) into a new file."""
-    found = sections(triples, base)
+def _write_rows(path: Path, base: str, triples: list[Triple],
+                changed: list[Triple] | None = None) -> None:
+    """Every thing's rows (its sections as JSON, per language) into a new file; with
+    ``changed``, only those of the things they can alter (``reached``), listed in its table
+    ``reached``."""
+    only = None if changed is None else reached(triples, changed)
+    found = sections(triples, base, only)
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
         con.execute(_TABLE.format(name="related"))
+        if only is not None:
+            con.execute("CREATE TABLE reached (iri TEXT PRIMARY KEY) WITHOUT ROWID")
+            con.executemany("INSERT INTO reached VALUES (?)",
+                            sorted((str(t[1]),) for t in only if t[0] == "uri"))
         con.executemany("INSERT INTO related VALUES (?, ?, ?)", (
             (iri, lang, json.dumps(s, ensure_ascii=False, separators=(",", ":")))
             for (iri, lang), s in sorted(found.items())))
@@ -214,9 +274,10 @@ def _write_rows(path: Path, base: str, triples: Iterable[Triple]) -> None:
         con.close()
 
 
-def _worker(path: Path, base: str, triples: Iterable[Triple]) -> None:
+def _worker(path: Path, base: str, triples: list[Triple], changed: list[Triple] | None
+            ) -> None:
     quiet_worker()
-    _write_rows(path, base, triples)
+    _write_rows(path, base, triples, changed)
 
 
 class Pending:
@@ -226,21 +287,23 @@ class Pending:
     rows: all of them into a new read model, only those that changed into a rebuild's copy of
     the previous one."""
 
-    def __init__(self, base: str, triples: list[Triple], beside: Path):
+    def __init__(self, base: str, triples: list[Triple], beside: Path,
+                 changed: list[Triple] | None = None):
         self.part = beside.with_name(f".{beside.name}.related-{os.getpid()}")
         self.part.unlink(missing_ok=True)
-        self.base, self.triples = base, triples
+        self.base, self.triples, self.changed = base, triples, changed
         self.worker: Any = None
         if (os.cpu_count() or 1) > 1:
             import multiprocessing
 
             self.worker = multiprocessing.get_context("fork").Process(
-                target=_worker, args=(self.part, base, triples), daemon=True)
-            self.worker.start()
+                target=_worker, args=(self.part, base, triples, changed), daemon=True)
+            with held_signals():
+                self.worker.start()
 
     def into(self, con: sqlite3.Connection) -> None:
         if self.worker is None:
-            _write_rows(self.part, self.base, self.triples)
+            _write_rows(self.part, self.base, self.triples, self.changed)
         else:
             self.worker.join()
             if self.worker.exitcode != 0:
@@ -249,9 +312,14 @@ class Pending:
         con.commit()
         con.execute("ATTACH DATABASE ? AS part", (str(self.part),))
         try:
+            partial_rows = con.execute("SELECT 1 FROM part.sqlite_master WHERE name = "
+                                       "'reached'").fetchone() is not None
             if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'related'").fetchone():
+                # the rows gone: of every thing, or of the things the changes reached
                 con.execute("DELETE FROM related WHERE NOT EXISTS (SELECT 1 FROM part.related "
-                            "AS p WHERE p.iri = related.iri AND p.lang = related.lang)")
+                            "AS p WHERE p.iri = related.iri AND p.lang = related.lang)"
+                            + (" AND iri IN (SELECT iri FROM part.reached)" if partial_rows
+                               else ""))
                 con.execute("INSERT OR REPLACE INTO related SELECT p.iri, p.lang, p.sections "
                             "FROM part.related AS p LEFT JOIN related AS r ON r.iri = p.iri "
                             "AND r.lang = p.lang WHERE r.sections IS NOT p.sections")
