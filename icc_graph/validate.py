@@ -138,14 +138,18 @@ def targeted_at(shapes: Graph, data: Graph, focus: set[str]) -> Graph | None:
     node shape's focus nodes; a result names the property shape either way), but pySHACL
     checks a property shape reached through ``sh:property`` one focus node at a time, making
     its constraints again for each: that was most of the validation's time. A node shape that
-    another shape refers to (``sh:node``, ``sh:qualifiedValueShape``, ...) keeps its property
-    shapes, and a deactivated one selects nothing. pySHACL's own ``focus_nodes`` option is not
+    another shape refers to (``sh:node``, ``sh:qualifiedValueShape``, ...) or whose property
+    shapes depend on it (``_separable``) keeps its property shapes, and a deactivated one
+    selects nothing. pySHACL's own ``focus_nodes`` option is not
     used: it also filters the value nodes of nested shapes (literals among them), so a nested
     shape would pass them unchecked. tests/test_validation_incremental.py holds the results to
     those of the whole graph validated with the shapes as written."""
     node_shapes = {s for t in TARGETS for s in shapes.subjects(t, None)}
-    referred = {s for s in node_shapes if any(True for _ in shapes.subject_predicates(s))}
+    referred = {s for s in node_shapes if any(True for _ in shapes.subject_predicates(s))
+                or not _separable(shapes, s)}
     out = Graph(store="SimpleMemory")
+    for prefix, namespace in shapes.namespaces():  # pySHACL's own messages name terms by them
+        out.bind(prefix, namespace, replace=True)
     for s, p, o in shapes:
         if s in node_shapes and (p in TARGETS or (p == SH.property and s not in referred)):
             continue
@@ -165,6 +169,20 @@ def targeted_at(shapes: Graph, data: Graph, focus: set[str]) -> Graph | None:
             for prop in properties:
                 out.add((prop, SH.targetNode, node))
     return out if selected else None
+
+
+def _separable(shapes: Graph, shape: Node) -> bool:
+    """Whether a node shape's property shapes give the same results targeted on their own:
+    not when the node shape is closed (its property shapes name what it allows) or has a
+    severity of its own, nor when one of them is shared with another shape or is a qualified
+    shape disjoint from its siblings (found through the node shape)."""
+    if shapes.value(shape, SH.closed) is not None or shapes.value(shape, SH.severity) is not None:
+        return False
+    for prop in shapes.objects(shape, SH.property):
+        if len(set(shapes.subjects(SH.property, prop))) > 1 or \
+                shapes.value(prop, SH.qualifiedValueShapesDisjoint) is not None:
+            return False
+    return True
 
 
 def _violations(report: object, data: Graph) -> list[Violation]:

@@ -285,7 +285,7 @@ def context() -> Response:
 # ---------------------------------------------------------------- the documents' lane
 
 
-_PASSED_BY = ("QUERY_STRING", "CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING", *CONDITIONAL)
+_PASSED_BY = ("QUERY_STRING", "CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING")  # when not empty
 
 
 def _compression(accepted: str) -> bool:
@@ -330,6 +330,7 @@ class Lane:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or \
                 not path.startswith("/doc/") or \
                 any(environ.get(key) for key in _PASSED_BY) or \
+                any(key in environ for key in CONDITIONAL) or \
                 _compression(environ.get("HTTP_ACCEPT_ENCODING", "")) or \
                 not path.isascii() or FORBIDDEN.search(path):
             return None

@@ -126,6 +126,8 @@ def test_a_cut_document_keeps_its_headers_in_the_lane(capped):  # noqa: F811
 @pytest.mark.parametrize(("path", "method", "headers"), [
     ("/doc/city/lublin.ttl?format=nt", "GET", {}),  # a query string
     ("/doc/city/lublin.ttl", "GET", {"If-None-Match": '"x"'}),  # a condition
+    ("/doc/city/lublin.ttl", "GET", {"If-None-Match": ""}),  # even an empty one
+    ("/doc/city/lublin.ttl", "GET", {"Range": ""}),
     ("/doc/city/lublin.ttl", "GET", {"Range": "bytes=0-10"}),
     ("/doc/city/lublin.ttl", "GET", {"Accept-Encoding": "gzip, deflate"}),  # compression
     ("/doc/city/lublin.ttl", "GET", {"Accept-Encoding": "*"}),
