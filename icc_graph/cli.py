@@ -103,13 +103,16 @@ def build(data_dir: Path, out: Path, base_iri: str, full: bool) -> None:
 
     from .build import Timings
     from .build import build as run_build
+    from .forking import deferred
 
     def stop(signum: int, _frame: object) -> None:
         raise Stopped(signum)
 
     timings = Timings()
     _progress(f"reading {data_dir} ...")
-    previous = signal.signal(signal.SIGTERM, stop)
+    # both wait for a fork under way (see icc_graph/forking.py)
+    previous = signal.signal(signal.SIGTERM, deferred(stop))
+    interrupt = signal.signal(signal.SIGINT, deferred(signal.default_int_handler))
     try:
         release = run_build(data_dir, out, _base_iri(base_iri), _progress, timings, full=full)
     except (Stopped, KeyboardInterrupt) as exc:
@@ -119,6 +122,7 @@ def build(data_dir: Path, out: Path, base_iri: str, full: bool) -> None:
         sys.exit(EXIT_SIGNAL + signum)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, interrupt)
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in timings.stages.items())
     click.echo(f"release {release.version} in {out} ({out}/current -> "
                f"{release.path.parent.name}/{release.path.name}): {release.triples} triples "

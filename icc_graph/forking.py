@@ -8,39 +8,49 @@ import multiprocessing
 import os
 import pickle
 import signal
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
-
-STOPPING = {signal.SIGTERM, signal.SIGINT}
 
 
 def quiet_worker() -> None:
     """Run first in each forked worker: SIGTERM ends it at once (the build's own handler, which
     turns the signal into a clean stop, belongs to the parent; a pool ends its workers with
-    SIGTERM), and Ctrl-C is left to the parent, which stops the pool. The signals the parent
-    held while it forked (``held_signals``) are let through again."""
+    SIGTERM), and Ctrl-C is left to the parent, which stops the pool."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+
+
+_holding = 0  # forks under way (in the main thread, where Python runs signal handlers)
+_held: list[int] = []  # signals that came meanwhile
+
+
+def deferred(handler: Callable[[int, Any], object]) -> Callable[[int, Any], None]:
+    """A signal handler that waits for the forks under way (``held_signals``): the build's
+    handlers raise to stop it, and an exception raised while Python forks (in its at-fork
+    hooks, where a pending handler may run) is printed and lost, so a build signalled at that
+    moment went on to publish."""
+    def run(signum: int, frame: Any) -> None:
+        if _holding:
+            _held.append(signum)
+            return
+        handler(signum, frame)
+    return run
 
 
 @contextlib.contextmanager
 def held_signals() -> Iterator[None]:
-    """SIGTERM and Ctrl-C held back while worker processes are forked, and delivered once they
-    are: the build's handler raises to stop the build, and an exception raised while Python
-    forks (in its at-fork hooks) is printed and lost, so a build signalled at that moment went
-    on to publish (wrap every start of a forked worker in it; the worker runs
-    ``quiet_worker``)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals reach the main thread only
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    """Around each start of forked workers: a signal a ``deferred`` handler receives meanwhile
+    is raised again once they are started."""
+    global _holding
+    _holding += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        _holding -= 1
+        if not _holding:
+            while _held:
+                signal.raise_signal(_held.pop(0))
 
 
 class Forked:

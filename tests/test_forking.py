@@ -17,7 +17,7 @@ import pytest
 from icc_graph import release
 from icc_graph.build import build
 from icc_graph.errors import WriteError
-from icc_graph.forking import Forked, held_signals
+from icc_graph.forking import Forked, deferred, held_signals
 from icc_graph.processes import alive
 
 from .conftest import BASE
@@ -83,9 +83,12 @@ def test_what_it_raises_is_raised_in_the_caller():
 
 def test_a_stop_asked_while_forking_comes_after_the_fork():
     """SIGTERM sent while workers are forked is held, then delivered to the build's handler
-    (an exception raised inside Python's fork was lost, and the build went on)."""
+    (an exception raised inside Python's fork was lost, and the build went on); with other
+    threads running, which the kernel may hand the signal to."""
+    ticking = threading.Event()
+    threading.Thread(target=ticking.wait, args=(5,), daemon=True).start()
     seen: list[str] = []
-    previous = signal.signal(signal.SIGTERM, lambda *_: seen.append("stop"))
+    previous = signal.signal(signal.SIGTERM, deferred(lambda *_: seen.append("stop")))
     try:
         with held_signals():
             os.kill(os.getpid(), signal.SIGTERM)
@@ -94,6 +97,7 @@ def test_a_stop_asked_while_forking_comes_after_the_fork():
         assert job.result() == 2
         assert seen == ["forked", "stop"]
     finally:
+        ticking.set()
         signal.signal(signal.SIGTERM, previous)
 
 
