@@ -75,6 +75,7 @@ def write(path: Path, source: Source) -> None:
         graph = catalogue.Graph(source.quads)
         if copy is not None:
             copy.result()
+        copying.shutdown()  # no thread left when the documents' workers are forked
         con = sqlite3.connect(tmp)
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
