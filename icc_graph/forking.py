@@ -1,5 +1,5 @@
 """The worker processes a build forks for its parallel stages (records, validation, documents,
-the search index)."""
+the related sections, the search index)."""
 
 from __future__ import annotations
 

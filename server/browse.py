@@ -385,8 +385,7 @@ def practices(ext: str | None = None) -> Response:
 
     def data() -> twins.JsonText:  # "facets" sorts first, then the rest as the app writes it
         rest = twins.dumps({"total": total, "page": page if paged else None,
-                                       "per_page": per_page if paged else None,
-                                       "practices": rows})
+                            "per_page": per_page if paged else None, "practices": rows})
         return twins.JsonText(f'{{"facets":{Facets(cat, chosen, masks, lang).json()},{rest[1:]}')
 
     def table() -> list[list[object]]:

@@ -312,9 +312,8 @@ class Lane:
             self.read = None
         self.prefix = f"{context.settings.base_iri}id/"
         self.modified = http_date(context.release.modified)
-        self.types = {ext: (BY_EXTENSION[ext], get_content_type(BY_EXTENSION[ext].media_type,
-                                                                "utf-8"))
-                      for ext in EXTENSIONS}
+        self.types = {BY_EXTENSION[ext].name: get_content_type(BY_EXTENSION[ext].media_type,
+                                                               "utf-8") for ext in EXTENSIONS}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -337,11 +336,10 @@ class Lane:
         parts = path[5:].split("/")
         if len(parts) != 2 or parts[0] not in KINDS:
             return None
-        slug, dot, ext = parts[1].rpartition(".")
-        chosen = self.types.get(ext) if dot and slug else None
-        if chosen is None:
+        slug, fmt = split_extension(parts[1])
+        if fmt is None or not slug:
             return None
-        fmt, content_type = chosen
+        content_type = self.types[fmt.name]
         iri = f"{self.prefix}{parts[0]}/{slug}"
         try:
             row = self.read.execute(  # type: ignore[union-attr]

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..forking import held_signals, quiet_worker
+from ..forking import Forked
 from ..namespaces import ICC_IRI
 from ..store import Row, Term, Triple
 from . import joins
@@ -138,11 +138,11 @@ def items(rows: list[Row]) -> list[dict[str, Any]]:
     return out
 
 
-def sections(triples: Iterable[Triple], base: str, only: set[Term] | None = None,
-             graph: Graph | None = None) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def sections(triples: Iterable[Triple], base: str, only: set[Term] | None = None
+             ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """(thing IRI, language) -> its sections (heading and items), in the pages' order; things
     without any item have no entry. ``only``: the things to make them for (all by default)."""
-    graph = graph if graph is not None else Graph(triples)
+    graph = Graph(triples)
     names = graph.names()
     found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for kind, patterns in RELATED.items():
@@ -274,12 +274,6 @@ def _write_rows(path: Path, base: str, triples: list[Triple],
         con.close()
 
 
-def _worker(path: Path, base: str, triples: list[Triple], changed: list[Triple] | None
-            ) -> None:
-    quiet_worker()
-    _write_rows(path, base, triples, changed)
-
-
 class Pending:
     """The ``related`` table, one row per thing and language with its sections as JSON,
     computed by a forked process into its own file beside the read model while the caller
@@ -291,24 +285,10 @@ class Pending:
                  changed: list[Triple] | None = None):
         self.part = beside.with_name(f".{beside.name}.related-{os.getpid()}")
         self.part.unlink(missing_ok=True)
-        self.base, self.triples, self.changed = base, triples, changed
-        self.worker: Any = None
-        if (os.cpu_count() or 1) > 1:
-            import multiprocessing
-
-            self.worker = multiprocessing.get_context("fork").Process(
-                target=_worker, args=(self.part, base, triples, changed), daemon=True)
-            with held_signals():
-                self.worker.start()
+        self.worker = Forked(_write_rows, self.part, base, triples, changed)
 
     def into(self, con: sqlite3.Connection) -> None:
-        if self.worker is None:
-            _write_rows(self.part, self.base, self.triples, self.changed)
-        else:
-            self.worker.join()
-            if self.worker.exitcode != 0:
-                raise OSError("the process computing the related sections failed (exit "
-                              f"{self.worker.exitcode})")
+        self.worker.result()  # what the worker raised is raised here
         con.commit()
         con.execute("ATTACH DATABASE ? AS part", (str(self.part),))
         try:
@@ -333,9 +313,5 @@ class Pending:
 
     def close(self) -> None:
         """Stop the worker (if still running) and remove its file."""
-        if self.worker is not None:
-            if self.worker.is_alive():
-                self.worker.terminate()
-            self.worker.join()
-            self.worker = None
+        self.worker.close()
         self.part.unlink(missing_ok=True)
