@@ -62,16 +62,18 @@ def write(path: Path, source: Source) -> None:
     copying = ThreadPoolExecutor(1, thread_name_prefix="read-model-copy")
     try:
         held = _held(source)
-        triples = documents.indexed(source)
+        extra = documents.from_store(source)
         changes = documents.delta(source) if held is not None else None
         # a rebuild's related sections are made again only for the things the changed
         # triples reach, when the previous rows were written by this code
         changed = list(changes[0] ^ changes[1]) if changes is not None and held is not None \
             and held.get("related_code") == related.CODE else None
-        sections = related.Pending(source.base, triples.triples, tmp, changed)  # forked now
+        sections = related.Pending(source.base, source.quads, extra, tmp, changed)  # forked
         copy = None
         if held is not None and source.previous is not None:  # after the fork: the forked
             copy = copying.submit(shutil.copyfile, source.previous, tmp)  # one has no thread
+        # a rebuild makes its few documents from the store; a new read model, all of them
+        triples = documents.indexed(source, extra) if held is None else None
         graph = catalogue.Graph(source.quads)
         if copy is not None:
             copy.result()

@@ -28,19 +28,20 @@ from ..formats import GRAPH_FORMATS
 from ..model import KINDS, Lit, Quad
 from ..namespaces import PREFIXES
 from ..store import LINK_CAP, Term, Triple
-from ..store.embedded import select_whole
+from ..store.embedded import describe_whole, select_whole
 from ..store.oxigraph import as_stored
 from . import Source, places, related, serialise
+from .joins import XSD_STRING, plain
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 FORMAT_COLUMNS = {f.name: f.name for f in GRAPH_FORMATS}  # one column per format, by name
 # bumped when a document's bytes would change for the same triples (a writer changed)
 WRITER = f"2 {sorted(PREFIXES.items())}"
 
 _GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } }"
 _GRAPH = "SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"
+# the things whose documents hold a thing's label: those it links to and those linking to it
+_NEIGHBOURS = "SELECT DISTINCT ?x WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }}"
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,18 @@ def _path(con: sqlite3.Connection) -> Path:
     return Path(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == "main"))
 
 
-def indexed(source: Source) -> Index:
-    """The triples of the release's store (the model's and the store's other graphs), indexed
-    for documents."""
-    return Index(_triples(source.quads, _from_store(source)))
+def indexed(source: Source, extra: list[Triple] | None = None) -> Index:
+    """The triples of the release's store (the model's and the store's other graphs, or
+    ``extra``: ``from_store``'s), indexed for documents."""
+    return Index(_triples(source.quads, from_store(source) if extra is None else extra))
+
+
+def updatable(con: sqlite3.Connection, source: Source, cap: int | None = None) -> bool:
+    """True when ``con`` holds a copy of the previous release's read model whose documents
+    were written with this cap and these writers, so that only the changed ones are made."""
+    held = dict(con.execute("SELECT key, value FROM meta"))
+    return held.get("link_cap") == str(LINK_CAP if cap is None else cap) and \
+        held.get("writer") == _WRITER_DIGEST and source.changed is not None
 
 
 @contextmanager
@@ -99,17 +108,18 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
     things the changed named graphs touch are made again, and written when their digest
     changed. ``triples`` (``indexed``), ``sections`` (already started) and ``changes``
     (``delta``) may be given by a caller that made them before ``con`` was ready."""
+    update = updatable(con, source, cap)
     cap = LINK_CAP if cap is None else cap
-    triples = triples if triples is not None else indexed(source)
-    held = dict(con.execute("SELECT key, value FROM meta"))
+    if triples is None and not update:
+        triples = indexed(source)
     spread = None
-    if sections is None:
-        sections = related.Pending(source.base, triples.triples, _path(con))  # forked meanwhile
+    if sections is None:  # forked meanwhile
+        sections = related.Pending(source.base, source.quads, from_store(source), _path(con))
     try:
-        if held.get("link_cap") == str(cap) and held.get("writer") == _WRITER_DIGEST and \
-                source.changed is not None:
-            written = _update(con, source, triples, cap, changes)
+        if update:
+            written = _update(con, source, cap, changes)
         else:
+            assert triples is not None
             con.execute("DROP TABLE IF EXISTS documents")
             columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
             con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
@@ -119,7 +129,7 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
             spread = serialise.Spread(docs, _path(con))  # made by the forked processes
             written = Written(len(docs), len(docs))
         yield written
-        places.write(con, triples.triples)
+        places.write(con, source.quads)
         sections.into(con)
         if spread is not None:
             spread.into(con)
@@ -147,26 +157,31 @@ def delta(source: Source) -> tuple[set[Triple], set[Triple]]:
     return before, now  # type: ignore[return-value]
 
 
-def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int,
+def _update(con: sqlite3.Connection, source: Source, cap: int,
             changes: tuple[set[Triple], set[Triple]] | None = None) -> Written:
     """Make again the documents a changed triple can touch: its subject's and object's, and,
     for a label, those of every thing its subject is a neighbour of (``changes``: ``delta``'s,
-    made here when not given)."""
+    made here when not given). They are made by the store's document query (what a server
+    without a read model asks) on this release's store, which holds the triples ``Index``
+    holds: the same documents (``tests/test_read_model_rebuild.py``)."""
     before, now = changes if changes is not None else delta(source)
     touched: set[Term] = set()
+    labelled: set[str] = set()
     for s, p, o in before ^ now:
         touched.update(x for x in (s, o) if x is not None and x[0] == "uri")
-        if p is not None and p[1] == LABEL and s is not None:
-            touched.update(t[0] for t in index.incoming.get(s, ()))
-            touched.update(t[2] for t in index.out.get(s, ()) if t[2][0] == "uri")
-    things = sorted(t for t in touched if is_thing(str(t[1]), source.base))
+        if p is not None and p[1] == LABEL and s is not None and s[0] == "uri":
+            labelled.add(str(s[1]))
+    answers = select_whole(source.store, [_NEIGHBOURS.format(iri=iri)
+                                          for iri in sorted(labelled)])
+    touched.update(r[0] for _, rows in answers for r in rows if r[0] and r[0][0] == "uri")
+    things = sorted(str(t[1]) for t in touched if is_thing(str(t[1]), source.base))
     held = dict(con.execute("SELECT iri, digest FROM documents"))
     fresh, gone = [], []
-    for me in things:
-        if not index.out.get(me):
-            gone.append(str(me[1]))
+    for found in describe_whole(source.store, things, cap):
+        if not found:  # no triple with it as subject
+            gone.append(found.iri)
             continue
-        doc = index.document(me, cap, _key)
+        doc = Document(found.iri, found.triples, found.more_incoming, cap)
         if held.get(doc.iri) != doc.digest:
             fresh.append(doc)
     con.executemany("DELETE FROM documents WHERE iri = ?", [(iri,) for iri in gone])
@@ -178,14 +193,7 @@ def _update(con: sqlite3.Connection, source: Source, index: Index, cap: int,
 # ---------------------------------------------------------------- documents from triples
 
 
-def plain(o: str | Lit) -> Term:
-    """A term of the model's quads as a plain term, spelt as the embedded store spells it."""
-    if isinstance(o, str):
-        return ("uri", o)
-    return ("literal", o.value, o.datatype or (LANG_STRING if o.lang else XSD_STRING), o.lang)
-
-
-def _from_store(source: Source) -> list[Triple]:
+def from_store(source: Source) -> list[Triple]:
     """The triples of the store's other named graphs (the vocabulary, the dataset
     description): part of every document they touch."""
     model = {q[3] for q in source.quads}

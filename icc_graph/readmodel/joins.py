@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
+from ..model import Lit, Quad
 from ..namespaces import ICC_IRI
 from ..store import Term, Triple
 
@@ -38,6 +39,35 @@ PRACTICE, CITY, ORG, PROJECT = (_iri("GoodPractice"), _iri("City"), _iri("Organi
 USED = frozenset({TYPE, LABEL, PLACE, AGENT, IN, ROLE, RELATED_PROJECT, GRANT, PROGRAMME,
                   FUNDING, BASED, LOCATED, COUNTRY, TOPIC, NAME, TITLE})
 BACKWARDS = frozenset({IN})
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def plain(o: str | Lit) -> Term:
+    """A term of the model's quads as a plain term, spelt as the embedded store spells it
+    (typed values aside: the store keeps them in their canonical form)."""
+    if isinstance(o, str):
+        return ("uri", o)
+    return ("literal", o.value, o.datatype or (LANG_STRING if o.lang else XSD_STRING), o.lang)
+
+
+def used_triples(quads: Iterable[Quad], extra: Iterable[Triple] = ()) -> set[Triple]:
+    """The distinct triples of the properties the joins read, as plain terms: of the model's
+    quads, and of ``extra`` (the store's other graphs, already plain). No typed value is
+    among them."""
+    used = {str(p[1]) for p in USED}
+    terms: dict[str | Lit, Term] = {}
+    out: set[Triple] = set()
+    for s, p, o, _ in quads:
+        if p in used:
+            for t in (s, p, o):
+                if t not in terms:
+                    terms[t] = plain(t)
+            out.add((terms[s], terms[p], terms[o]))
+    out.update(t for t in extra if t[1] in USED)
+    return out
 
 
 class Graph:

@@ -7,32 +7,32 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 
+from ..model import Lit, Quad
 from ..namespaces import ICC_IRI
-from ..store import Triple
 
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 NAME = f"{ICC_IRI}name"
 _PLACE = {f"{GEO}lat": "lat", f"{GEO}long": "long", f"{ICC_IRI}locatedIn": "country"}
 
 
-def write(con: sqlite3.Connection, triples: Iterable[Triple]) -> None:
+def write(con: sqlite3.Connection, quads: Iterable[Quad]) -> None:
     """The ``places`` table: every thing with coordinates, its country and its name (English,
-    else any), for the locator maps of the city and country pages."""
+    else any), for the locator maps of the city and country pages (``quads``: the model's)."""
     con.execute("DROP TABLE IF EXISTS places")
     con.execute("CREATE TABLE places (iri TEXT PRIMARY KEY, label TEXT NOT NULL, "
                 "lat REAL NOT NULL, long REAL NOT NULL, country TEXT)")
     con.execute("CREATE INDEX places_country ON places (country)")
-    found: dict[str, dict[str, object]] = defaultdict(dict)
+    found: dict[str, dict[str, str]] = defaultdict(dict)
     names: dict[str, dict[str, str]] = defaultdict(dict)
-    for s, p, o in triples:
-        if p[1] in _PLACE and s[0] == "uri":
-            found[str(s[1])][_PLACE[str(p[1])]] = o[1]
-        elif p[1] == NAME and o[0] == "literal":
-            names[str(s[1])].setdefault(str(o[3] or "en"), str(o[1]))
+    for s, p, o, _ in quads:
+        if p in _PLACE:
+            found[s][_PLACE[p]] = o.value if isinstance(o, Lit) else o
+        elif p == NAME and isinstance(o, Lit):
+            names[s].setdefault(o.lang or "en", o.value)
     rows = []
     for iri, facts in sorted(found.items()):
         try:
-            lat, long = float(str(facts["lat"])), float(str(facts["long"]))
+            lat, long = float(facts["lat"]), float(facts["long"])
         except (KeyError, ValueError):
             continue  # a coordinate that is not a number is not drawn
         its = names.get(iri, {})

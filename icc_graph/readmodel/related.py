@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..forking import Forked
+from ..model import Quad
 from ..namespaces import ICC_IRI
 from ..store import Row, Term, Triple
 from . import joins
@@ -250,11 +251,12 @@ _TABLE = ("CREATE TABLE {name} (iri TEXT NOT NULL, lang TEXT NOT NULL, sections 
           "PRIMARY KEY (iri, lang)) WITHOUT ROWID")
 
 
-def _write_rows(path: Path, base: str, triples: list[Triple],
+def _write_rows(path: Path, base: str, quads: list[Quad], extra: list[Triple],
                 changed: list[Triple] | None = None) -> None:
-    """Every thing's rows (its sections as JSON, per language) into a new file; with
-    ``changed``, only those of the things they can alter (``reached``), listed in its table
-    ``reached``."""
+    """Every thing's rows (its sections as JSON, per language) into a new file, from the
+    model's quads and the store's other triples (``extra``); with ``changed``, only those of
+    the things they can alter (``reached``), listed in its table ``reached``."""
+    triples = joins.used_triples(quads, extra)
     only = None if changed is None else reached(triples, changed)
     found = sections(triples, base, only)
     con = sqlite3.connect(path)
@@ -281,11 +283,11 @@ class Pending:
     rows: all of them into a new read model, only those that changed into a rebuild's copy of
     the previous one."""
 
-    def __init__(self, base: str, triples: list[Triple], beside: Path,
+    def __init__(self, base: str, quads: list[Quad], extra: list[Triple], beside: Path,
                  changed: list[Triple] | None = None):
         self.part = beside.with_name(f".{beside.name}.related-{os.getpid()}")
         self.part.unlink(missing_ok=True)
-        self.worker = Forked(_write_rows, self.part, base, triples, changed)
+        self.worker = Forked(_write_rows, self.part, base, quads, extra, changed)
 
     def into(self, con: sqlite3.Connection) -> None:
         self.worker.result()  # what the worker raised is raised here

@@ -204,3 +204,16 @@ def select_whole(path: Path, texts: list[str]) -> list[tuple[tuple[str, ...], li
         answers.append((variables, rows))
     del store
     return answers
+
+
+def describe_whole(path: Path, iris: list[str], cap: int = documents.LINK_CAP
+                   ) -> list[Description]:
+    """The documents of these things in a release's store (as ``EmbeddedBackend.describe``
+    gives them), for a rebuild's read model: one open of the store for all of them."""
+    store = open_read_only(path)
+    try:
+        return [documents.assemble(iri, [plain(t) for t in
+                                         _query(store, documents.query(iri, cap))], cap)
+                for iri in iris]
+    finally:
+        del store
