@@ -17,6 +17,7 @@ from rdflib import Dataset, Graph
 from . import yamlio
 from .coordinates import GEONAMES_FILE, read_geolinks
 from .errors import DataError, Problem, UsageError
+from .forking import Forked
 from .formats import for_path
 from .links import FACTS_FILE, LINKS_FILE, read_links
 from .loader import SHARED_FILES, read_records
@@ -25,8 +26,8 @@ from .paths import ONTOLOGY
 from .record_cache import RecordCache
 from .records import Records, Where
 from .release import CACHE_DIR, Release, check_output, write_release
-from .validate import as_problems, load_shapes, run_shacl, shapes_text
-from .verdicts import Cache, validate_incrementally
+from .validate import Violation, as_problems, load_shapes, run_shacl, shapes_text
+from .verdicts import Cache, TooMuchChanged, validate_incrementally
 
 Progress = Callable[[str], None]
 
@@ -76,6 +77,27 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     unit with verdicts kept in ``cache`` (see verdicts.py); DataError with every violation.
     ``cache_dir``: where the parsed records are kept between builds (see record_cache.py)."""
     record_cache = RecordCache(cache_dir) if cache_dir is not None else None
+    records, quads = read_graph(data_dir, base, timings, extra_practices, record_cache)
+    gc.freeze()  # what is made so far is kept: the collection below walks the validator's only
+    try:
+        violations = _violations(quads, base, cache)
+        gc.collect()  # the validator's graphs, whatever the collector's state
+    finally:
+        gc.unfreeze()
+    timings.lap("validation")
+    _raise_any(violations, records, base)
+    if record_cache is not None and cache_dir is not None:  # a first build: --out is new
+        with contextlib.suppress(OSError):  # the release writer reports it
+            cache_dir.parent.mkdir(parents=True, exist_ok=True)  # the build goes on to write it
+        record_cache.save()
+    return records, quads
+
+
+def read_graph(data_dir: Path, base: str, timings: Timings,
+               extra_practices: Iterable[Path] = (), record_cache: RecordCache | None = None
+               ) -> tuple[Records, list[Quad]]:
+    """Records and quads of a data folder, not validated (DataError for a record that cannot
+    be read). ``record_cache`` is saved when the folder holding its folder exists."""
     records = read_records(data_dir, extra_practices, cache=record_cache)
     links = read_links(data_dir / LINKS_FILE)
     facts_file = data_dir / FACTS_FILE
@@ -85,25 +107,31 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
     geolinks = read_geolinks(data_dir / GEONAMES_FILE)
     quads = build_quads(records, links, base, ontology, facts, geolinks)
     timings.lap("graph")
+    return records, quads
+
+
+def _violations(quads: list[Quad], base: str, cache: Cache | None,
+                alone: bool = False) -> list[Violation]:
     # the shapes need no ontology: the ICC super-classes they rely on are materialised
-    gc.freeze()  # what is made so far is kept: the collection below walks the validator's only
+    if cache is None:
+        return run_shacl(as_graph(quads, for_shapes=True), None, load_shapes(base))
+    violations, _ = validate_incrementally(quads, base, shapes_text(base), cache, alone=alone)
+    cache.save()
+    return violations
+
+
+def _violations_beside(quads: list[Quad], base: str, cache: Cache) -> list[Violation] | None:
+    """Run by a process forked beside the release writer: the violations, or None when more
+    changed than one process checks alone (the build then validates with its pool)."""
     try:
-        if cache is None:
-            violations = run_shacl(as_graph(quads, for_shapes=True), None, load_shapes(base))
-        else:
-            violations, _ = validate_incrementally(quads, base, shapes_text(base), cache)
-            cache.save()
-        gc.collect()  # the validator's graphs, whatever the collector's state
-    finally:
-        gc.unfreeze()
-    timings.lap("validation")
+        return _violations(quads, base, cache, alone=True)
+    except TooMuchChanged:
+        return None
+
+
+def _raise_any(violations: list[Violation], records: Records, base: str) -> None:
     if violations:
         raise DataError(as_problems(violations, record_locations(records, Iris(base))))
-    if record_cache is not None and cache_dir is not None:
-        with contextlib.suppress(OSError):  # the release writer reports it
-            cache_dir.parent.mkdir(parents=True, exist_ok=True)  # the build goes on to write it
-        record_cache.save()
-    return records, quads
 
 
 def build(data_dir: Path, out: Path, base: str, progress: Progress = lambda _: None,
@@ -136,16 +164,45 @@ def _collector_paused() -> Iterator[None]:
 def _build(data_dir: Path, out: Path, base: str, progress: Progress, timings: Timings,
            full: bool) -> Release:
     cache = None if full else Cache(out / CACHE_DIR)
-    records, quads = graph_from_data(data_dir, base, timings, cache=cache,
-                                     cache_dir=None if full else out / CACHE_DIR)
+    if cache is None or not cache.old:  # a first or full build: validated before writing
+        records, quads = graph_from_data(data_dir, base, timings, cache=cache,
+                                         cache_dir=None if full else out / CACHE_DIR)
+        return _publish(data_dir, out, base, progress, timings, records, quads, full, None)
+    # a rebuild: validated by a process forked beside the release writer, and nothing is
+    # published before it says the graph conforms
+    records, quads = read_graph(data_dir, base, timings, (), RecordCache(out / CACHE_DIR))
+    pending = Forked(_violations_beside, quads, base, cache)
+    try:
+        def checked() -> None:
+            violations = pending.result()
+            if violations is None:
+                violations = _violations(quads, base, cache)
+            timings.lap("validation")  # what was left of it once the release was written
+            _raise_any(violations, records, base)
+            _conforms(progress, records, quads)
+        return _publish(data_dir, out, base, progress, timings, records, quads, False,
+                        checked)
+    finally:
+        pending.close()
+
+
+def _conforms(progress: Progress, records: Records, quads: list[Quad]) -> None:
     progress(f"{len(records.practices)} practices, {len(records.places)} places, "
              f"{len(records.organisations)} organisations, {len(quads)} quads: conforms")
+
+
+def _publish(data_dir: Path, out: Path, base: str, progress: Progress, timings: Timings,
+             records: Records, quads: list[Quad], full: bool,
+             checked: Callable[[], None] | None) -> Release:
+    if checked is None:
+        _conforms(progress, records, quads)
     iris = Iris(base)
     example = [iris.thing("practice", s) for s in sorted(records.practices)[:1]]
     example += [iris.place(p) for p in sorted(records.places.values(), key=lambda p: p.slug)[:1]]
     release = write_release(quads, iris, out, example, progress,
                             queries=sorted((data_dir / "queries").glob("*.rq")), lap=timings.lap,
-                            reuse=not full)
+                            reuse=not full,
+                            before_publish=checked)
     timings.lap("publish")
     return release
 

@@ -21,6 +21,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -157,11 +158,14 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
                   progress: Callable[[str], None] = lambda _: None,
                   queries: list[Path] | None = None,
                   lap: Callable[[str], object] = lambda _: None,
-                  reuse: bool = True) -> Release:
+                  reuse: bool = True,
+                  before_publish: Callable[[], None] | None = None) -> Release:
     """Write a new version under ``out/versions/``, point ``out/current`` at it, keep the last
     three. On any error or signal the temporary folder is removed and ``current`` is unchanged;
     a full disk or an unwritable folder is a ``WriteError``. ``reuse``: make the store from the
-    current release's (see ``_write``) and keep in ``out/.cache`` what the new one holds."""
+    current release's (see ``_write``) and keep in ``out/.cache`` what the new one holds.
+    ``before_publish``: called once the version is written, before it is published; what it
+    raises stops the build with nothing published (a rebuild's validation ends there)."""
     check_output(out)
     versions = out / VERSIONS
     tmp = versions / f"{BUILDING}{os.getpid()}-{secrets.token_hex(4)}"
@@ -176,6 +180,8 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
                 (tmp / "queries").mkdir()
                 for q in queries:
                     shutil.copyfile(q, tmp / "queries" / q.name)
+            if before_publish is not None:
+                before_publish()
             final = versions / release.version
             if final.is_dir():  # the same content is already there: keep the folder served
                 shutil.rmtree(tmp)
@@ -339,13 +345,21 @@ STORE_GRAPHS = "store-graphs.json"  # in CACHE_DIR: what the current release's s
 
 def _graph_digests(quads: list[Quad]) -> dict[str, str]:
     """The SHA-256 of each named graph's quads (they come sorted by graph)."""
-    out: dict[str, str] = {}
-    start = 0
-    for i in range(1, len(quads) + 1):
-        if i == len(quads) or quads[i][3] != quads[start][3]:
-            out[quads[start][3]] = hashlib.sha256(repr(quads[start:i]).encode()).hexdigest()
-            start = i
-    return out
+    return {graph: _digest(list(part)) for graph, part in itertools.groupby(quads, itemgetter(3))}
+
+
+def _digest(quads: list[Quad]) -> str:
+    # each quad a line of its terms between separators that no IRI holds; when a literal
+    # holds one (the counts tell), its repr, so that two contents never share a digest
+    lines = [f"{s}\x1f{p}\x1f{o}" if o.__class__ is str
+             else f"{s}\x1f{p}\x1f{o[0]}\x1d{o[1] or ''}\x1d{o[2] or ''}"
+             for s, p, o, _ in quads]
+    text = "\x1e".join(lines)
+    literals = sum(o.__class__ is not str for _, _, o, _ in quads)
+    if text.count("\x1f") != 2 * len(lines) or text.count("\x1d") != 2 * literals \
+            or text.count("\x1e") != len(lines) - 1:
+        text = repr(quads)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _previous_store(out: Path) -> tuple[Path, dict[str, str]] | None:

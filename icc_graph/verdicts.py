@@ -188,11 +188,18 @@ class Cache:
             pass
 
 
+class TooMuchChanged(Exception):
+    """More is to be validated than ``validate_incrementally`` was allowed to do alone."""
+
+
 def validate_incrementally(quads: list[Quad], base: str, shapes: str, cache: Cache,
-                           workers: int | None = None) -> tuple[list[Violation], int]:
+                           workers: int | None = None, alone: bool = False
+                           ) -> tuple[list[Violation], int]:
     """Every violation of the graph, and how many units were validated (not found in the
     cache). ``shapes``: their Turtle. ``workers``: processes for the per-unit work (default:
-    the cores, used from PARALLEL_FROM uncached triples on)."""
+    the cores, used from PARALLEL_FROM uncached triples on). ``alone``: in a process that may
+    not start others; ``TooMuchChanged`` when PARALLEL_FROM uncached triples or more are to be
+    checked (the caller validates them with the pool)."""
     per_unit, spanning = split_shapes(Graph().parse(data=shapes, format="turtle"))
     salt = f"pyshacl {version('pyshacl')}\n{hashlib.sha256(shapes.encode()).hexdigest()}"
     units = Units(quads, base)
@@ -207,7 +214,9 @@ def validate_incrementally(quads: list[Quad], base: str, shapes: str, cache: Cac
         else:
             found[unit] = kept
     sizes = {u: len(t) for u, (_, t) in todo.items()}
-    cores = workers or min(2, os.cpu_count() or 1)
+    if alone and sum(sizes.values()) >= PARALLEL_FROM:
+        raise TooMuchChanged(f"{len(todo)} units to validate")
+    cores = 1 if alone else workers or min(2, os.cpu_count() or 1)
     batches = list(_batches(sorted(todo), sizes, cores))
     members = {u: set(units.members[u]) for u in todo}
     jobs = [([t for u in batch for t in todo[u][1]], {s for u in batch for s in members[u]})

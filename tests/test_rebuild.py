@@ -101,3 +101,21 @@ def test_records_parsed_on_every_core_are_those_of_one_process(tmp_path, monkeyp
     assert [str(p) for p in pooled.value.problems] == [str(p) for p in serial.value.problems]
     assert {p.file.rsplit("/", 1)[-1] for p in serial.value.problems if p.file} >= {
         "practice-3.yaml", "practice-17.yaml", "practice-31.yaml"}
+
+
+def test_graph_digests_tell_apart_contents_that_join_alike():
+    """The store and the dumps reuse a named graph when its digest is unchanged: two different
+    contents never share one, even when a literal holds the characters that separate terms."""
+    from icc_graph.model import Lit
+    from icc_graph.release import _graph_digests
+
+    g = "https://example.org/graph/1"
+    contents = [
+        [("s", "p", "o", g)], [("s", "p", Lit("o"), g)], [("s", "p", Lit("o", "en"), g)],
+        [("s", "p", Lit("o", None, "en"), g)], [("s", "p", Lit("a\x1fb"), g)],
+        [("s", "p", Lit("a"), g), ("b", "p", Lit("c"), g)],
+        [("s", "p", Lit("a\x1eb\x1fp\x1fc"), g)], [("s", "p", Lit("a\x1d\x1d"), g)],
+        [("s", "p", Lit("a", "\x1d"), g)]]
+    digests = [_graph_digests(c)[g] for c in contents]  # type: ignore[arg-type]
+    assert len(set(digests)) == len(contents)
+    assert _graph_digests([("s", "p", Lit("a\x1fb"), g)])[g] == digests[4]  # and stable

@@ -187,6 +187,36 @@ def test_a_broken_record_fails_the_rebuild_and_leaves_the_release(small_data, tm
     assert build(small_data, out, BASE).version == first.version
 
 
+@pytest.mark.parametrize("alone_up_to", [None, 1], ids=["beside", "too-much-for-one"])
+def test_a_rebuild_validated_beside_the_writer_reports_what_a_full_build_reports(
+        small_data, tmp_path, monkeypatch, alone_up_to):
+    """A rebuild's validation runs in a process forked beside the release writer; a violation
+    found there stops the build before anything is published, with the records' files and
+    lines, as a full build reports it. With more changed than that process checks alone
+    (``alone_up_to``), the build validates with its own pool and reports the same."""
+    from icc_graph.build import build
+    from icc_graph.errors import DataError
+
+    if alone_up_to is not None:
+        monkeypatch.setattr(verdicts, "PARALLEL_FROM", alone_up_to)
+    out = tmp_path / "dist"
+    first = build(small_data, out, BASE)
+    record = small_data / "practices" / "practice-6.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "source: https://", "source: ftp://"), encoding="utf-8")
+    said: list[str] = []
+    with pytest.raises(DataError) as rebuilt:
+        build(small_data, out, BASE, progress=said.append)
+    with pytest.raises(DataError) as full:
+        build(small_data, tmp_path / "full", BASE, full=True)
+    assert [str(p) for p in rebuilt.value.problems] == [str(p) for p in full.value.problems]
+    assert any(p.file and p.file.endswith("practice-6.yaml") and p.line
+               for p in rebuilt.value.problems)
+    assert not any("conforms" in line for line in said)
+    assert (out / "current").resolve() == first.path.resolve()
+    assert [p.name for p in (out / "versions").iterdir()] == [first.path.name]  # no other
+
+
 SHAPE_KINDS = {  # shapes whose property shapes depend on their node shape, and data to break
     "closed": """ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:closed true ;
         sh:ignoredProperties ( rdf:type ) ; sh:property [ sh:path ex:p ; sh:maxCount 1 ] .""",
