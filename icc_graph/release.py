@@ -37,7 +37,7 @@ from .paths import ONTOLOGY, SHAPES
 from .processes import alive
 from .readmodel import READ_MODEL_FILE, Source
 from .readmodel import write as write_read_model
-from .search_index import INDEX_FILE, write_index
+from .search_index import INDEX_FILE, ROWS_FILE, write_index
 from .store import oxigraph as store
 
 DUMP_STEM = "icc-graph"
@@ -175,7 +175,8 @@ def write_release(quads: list[Quad], iris: Iris, out: Path, example: list[URIRef
             tmp.mkdir()
             chunks = dump_files.kept(out / CACHE_DIR, (out / CURRENT).resolve()) if reuse else None
             release, graphs, where = _write(quads, iris, tmp, example, progress, lap,
-                                            _previous_store(out) if reuse else None, chunks)
+                                            _previous_store(out) if reuse else None, chunks,
+                                            out / CACHE_DIR / ROWS_FILE if reuse else None)
             if queries:  # the example queries of the query page, not part of the checksums
                 (tmp / "queries").mkdir()
                 for q in queries:
@@ -264,9 +265,12 @@ def _write(quads: list[Quad], iris: Iris, tmp: Path, example: list[URIRef],
            progress: Callable[[str], None], lap: Callable[[str], object],
            previous: tuple[Path, dict[str, str]] | None = None,
            chunks: tuple[Path, dict[str, dict[str, list[int]]]] | None = None,
+           rows: Path | None = None,
            ) -> tuple[Release, dict[str, str], dict[str, dict[str, list[int]]]]:
-    # the search index is written by a forked process meanwhile (the dumps use one core)
-    index = Forked(write_index, tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base)
+    # the search index is written by a forked process meanwhile (the dumps use one core),
+    # from the rows kept in ``rows`` for the entities whose triples did not change
+    index = Forked(write_index, tmp / INDEX_FILE, ((s, p, o) for s, p, o, _ in quads), iris.base,
+                   "", rows)
     try:
         graphs = _graph_digests(quads)
         layout = dump_files.layout(quads, graphs, iris.base)

@@ -10,7 +10,10 @@ reads it (:mod:`icc_graph.lookup`).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 import sqlite3
 import unicodedata
 from collections import defaultdict
@@ -25,6 +28,7 @@ from .model import Lit, Term
 from .namespaces import ICC, ICC_IRI, SCHEMA, WD
 
 INDEX_FILE = "search.sqlite"
+ROWS_FILE = "search-rows.pickle"  # in --out/.cache: see RowCache
 RDF_TYPE, SAME_AS, LABEL, WD_IRI = str(RDF.type), str(OWL.sameAs), str(RDFS.label), str(WD)
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 GN = "http://www.geonames.org/ontology#"
@@ -74,7 +78,8 @@ def fold(text: str) -> str:
 
 class _Graph:
     """The triples of a release (the model's plain terms), by subject, with the kinds of the
-    entities to index."""
+    entities to index. ``reads``, when a set, collects every subject whose triples were read
+    (an entity's row depends on those only: see ``RowCache``)."""
 
     def __init__(self, triples: Iterable[tuple[str, str, Term]]):
         # duplicates are harmless: names and values are made unique where they are used
@@ -85,7 +90,8 @@ class _Graph:
         self.kind: dict[str, str] = {}
         self.slug: dict[str, str] = {}
         self._labels: dict[str, str] = {}
-        self._countries: dict[str, list[str]] = {}
+        self._countries: dict[str, tuple[list[str], frozenset[str]]] = {}
+        self.reads: set[str] | None = None
         type_p, slug_p = RDF_TYPE, ICC_IRI + "slug"
         for s, props in self.out.items():
             types = {_text(t) for t in props.get(type_p, ())}
@@ -95,10 +101,26 @@ class _Graph:
                     self.kind[s], self.slug[s] = kind, slug
                     break
 
+    def read(self, s: str) -> dict[str, list[Term]]:
+        """The triples of ``s`` by predicate (its kind and slug are read from them)."""
+        if self.reads is not None:
+            self.reads.add(s)
+        return self.out.get(s, {})
+
+    def is_entity(self, s: str) -> bool:
+        self.read(s)
+        return s in self.kind
+
+    def kind_of(self, s: str) -> str | None:
+        self.read(s)
+        return self.kind.get(s)
+
     def objects(self, s: str, *predicates: str) -> list[Term]:
-        return [o for p in predicates for o in self.out.get(s, {}).get(p, ())]
+        out = self.read(s)
+        return [o for p in predicates for o in out.get(p, ())]
 
     def label(self, s: str) -> str:
+        self.read(s)
         if s not in self._labels:
             names = [o for o in self.objects(s, ICC_IRI + "name", ICC_IRI + "title", LABEL)
                      if isinstance(o, Lit)]
@@ -108,21 +130,29 @@ class _Graph:
         return self._labels[s]
 
     def short(self, s: str) -> str:
+        self.read(s)
         return f"{self.kind[s]}/{self.slug[s]}"
 
     def country(self, s: str, depth: int = 0) -> list[str]:
         """The countries of an entity: its own, or those of its places and base."""
-        if depth == 0:
-            if s not in self._countries:
-                self._countries[s] = self._country(s, 0)
-            return self._countries[s]
-        return self._country(s, depth)
+        if depth:
+            return self._country(s, depth)
+        if s not in self._countries:  # kept with the subjects it read, read again on reuse
+            outer, self.reads = self.reads, set()
+            try:
+                self._countries[s] = (self._country(s, 0), frozenset(self.reads))
+            finally:
+                self.reads = outer
+        found, reads = self._countries[s]
+        if self.reads is not None:
+            self.reads |= reads
+        return found
 
     def _country(self, s: str, depth: int) -> list[str]:
-        if self.kind.get(s) == "country":
+        if self.kind_of(s) == "country":
             return [s]
         direct = sorted({o for o in self.objects(s, ICC_IRI + "country", ICC_IRI + "locatedIn")
-                         if isinstance(o, str) and self.kind.get(o) == "country"})
+                         if isinstance(o, str) and self.kind_of(o) == "country"})
         if direct or depth > 2:
             return direct
         via = [o for o in self.objects(s, ICC_IRI + "place", ICC_IRI + "basedIn",
@@ -132,7 +162,7 @@ class _Graph:
 
 
 def _entity_value(g: _Graph, iri: str) -> dict[str, str]:
-    if iri in g.kind:
+    if g.is_entity(iri):
         return {"id": g.short(iri), "name": g.label(iri)}
     if iri.startswith(WD_IRI):
         return {"id": iri.removeprefix(WD_IRI), "name": iri.removeprefix(WD_IRI),
@@ -188,7 +218,7 @@ def _partners(g: _Graph) -> dict[str, set[str]]:
 
 
 def _description(g: _Graph, s: str, props: dict[str, list[Any]]) -> str:
-    kind = next(CLASS_NAMES[c] for c, k in KINDS if k == g.kind[s])
+    kind = next(CLASS_NAMES[c] for c, k in KINDS if k == g.kind_of(s))
     where = [v["name"] for pid in ("place", "basedIn", "locatedIn", "country")
              for v in props.get(pid, []) if "name" in v and v["id"] != g.short(s)][:2]
     years = "–".join(dict.fromkeys(str(int(props[p][0])) for p in ("startYear", "endYear")
@@ -215,49 +245,122 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+Entry = tuple[str, str, str, str, str, str, str, list[tuple[str, str, str, str]],
+              list[tuple[str, str]]]  # an entity's rows: entity (no rowid), names, keys
+
+
+def _entry(g: _Graph, s: str, partners: dict[str, set[str]]) -> Entry:
+    props = _properties(g, s, partners)
+    has = {_text(t) for t in g.objects(s, RDF_TYPE)}
+    types = [{"id": str(c), "name": CLASS_NAMES[c]} for c, _ in KINDS if str(c) in has]
+    names: dict[tuple[str, str], str] = {}
+    for p, values in g.read(s).items():
+        source = NAME_PREDICATES.get(p, "")
+        for o in values if source else ():
+            if isinstance(o, Lit) and o.value.strip():
+                key = (o.value.strip(), o.lang or "")
+                if key not in names or RANK[source] < RANK[names[key]]:
+                    names[key] = source
+    name_rows = [(text, folded, lang, source) for (text, lang), source in sorted(names.items())
+                 if (folded := fold(text))]
+    keys = {(s, "iri"), (g.short(s), "id"), (g.slug[s].casefold(), "slug")}
+    keys |= {(_text(o).removeprefix(WD_IRI).casefold(), "wikidata")
+             for o in g.objects(s, SAME_AS) if _text(o).startswith(WD_IRI)}
+    keys |= {(_text(o), "sameAs") for o in g.objects(s, SAME_AS)}
+    keys |= {(_text(o).casefold(), "code") for o in g.objects(s, ICC_IRI + "countryCode")}
+    return (g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
+            _description(g, s, props), json.dumps(props, ensure_ascii=False), name_rows,
+            sorted(keys))
+
+
+class RowCache:
+    """Each entity's rows kept between builds (``ROWS_FILE`` in ``--out/.cache``), with the
+    subjects whose triples they were made from: an entity is made again only when the triples
+    of one of those subjects, or its partners, changed. The index is written whole from the
+    rows either way, so it is the same file as one written from scratch. The cache is salted
+    with this module's code and the base IRI; a broken or foreign one is ignored."""
+
+    def __init__(self, path: Path | None, base: str):
+        self.path = path
+        self.salt = hashlib.sha256(Path(__file__).read_bytes() + base.encode()).hexdigest()
+        self.old: dict[str, tuple[tuple[str, ...], str, Entry]] = {}
+        self.new: dict[str, tuple[tuple[str, ...], str, Entry]] = {}
+        self.made = 0  # entities made, not taken from the cache
+        if path is not None and path.is_file():
+            try:
+                with path.open("rb") as f:
+                    salt, rows = pickle.load(f)  # noqa: S301 - our own file under --out
+                if salt == self.salt:
+                    self.old = rows
+            except Exception:  # a broken cache only costs making every row
+                self.old = {}
+
+    def rows(self, g: _Graph, partners: dict[str, set[str]]) -> list[Entry]:
+        digests: dict[str, bytes] = {}
+
+        def digest(reads: Iterable[str], s: str) -> str:
+            h = hashlib.sha256(repr(sorted(partners.get(s, ()))).encode())
+            for x in reads:
+                if x not in digests:
+                    digests[x] = hashlib.sha256(f"{x}\n{g.out.get(x)!r}".encode(
+                        "utf-8", "surrogatepass")).digest()
+                h.update(digests[x])
+            return h.hexdigest()
+
+        out = []
+        for s in sorted(g.kind, key=g.short):
+            kept = self.old.get(s)
+            if kept is not None and digest(kept[0], s) == kept[1]:
+                self.new[s] = kept
+                out.append(kept[2])
+                continue
+            g.reads = set()
+            try:
+                entry = _entry(g, s, partners)
+                reads = tuple(sorted(g.reads))
+            finally:
+                g.reads = None
+            self.made += 1
+            self.new[s] = (reads, digest(reads, s), entry)
+            out.append(entry)
+        return out
+
+    def save(self) -> None:
+        """Keep this build's rows only (written atomically; errors are not fatal)."""
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            with tmp.open("wb") as f:
+                pickle.dump((self.salt, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
 def write_index(path: Path, triples: Iterable[tuple[str, str, Term]], base: str,
-                version: str = "") -> int:
+                version: str = "", cache: Path | None = None) -> int:
     """Write the index of ``triples`` (the model's plain terms: IRIs as ``str``, literals as
-    ``Lit``) to ``path`` (replaced); returns the number of entities."""
+    ``Lit``) to ``path`` (replaced); returns the number of entities. ``cache``: the file of a
+    ``RowCache``, read and written again."""
     g = _Graph(triples)
-    partners = _partners(g)
+    kept = RowCache(cache, base)
+    entries = kept.rows(g, _partners(g))
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
-    entity_rows: list[tuple[object, ...]] = []
-    name_rows: list[tuple[object, ...]] = []
-    key_rows: list[tuple[object, ...]] = []
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a new file, replaced whole on failure
         db.execute("PRAGMA synchronous = OFF")
         db.executescript(SCHEMA_SQL)
-        for row, s in enumerate(sorted(g.kind, key=lambda s: g.short(s)), start=1):
-            props = _properties(g, s, partners)
-            has = {_text(t) for t in g.objects(s, RDF_TYPE)}
-            types = [{"id": str(c), "name": CLASS_NAMES[c]} for c, _ in KINDS if str(c) in has]
-            entity_rows.append((row, g.short(s), s, g.kind[s], json.dumps(types), g.label(s),
-                                _description(g, s, props), json.dumps(props, ensure_ascii=False)))
-            names: dict[tuple[str, str], str] = {}
-            for p, values in g.out[s].items():
-                source = NAME_PREDICATES.get(p, "")
-                for o in values if source else ():
-                    if isinstance(o, Lit) and o.value.strip():
-                        key = (o.value.strip(), o.lang or "")
-                        if key not in names or RANK[source] < RANK[names[key]]:
-                            names[key] = source
-            for (text, lang), source in sorted(names.items()):
-                folded = fold(text)
-                if folded:
-                    name_rows.append((row, text, folded, lang, source))
-            keys = {(s, "iri"), (g.short(s), "id"), (g.slug[s].casefold(), "slug")}
-            keys |= {(_text(o).removeprefix(WD_IRI).casefold(), "wikidata")
-                     for o in g.objects(s, SAME_AS) if _text(o).startswith(WD_IRI)}
-            keys |= {(_text(o), "sameAs") for o in g.objects(s, SAME_AS)}
-            keys |= {(_text(o).casefold(), "code") for o in g.objects(s, ICC_IRI + "countryCode")}
-            key_rows += [(k, row, src) for k, src in sorted(keys)]
-        db.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entity_rows)
+        db.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       ((row, *e[:7]) for row, e in enumerate(entries, start=1)))
         db.executemany("INSERT INTO name (entity, text, folded, lang, source) "
-                       "VALUES (?, ?, ?, ?, ?)", name_rows)
-        db.executemany("INSERT INTO key VALUES (?, ?, ?)", key_rows)
+                       "VALUES (?, ?, ?, ?, ?)",
+                       ((row, *n) for row, e in enumerate(entries, start=1) for n in e[7]))
+        db.executemany("INSERT INTO key VALUES (?, ?, ?)",
+                       ((k, row, src) for row, e in enumerate(entries, start=1)
+                        for k, src in e[8]))
         db.execute("INSERT INTO name_words(name_words) VALUES ('rebuild')")
         db.execute("INSERT INTO name_grams(name_grams) VALUES ('rebuild')")
         db.executemany("INSERT INTO meta VALUES (?, ?)",
@@ -266,4 +369,5 @@ def write_index(path: Path, triples: Iterable[tuple[str, str, Term]], base: str,
         db.execute("VACUUM")
     finally:
         db.close()
-    return len(g.kind)
+    kept.save()
+    return len(entries)

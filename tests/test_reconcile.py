@@ -475,3 +475,61 @@ def test_the_release_index_is_the_index_of_its_dump_as_rdflib_reads_it(
     assert len(ours["entity"]) > 20
     for table, rows in ours.items():
         assert rows == theirs[table], table
+
+
+def _changed(triples: list[tuple[str, str, Any]], change: str) -> list[tuple[str, str, Any]]:
+    """The release's triples with one kind of change an entity's rows depend on."""
+    from icc_graph.model import Lit
+
+    typed = {(s, o) for s, p, o in triples if p.endswith("22-rdf-syntax-ns#type")}
+    first = {kind: sorted(s for s, o in typed if o == ICC_IRI + kind)[0]
+             for kind in ("Country", "City", "Topic")}
+    if change == "country name":  # the cities in it show its name, the places their country
+        return [(s, p, Lit(o.value + " (renamed)", o.lang, o.datatype))
+                if s == first["Country"] and p == ICC_IRI + "name" else (s, p, o)
+                for s, p, o in triples]
+    if change == "partner gone":  # a participation loses its agent: partners on both sides
+        node = sorted(s for s, p, _ in triples if p == ICC_IRI + "agent")[0]
+        return [t for t in triples if not (t[0] == node and t[1] == ICC_IRI + "agent")]
+    if change == "coordinates":
+        located = sorted(s for s, p, _ in triples if p.endswith("#lat"))[0]
+        return [(s, p, Lit("12.5", None, o.datatype)) if s == located and p.endswith("#lat")
+                else (s, p, o) for s, p, o in triples]
+    if change == "topic gone":  # the practices on it now show an IRI without a name
+        return [t for t in triples if t[0] != first["Topic"]]
+    assert change == "new organisation"
+    org = f"{DEFAULT_BASE_IRI}id/org/a-new-one"
+    return [*triples, (org, RDF_TYPE, ICC_IRI + "Organisation"), (org, ICC_IRI + "slug",
+            Lit("a-new-one")), (org, ICC_IRI + "name", Lit("A new one", "en")),
+            (org, ICC_IRI + "basedIn", first["City"])]
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@pytest.mark.parametrize("change", ["country name", "partner gone", "coordinates", "topic gone",
+                                    "new organisation"])
+def test_an_index_from_kept_rows_is_the_index_written_from_scratch(
+        recon_release: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        change: str) -> None:
+    """A rebuild makes again only the rows of the entities whose triples (or whose neighbours'
+    triples they show) changed, and writes the same index as a build without the kept rows."""
+    from icc_graph import search_index
+
+    dump = Graph().parse(recon_release.path / "icc-graph.ttl", format="turtle")
+    before = [(str(s), str(p), plain_term(o)) for s, p, o in dump]
+    kept = tmp_path / "cache" / search_index.ROWS_FILE
+    write_index(tmp_path / "before.sqlite", before, DEFAULT_BASE_IRI, cache=kept)
+    made: list[str] = []
+    entry = search_index._entry
+    monkeypatch.setattr(search_index, "_entry", lambda g, s, partners: (
+        made.append(s), entry(g, s, partners))[1])
+    after = _changed(before, change)
+    count = write_index(tmp_path / "again.sqlite", after, DEFAULT_BASE_IRI, cache=kept)
+    assert 0 < len(made) < count / 2, made
+    write_index(tmp_path / "fresh.sqlite", after, DEFAULT_BASE_IRI)
+    again, fresh = _index_rows(tmp_path / "again.sqlite"), _index_rows(tmp_path / "fresh.sqlite")
+    assert again != _index_rows(tmp_path / "before.sqlite")
+    for table, rows in fresh.items():
+        assert again[table] == rows, table
+    assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "fresh.sqlite").read_bytes()
