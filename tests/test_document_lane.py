@@ -7,7 +7,6 @@ through the app's WSGI entry both ways, then over HTTP against a real gunicorn."
 from __future__ import annotations
 
 import gzip
-import sqlite3
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from rdflib import Graph, URIRef
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from icc_graph.readmodel import READ_MODEL_FILE
+from icc_graph.readmodel import READ_MODEL_FILE, ReadModel
 from icc_graph.release import Release
 from server import close_app
 from server.documents import Lane
@@ -69,7 +68,7 @@ def both_ways(app: flask.Flask, path: str, method: str = "GET", **headers: str
 
 
 def document_paths(release_path: Any, limit: int = 60) -> list[str]:
-    con = sqlite3.connect(f"file:{release_path / READ_MODEL_FILE}?mode=ro", uri=True)
+    con = ReadModel(release_path / READ_MODEL_FILE).connection()
     try:
         iris = [r[0] for r in con.execute("SELECT iri FROM documents ORDER BY iri")]
     finally:

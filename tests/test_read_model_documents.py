@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 from icc_graph.build import build
 from icc_graph.formats import GRAPH_FORMATS
 from icc_graph.model import Lit, Quad
-from icc_graph.readmodel import READ_MODEL_FILE, Source, documents, related
+from icc_graph.readmodel import READ_MODEL_FILE, ReadModel, Source, documents, related
 from icc_graph.readmodel import write as write_read_model
 from icc_graph.release import Release
 from icc_graph.store import jsonld, open_backend, write_triples
@@ -34,7 +34,8 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _read(release: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{release / READ_MODEL_FILE}?mode=ro", uri=True)
+    """The read model as the server reads it (the documents through their view)."""
+    return ReadModel(release / READ_MODEL_FILE).connection()
 
 
 def _graph(data: bytes, media_type: str) -> Graph:

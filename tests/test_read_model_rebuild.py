@@ -4,16 +4,18 @@ from scratch holds, and only a few documents were serialised anew."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from icc_graph.build import build
 from icc_graph.namespaces import DEFAULT_BASE_IRI as BASE
-from icc_graph.readmodel import READ_MODEL_FILE
+from icc_graph.readmodel import DOCUMENTS_FILE, READ_MODEL_FILE, ReadModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from synthetic import generate  # noqa: E402
@@ -22,8 +24,9 @@ DERIVED = {"documents_serialised"}  # meta rows that say how a model was written
 
 
 def tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every table's rows, sorted (the meta rows about the writing left out)."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """Every table's rows, sorted (the meta rows about the writing left out), as the server
+    reads them: the documents through their view (documents.sqlite and the rebuilds' own)."""
+    con = ReadModel(path).connection()
     try:
         names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = "
                                            "'table' ORDER BY name")]
@@ -128,13 +131,35 @@ EDITS: list[Callable[[Path], None]] = [retitle, add_partner, remove_partner, add
                                        rename_a_project_city]
 
 
-def test_a_rebuilt_read_model_holds_what_a_fresh_one_holds(tmp_path):
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("merged", [False, True], ids=["linked", "merged"])
+def test_a_rebuilt_read_model_holds_what_a_fresh_one_holds(tmp_path, monkeypatch, merged):
+    """After each edit; the documents.sqlite of the previous release is linked into the new
+    one and left as it was, or (``merged``: once the rebuilds' own documents are many) copied
+    and updated, the previous one still left as it was."""
+    from icc_graph.readmodel import documents
+
+    if merged:
+        monkeypatch.setattr(documents, "MERGE_FROM", 1)
+        monkeypatch.setattr(documents, "MERGE_SHARE", 10**9)
     data = generate(tmp_path / "data", 25)
     out = tmp_path / "dist"
-    before = tables(build(data, out, BASE).path / READ_MODEL_FILE)
+    previous = build(data, out, BASE)
+    before = tables(previous.path / READ_MODEL_FILE)
     for edit in EDITS:
         edit(data)
+        kept = _sha256(previous.path / DOCUMENTS_FILE)
         again = build(data, out, BASE)
+        assert _sha256(previous.path / DOCUMENTS_FILE) == kept, edit.__name__
+        linked = (again.path / DOCUMENTS_FILE).stat().st_ino == \
+            (previous.path / DOCUMENTS_FILE).stat().st_ino
+        own = sqlite3.connect(again.path / READ_MODEL_FILE).execute(
+            "SELECT count(*) FROM documents").fetchone()[0]
+        assert (linked, own == 0) == ((False, True) if merged else (True, False)), edit.__name__
+        previous = again
         fresh = build(data, tmp_path / f"fresh-{edit.__name__}", BASE, full=True)
         built, expected = (tables(r.path / READ_MODEL_FILE) for r in (again, fresh))
         assert built.keys() == expected.keys(), edit.__name__

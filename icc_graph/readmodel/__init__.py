@@ -8,6 +8,12 @@ of it, and reads instead of computing.
 source)``: into a new file, or, in a rebuild, into a copy of the previous release's read model,
 where each part replaces or updates what it owns. ``ReadModel`` is the server's handle: one
 read-only connection per thread.
+
+The documents, most of the model's bytes, are kept apart in ``documents.sqlite``, written by a
+build from scratch and never changed after: a rebuild links the previous release's file into the
+new release (a hard link: no copy) and writes the documents it made again into the read model's
+own ``documents`` table, which overrides it (see ``documents.VIEW``), until they are many enough
+to be merged into a new file.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from pathlib import Path
 from ..model import Quad
 
 READ_MODEL_FILE = "read.sqlite"
-SCHEMA = 1  # bumped when a table changes: a server refuses a read model of another schema
+DOCUMENTS_FILE = "documents.sqlite"  # beside it: the documents a build from scratch wrote
+SCHEMA = 2  # bumped when a table changes: a server refuses a read model of another schema
 
 
 @dataclass(frozen=True)
@@ -43,16 +50,18 @@ class Source:
 def write(path: Path, source: Source) -> None:
     """Write the read model at ``path`` (a new file; the caller removes it on failure).
 
-    A rebuild (see ``_held``) copies the previous read model and updates it where it changed;
-    the copy (hundreds of MB at 10 000 practices) runs in a thread, in the kernel, while this
-    process indexes the quads for the catalogue and a forked one computes the related
-    sections."""
+    A rebuild (see ``_held``) copies the previous read model, links its documents.sqlite, and
+    updates them where they changed; the copy (tens of MB at 10 000 practices) runs in a
+    thread, in the kernel, while this process indexes the quads for the catalogue and a forked
+    one computes the related sections."""
     from concurrent.futures import ThreadPoolExecutor
 
     from . import catalogue, documents, related
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.unlink(missing_ok=True)
+    tmp_documents = path.with_name(f".{DOCUMENTS_FILE}.{os.getpid()}")
+    tmp_documents.unlink(missing_ok=True)
     # the cyclic garbage collector is paused: the indexes made here hold millions of tuples,
     # each of its passes walked them all, and nothing made here forms a cycle
     enabled = gc.isenabled()
@@ -72,13 +81,15 @@ def write(path: Path, source: Source) -> None:
         copy = None
         if held is not None and source.previous is not None:  # after the fork: the forked
             copy = copying.submit(shutil.copyfile, source.previous, tmp)  # one has no thread
+            _link(source.previous.with_name(DOCUMENTS_FILE), tmp_documents)
         # a rebuild makes its few documents from the store; a new read model, all of them
         triples = documents.indexed(source, extra) if held is None else None
         graph = catalogue.Graph(source.quads)
         if copy is not None:
             copy.result()
         copying.shutdown()  # no thread left when the documents' workers are forked
-        con = sqlite3.connect(tmp)
+        con = sqlite3.connect(tmp.resolve().as_uri(), uri=True)
+        documents.attach(con, tmp_documents, writable=held is None)
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
         con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -90,6 +101,9 @@ def write(path: Path, source: Source) -> None:
                                changes=changes):
             catalogue.write(con, source, graph)
         con.commit()
+        con.close()
+        con = None
+        os.replace(tmp_documents, path.with_name(DOCUMENTS_FILE))
     finally:
         copying.shutdown(wait=True)  # a copy under way ends before its file is removed
         if sections is not None:
@@ -98,14 +112,25 @@ def write(path: Path, source: Source) -> None:
             con.close()
         if enabled:
             gc.enable()
+        tmp_documents.unlink(missing_ok=True)
     os.replace(tmp, path)
+
+
+def _link(previous: Path, new: Path) -> None:
+    """The previous release's documents in the new one: the same file under a second name (a
+    copy where the file system cannot link)."""
+    try:
+        os.link(previous, new)
+    except OSError:
+        shutil.copyfile(previous, new)
 
 
 def _held(source: Source) -> dict[str, str] | None:
     """The ``meta`` of the previous read model when it can be updated into this one (a rebuild
     that knows what changed, from a read model of this schema and base); None otherwise."""
     if source.previous is None or source.changed is None or source.previous_store is None \
-            or not source.previous.is_file():
+            or not source.previous.is_file() \
+            or not source.previous.with_name(DOCUMENTS_FILE).is_file():
         return None
     try:
         con = sqlite3.connect(f"file:{source.previous}?mode=ro", uri=True)
@@ -115,7 +140,10 @@ def _held(source: Source) -> dict[str, str] | None:
             con.close()
     except sqlite3.Error:  # unreadable: written anew
         return None
-    same = held.get("schema") == str(SCHEMA) and held.get("base_iri") == source.base
+    from . import documents
+
+    same = held.get("schema") == str(SCHEMA) and held.get("base_iri") == source.base \
+        and documents.updatable(held, source)
     return held if same else None
 
 
@@ -135,13 +163,20 @@ class ReadModel:
             raise ReadModelError(f"{path} is a read model of schema {found.get('schema')}, "
                                  f"this server reads schema {SCHEMA}: build the release again")
         self.base = found["base_iri"]
+        if not path.with_name(DOCUMENTS_FILE).is_file():
+            raise ReadModelError(f"{path.with_name(DOCUMENTS_FILE)} is missing beside the read "
+                                 f"model {path}: build the release again")
 
     def connection(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
         if con is None:
+            from . import documents
+
             try:
                 con = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True,
                                       check_same_thread=False)
+                if self.path.with_name(DOCUMENTS_FILE).is_file():
+                    documents.attach(con, self.path.with_name(DOCUMENTS_FILE), writable=False)
             except sqlite3.Error as exc:
                 raise ReadModelError(f"cannot open the read model {self.path}: {exc}") from None
             self._local.con = con

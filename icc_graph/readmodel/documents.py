@@ -7,14 +7,21 @@ incoming links cut at ``LINK_CAP`` in (property, subject) order, flagged when cu
 are made from the release's quads in one pass over them (with the few triples of the store's
 other named graphs: the vocabulary and the dataset description), not by a query per thing.
 
-Each document carries a digest of its triples. A rebuild starts from a copy of the previous
-release's read model and makes again only the documents the changed triples can touch, writing
-those whose digest changed: after one edited record, a few documents.
+Each document carries a digest of its triples. A build from scratch writes every document into
+``documents.sqlite`` (attached as ``base``); a rebuild links the previous release's file, makes
+again only the documents the changed triples can touch, and writes those whose digest changed
+into the read model's own ``documents`` table (after one edited record, a few documents), which
+the ``documents`` view reads before the base: a row there replaces the base's, and a row
+without a digest says the document is gone. Once that table holds a tenth of the base (and a
+thousand documents at least), a rebuild merges it into a new file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,6 +45,14 @@ FORMAT_COLUMNS = {f.name: f.name for f in GRAPH_FORMATS}  # one column per forma
 # bumped when a document's bytes would change for the same triples (a writer changed)
 WRITER = f"2 {sorted(PREFIXES.items())}"
 
+BASE = "base"  # the schema name of documents.sqlite, attached to the read model
+# the documents: the read model's own rows (a rebuild's), else the base's
+VIEW = ("CREATE TEMP VIEW IF NOT EXISTS documents AS SELECT * FROM main.documents WHERE digest "
+        f"!= '' UNION ALL SELECT * FROM {BASE}.documents AS b WHERE NOT EXISTS (SELECT 1 FROM "
+        "main.documents AS o WHERE o.iri = b.iri)")
+# the read model's own documents are merged into a new base once they are MERGE_FROM and a
+# MERGE_SHARE-th of the base
+MERGE_FROM, MERGE_SHARE = 1000, 10
 _GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } }"
 _GRAPH = "SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"
 # the things whose documents hold a thing's label: those it links to and those linking to it
@@ -89,12 +104,23 @@ def indexed(source: Source, extra: list[Triple] | None = None) -> Index:
     return Index(_triples(source.quads, from_store(source) if extra is None else extra))
 
 
-def updatable(con: sqlite3.Connection, source: Source, cap: int | None = None) -> bool:
-    """True when ``con`` holds a copy of the previous release's read model whose documents
-    were written with this cap and these writers, so that only the changed ones are made."""
-    held = dict(con.execute("SELECT key, value FROM meta"))
+def updatable(held: dict[str, str], source: Source, cap: int | None = None) -> bool:
+    """True when ``held`` (the ``meta`` of the previous release's read model) says its
+    documents were written with this cap and these writers, so that only the changed ones are
+    made."""
     return held.get("link_cap") == str(LINK_CAP if cap is None else cap) and \
         held.get("writer") == _WRITER_DIGEST and source.changed is not None
+
+
+def attach(con: sqlite3.Connection, path: Path, writable: bool) -> None:
+    """``documents.sqlite`` at ``path`` attached to the read model's connection (opened with
+    ``uri=True``) and the ``documents`` view made: read-only and immutable unless it is a new
+    file being written (its tables made by ``writing``)."""
+    if writable:
+        con.execute(f"ATTACH DATABASE ? AS {BASE}", (str(path),))
+        return
+    con.execute(f"ATTACH DATABASE ? AS {BASE}", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
+    con.execute(VIEW)
 
 
 @contextmanager
@@ -108,7 +134,7 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
     things the changed named graphs touch are made again, and written when their digest
     changed. ``triples`` (``indexed``), ``sections`` (already started) and ``changes``
     (``delta``) may be given by a caller that made them before ``con`` was ready."""
-    update = updatable(con, source, cap)
+    update = updatable(dict(con.execute("SELECT key, value FROM meta")), source, cap)
     cap = LINK_CAP if cap is None else cap
     if triples is None and not update:
         triples = indexed(source)
@@ -120,11 +146,13 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
             written = _update(con, source, cap, changes)
         else:
             assert triples is not None
-            con.execute("DROP TABLE IF EXISTS documents")
             columns = ", ".join(f"{c} BLOB NOT NULL" for c in FORMAT_COLUMNS.values())
-            con.execute("CREATE TABLE documents (iri TEXT PRIMARY KEY, digest TEXT NOT NULL, "
-                        "more_incoming INTEGER NOT NULL, cap INTEGER NOT NULL, "
-                        f"triples BLOB NOT NULL, {columns})")
+            for schema in ("main", BASE):  # the read model's own rows: none yet
+                con.execute(f"DROP TABLE IF EXISTS {schema}.documents")
+                con.execute(f"CREATE TABLE {schema}.documents (iri TEXT PRIMARY KEY, digest "
+                            "TEXT NOT NULL, more_incoming INTEGER NOT NULL, cap INTEGER NOT "
+                            f"NULL, triples BLOB NOT NULL, {columns})")
+            con.execute(VIEW)
             docs = _Documents(triples, triples.things(source.base), cap)
             spread = serialise.Spread(docs, _path(con))  # made by the forked processes
             written = Written(len(docs), len(docs))
@@ -132,7 +160,7 @@ def writing(con: sqlite3.Connection, source: Source, cap: int | None = None,
         places.write(con, source.quads)
         sections.into(con)
         if spread is not None:
-            spread.into(con)
+            spread.into(con, f"{BASE}.documents")
     finally:
         sections.close()
         if spread is not None:
@@ -175,19 +203,48 @@ def _update(con: sqlite3.Connection, source: Source, cap: int,
                                           for iri in sorted(labelled)])
     touched.update(r[0] for _, rows in answers for r in rows if r[0] and r[0][0] == "uri")
     things = sorted(str(t[1]) for t in touched if is_thing(str(t[1]), source.base))
-    held = dict(con.execute("SELECT iri, digest FROM documents"))
+    held = dict(con.execute("SELECT iri, digest FROM documents WHERE iri IN (SELECT value FROM "
+                            "json_each(?))", (json.dumps(things),)))
     fresh, gone = [], []
     for found in describe_whole(source.store, things, cap):
         if not found:  # no triple with it as subject
-            gone.append(found.iri)
+            if found.iri in held:
+                gone.append(found.iri)
             continue
         doc = Document(found.iri, found.triples, found.more_incoming, cap)
         if held.get(doc.iri) != doc.digest:
             fresh.append(doc)
-    con.executemany("DELETE FROM documents WHERE iri = ?", [(iri,) for iri in gone])
-    serialise.Spread(fresh, _path(con)).into(con)
+    blank = ", ".join("x''" for _ in FORMAT_COLUMNS)  # a document gone: a row without digest
+    con.executemany("INSERT OR REPLACE INTO main.documents VALUES (?, '', 0, 0, x'', "
+                    f"{blank})", [(iri,) for iri in gone])
+    serialise.Spread(fresh, _path(con)).into(con, "main.documents")
+    (own,) = con.execute("SELECT count(*) FROM main.documents").fetchone()
+    (base,) = con.execute(f"SELECT count(*) FROM {BASE}.documents").fetchone()
+    if own >= max(MERGE_FROM, base // MERGE_SHARE):
+        _merge(con)
     (count,) = con.execute("SELECT count(*) FROM documents").fetchone()
     return Written(count, len(fresh))
+
+
+def _merge(con: sqlite3.Connection) -> None:
+    """The read model's own documents merged into a new ``documents.sqlite``: a copy of the
+    linked one (which stays the previous release's), updated, and the rows moved out."""
+    path = Path(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == BASE))
+    con.commit()
+    con.execute("DROP VIEW temp.documents")
+    con.execute(f"DETACH DATABASE {BASE}")
+    copy = path.with_name(f"{path.name}.merging")
+    try:
+        shutil.copyfile(path, copy)
+        os.replace(copy, path)  # a file of its own in place of the link
+    finally:
+        copy.unlink(missing_ok=True)
+    attach(con, path, writable=True)
+    con.execute(f"DELETE FROM {BASE}.documents WHERE iri IN (SELECT iri FROM main.documents)")
+    con.execute(f"INSERT INTO {BASE}.documents SELECT * FROM main.documents WHERE digest != ''")
+    con.execute("DELETE FROM main.documents")
+    con.commit()
+    con.execute(VIEW)
 
 
 # ---------------------------------------------------------------- documents from triples

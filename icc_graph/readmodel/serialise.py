@@ -185,7 +185,7 @@ class Doc(Protocol):
 
 
 COLUMNS = ("iri", "digest", "more_incoming", "cap", "triples", *(f.name for f in GRAPH_FORMATS))
-INSERT = (f"INSERT OR REPLACE INTO documents ({', '.join(COLUMNS)}) "
+INSERT = (f"INSERT OR REPLACE INTO {{table}} ({', '.join(COLUMNS)}) "
           f"VALUES ({', '.join('?' * len(COLUMNS))})")
 CHUNK = 500  # documents written by one call of each writer
 SPREAD_FROM = 1000  # fewer documents are written by the calling process
@@ -229,11 +229,12 @@ class Spread:
                 worker.start()
             self.workers.append(worker)
 
-    def into(self, con: sqlite3.Connection) -> None:
+    def into(self, con: sqlite3.Connection, table: str) -> None:
+        """The rows into ``table`` (the read model's or documents.sqlite's)."""
         try:
             if not self.workers:
                 for i in range(0, len(self.docs), CHUNK):
-                    con.executemany(INSERT, rows(self.docs[i:i + CHUNK]))
+                    con.executemany(INSERT.format(table=table), rows(self.docs[i:i + CHUNK]))
                 return
             for worker in self.workers:
                 worker.join()
@@ -243,7 +244,7 @@ class Spread:
             con.commit()
             for part in self.parts:
                 con.execute("ATTACH DATABASE ? AS part", (str(part),))
-                con.execute(f"INSERT OR REPLACE INTO documents ({', '.join(COLUMNS)}) "
+                con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(COLUMNS)}) "
                             f"SELECT {', '.join(COLUMNS)} FROM part.documents")
                 con.commit()
                 con.execute("DETACH DATABASE part")
@@ -269,7 +270,7 @@ def _share(docs: Sequence[Doc], k: int, n: int, part: Path) -> None:
     con.execute("PRAGMA synchronous = OFF")
     con.execute(f"CREATE TABLE documents ({', '.join(COLUMNS)})")
     for i in range(k * CHUNK, len(docs), n * CHUNK):
-        con.executemany(INSERT, rows(docs[i:i + CHUNK]))
+        con.executemany(INSERT.format(table="documents"), rows(docs[i:i + CHUNK]))
     con.commit()
     con.close()
     os._exit(0)  # nothing of the parent's to run or flush
