@@ -6,6 +6,7 @@ import contextlib
 import gc
 import gzip
 import json
+import os
 import resource
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,7 @@ from .validate import Violation, as_problems, load_shapes, run_shacl, shapes_tex
 from .verdicts import Cache, TooMuchChanged, validate_incrementally
 
 Progress = Callable[[str], None]
+NICE = 5  # how much lower a rebuild's validation process runs than the release writer
 
 
 @dataclass
@@ -94,11 +96,12 @@ def graph_from_data(data_dir: Path, base: str, timings: Timings,
 
 
 def read_graph(data_dir: Path, base: str, timings: Timings,
-               extra_practices: Iterable[Path] = (), record_cache: RecordCache | None = None
-               ) -> tuple[Records, list[Quad]]:
+               extra_practices: Iterable[Path] = (), record_cache: RecordCache | None = None,
+               keep: bool = True) -> tuple[Records, list[Quad]]:
     """Records and quads of a data folder, not validated (DataError for a record that cannot
-    be read). ``record_cache`` is saved when the folder holding its folder exists."""
-    records = read_records(data_dir, extra_practices, cache=record_cache)
+    be read). ``record_cache`` is saved when the folder holding its folder exists (by the
+    caller, when ``keep`` is False and every record was read)."""
+    records = read_records(data_dir, extra_practices, cache=record_cache, keep=keep)
     links = read_links(data_dir / LINKS_FILE)
     facts_file = data_dir / FACTS_FILE
     facts = json.loads(yamlio.read_text(facts_file)) if facts_file.exists() else None
@@ -120,9 +123,15 @@ def _violations(quads: list[Quad], base: str, cache: Cache | None,
     return violations
 
 
-def _violations_beside(quads: list[Quad], base: str, cache: Cache) -> list[Violation] | None:
-    """Run by a process forked beside the release writer: the violations, or None when more
-    changed than one process checks alone (the build then validates with its pool)."""
+def _violations_beside(quads: list[Quad], base: str, cache: Cache, records: RecordCache
+                       ) -> list[Violation] | None:
+    """Run by a process forked beside the release writer, at a lower priority (nothing waits
+    for it before the release is written): the violations, or None when more changed than one
+    process checks alone (the build then validates with its pool). It saves the parsed
+    records' cache too, which the build process would otherwise write meanwhile."""
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
+    records.save()
     try:
         return _violations(quads, base, cache, alone=True)
     except TooMuchChanged:
@@ -170,8 +179,9 @@ def _build(data_dir: Path, out: Path, base: str, progress: Progress, timings: Ti
         return _publish(data_dir, out, base, progress, timings, records, quads, full, None)
     # a rebuild: validated by a process forked beside the release writer, and nothing is
     # published before it says the graph conforms
-    records, quads = read_graph(data_dir, base, timings, (), RecordCache(out / CACHE_DIR))
-    pending = Forked(_violations_beside, quads, base, cache)
+    record_cache = RecordCache(out / CACHE_DIR)
+    records, quads = read_graph(data_dir, base, timings, (), record_cache, keep=False)
+    pending = Forked(_violations_beside, quads, base, cache, record_cache)
     try:
         def checked() -> None:
             violations = pending.result()

@@ -399,11 +399,13 @@ def _read_practice(path: Path, problems: list[Problem], check_name: bool,
 
 
 def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
-                 practices: bool = True, cache: RecordCache | None = None) -> Records:
+                 practices: bool = True, cache: RecordCache | None = None,
+                 keep: bool = True) -> Records:
     """Read and check a whole data folder (or only its shared files, when ``practices`` is
     False). Raises DataError listing every problem found. ``cache``: records read before, reused
-    for the files that did not change (see record_cache.py); the checks across records are made
-    again every time."""
+    for the files that did not change (see record_cache.py), saved here unless ``keep`` is
+    False and the data has no problem (the caller saves it); the checks across records are
+    made again every time."""
     if not data_dir.is_dir():
         raise UsageError(f"data folder {data_dir} does not exist (use --data DIR)")
     problems: list[Problem] = []
@@ -441,7 +443,7 @@ def read_records(data_dir: Path, extra_practices: Iterable[Path] = (),
             continue
         records.practices[practice.slug] = practice
     problems.extend(check_references(records))
-    if cache is not None:
+    if cache is not None and (keep or problems):
         cache.save()
     if problems:
         raise DataError(problems)

@@ -359,7 +359,7 @@ def _digest(quads: list[Quad]) -> str:
              else f"{s}\x1f{p}\x1f{o[0]}\x1d{o[1] or ''}\x1d{o[2] or ''}"
              for s, p, o, _ in quads]
     text = "\x1e".join(lines)
-    literals = sum(o.__class__ is not str for _, _, o, _ in quads)
+    literals = len(quads) - list(map(type, map(itemgetter(2), quads))).count(str)
     if text.count("\x1f") != 2 * len(lines) or text.count("\x1d") != 2 * literals \
             or text.count("\x1e") != len(lines) - 1:
         text = repr(quads)
