@@ -196,3 +196,27 @@ def test_a_change_reaches_four_steps_along_the_joins_and_stops_at_ends():
     assert {x, one, topic, a} <= found  # the topic lists x
     assert y not in found and far not in found  # not through the topic, an end
     assert y in related.reached(triples, [(x, joins.TOPIC, topic)])  # the change is the end's
+
+
+def test_sections_of_a_few_things_are_those_of_every_thing(tmp_path):
+    """A rebuild's joins start from the few things it makes again (``Graph.these``): their
+    sections are those the joins over every triple give them, for things of every kind."""
+    import random
+
+    from icc_graph.build import Timings, read_graph
+    from icc_graph.readmodel import joins, related
+
+    data = generate(tmp_path / "data", 40)
+    _, quads = read_graph(data, BASE, Timings())
+    triples = joins.used_triples(quads)
+    every = related.sections(triples, BASE)
+    things = sorted({s for s, _, _ in triples if s[0] == "uri" and "/id/" in str(s[1])})
+    kinds = {str(t[1]).split("/id/")[1].split("/")[0] for t in things}
+    assert {"city", "org", "project", "programme", "grant", "country", "topic",
+            "practice"} <= kinds
+    pick = random.Random(7)
+    for size in (1, 5, 40, len(things)):
+        only = set(pick.sample(things, size))
+        few = related.sections(triples, BASE, only)
+        assert few == {k: v for k, v in every.items() if ("uri", k[0]) in only}, size
+        assert few or size == 1

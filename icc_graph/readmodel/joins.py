@@ -38,7 +38,9 @@ PRACTICE, CITY, ORG, PROJECT = (_iri("GoodPractice"), _iri("City"), _iri("Organi
 # the properties the joins read (the others are not indexed), and those they follow backwards
 USED = frozenset({TYPE, LABEL, PLACE, AGENT, IN, ROLE, RELATED_PROJECT, GRANT, PROGRAMME,
                   FUNDING, BASED, LOCATED, COUNTRY, TOPIC, NAME, TITLE})
-BACKWARDS = frozenset({IN})
+# followed backwards too: from each ?this asked, in a rebuild (``Graph.these``)
+BACKWARDS = frozenset({IN, PLACE, AGENT, RELATED_PROJECT, PROGRAMME, FUNDING, LOCATED, COUNTRY,
+                       TOPIC, GRANT})
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -76,6 +78,9 @@ class Graph:
 
     def __init__(self, triples: Iterable[Triple]):
         self.keep: Callable[[Term], bool] = lambda this: True  # the ?this a join is asked for
+        # the ?this asked, when they are a few: the joins start from them (None: from every
+        # triple)
+        self.these: list[Term] | None = None
         self.out: dict[Term, dict[Term, list[Term]]] = {p: defaultdict(list) for p in USED}
         self.into: dict[Term, dict[Term, list[Term]]] = {p: defaultdict(list) for p in BACKWARDS}
         self.types: set[tuple[Term, Term]] = set()
@@ -94,6 +99,26 @@ class Graph:
         for s, objects in self.out.get(p, {}).items():
             for o in objects:
                 yield s, o
+
+    def pairs_to(self, p: Term) -> Iterator[tuple[Term, Term]]:
+        """``pairs``, or only those whose object is one of ``these``."""
+        if self.these is None:
+            yield from self.pairs(p)
+            return
+        back = self.into[p]
+        for this in self.these:
+            for s in back.get(this, ()):
+                yield s, this
+
+    def pairs_from(self, p: Term) -> Iterator[tuple[Term, Term]]:
+        """``pairs``, or only those whose subject is one of ``these``."""
+        if self.these is None:
+            yield from self.pairs(p)
+            return
+        out = self.out.get(p, {})
+        for this in self.these:
+            for o in out.get(this, ()):
+                yield this, o
 
     def objects(self, s: Term, p: Term) -> list[Term]:
         return self.out.get(p, {}).get(s, [])
@@ -124,20 +149,20 @@ Join = Callable[[Graph], Iterable[Binding]]  # may skip the ?this that ``Graph.k
 
 def _agents(g: Graph) -> Iterator[tuple[Term, Term, Term]]:
     """``?a icc:agent ?this ; icc:participationIn ?y``: (this, a, y), for the ?this asked."""
-    for a, this in g.pairs(AGENT):
+    for a, this in g.pairs_to(AGENT):
         if g.keep(this):
             for y in g.objects(a, IN):
                 yield this, a, y
 
 
 def city_practices(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(PLACE):
+    for x, this in g.pairs_to(PLACE):
         if g.is_a(x, PRACTICE):
             yield this, x, None
 
 
 def city_partners(g: Graph) -> Iterator[Binding]:
-    for p, this in g.pairs(PLACE):
+    for p, this in g.pairs_to(PLACE):
         for part in g.subjects(IN, p):
             for x in g.objects(part, AGENT):
                 if g.is_a(x, ORG):
@@ -146,7 +171,10 @@ def city_partners(g: Graph) -> Iterator[Binding]:
 
 def city_collaborations(g: Graph) -> Iterator[Binding]:
     found: set[tuple[Term, Term]] = set()
-    for p, places in g.out.get(PLACE, {}).items():
+    located = g.out.get(PLACE, {})
+    practices = located if g.these is None else {p for p, _ in g.pairs_to(PLACE)}
+    for p in practices:
+        places = located[p]
         these = [this for this in places if g.keep(this)]
         if these and g.is_a(p, PRACTICE):
             found.update((this, x) for this in these for x in places)  # a shared practice
@@ -169,7 +197,7 @@ def agent_projects(g: Graph) -> Iterator[Binding]:
 
 
 def city_documented_under(g: Graph) -> Iterator[Binding]:
-    for p, this in g.pairs(PLACE):
+    for p, this in g.pairs_to(PLACE):
         for x in g.objects(p, RELATED_PROJECT):
             yield this, x, None
 
@@ -196,20 +224,20 @@ def org_cities(g: Graph) -> Iterator[Binding]:
 
 
 def grant_of(g: Graph) -> Iterator[Binding]:
-    for this, x in g.pairs(GRANT):
+    for this, x in g.pairs_from(GRANT):
         yield this, x, None
 
 
 def programme_of(g: Graph) -> Iterator[Binding]:
-    for this, x in g.pairs(FUNDING):
+    for this, x in g.pairs_from(FUNDING):
         yield this, x, None
-    for this, grant in g.pairs(GRANT):
+    for this, grant in g.pairs_from(GRANT):
         for x in g.objects(grant, PROGRAMME):
             yield this, x, None
 
 
 def who_took_part(g: Graph) -> Iterator[Binding]:
-    for a, this in g.pairs(IN):
+    for a, this in g.pairs_to(IN):
         roles = [n for r in g.objects(a, ROLE) for n in g.english(r)]
         for x in g.objects(a, AGENT):
             for note in roles:
@@ -217,77 +245,78 @@ def who_took_part(g: Graph) -> Iterator[Binding]:
 
 
 def cities_taking_part(g: Graph) -> Iterator[Binding]:
-    for a, this in g.pairs(IN):
+    for a, this in g.pairs_to(IN):
         for x in g.objects(a, AGENT):
             if g.is_a(x, CITY):
                 yield this, x, None
 
 
 def cities_of_participants(g: Graph) -> Iterator[Binding]:
-    for a, this in g.pairs(IN):
+    for a, this in g.pairs_to(IN):
         for o in g.objects(a, AGENT):
             for x in g.objects(o, BASED):
                 yield this, x, None
 
 
 def documented_under_it(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(RELATED_PROJECT):
+    for x, this in g.pairs_to(RELATED_PROJECT):
         yield this, x, None
 
 
 def programme_grants(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(PROGRAMME):
+    for x, this in g.pairs_to(PROGRAMME):
         yield this, x, None
 
 
 def programme_projects(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(FUNDING):
+    for x, this in g.pairs_to(FUNDING):
         yield this, x, None
-    for x, grant in g.pairs(GRANT):
-        for this in g.objects(grant, PROGRAMME):
+    for grant, this in g.pairs_to(PROGRAMME):
+        for x in g.subjects(GRANT, grant):
             yield this, x, None
 
 
 def programme_practices(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(FUNDING):
+    for x, this in g.pairs_to(FUNDING):
         if g.is_a(x, PRACTICE):
             yield this, x, None
-    for x, pj in g.pairs(RELATED_PROJECT):
-        if g.is_a(x, PRACTICE):
-            for this in g.objects(pj, FUNDING):
-                yield this, x, None
-            for grant in g.objects(pj, GRANT):
-                for this in g.objects(grant, PROGRAMME):
+        for practice in g.subjects(RELATED_PROJECT, x):  # x a project it funds
+            if g.is_a(practice, PRACTICE):
+                yield this, practice, None
+    for grant, this in g.pairs_to(PROGRAMME):
+        for pj in g.subjects(GRANT, grant):
+            for x in g.subjects(RELATED_PROJECT, pj):
+                if g.is_a(x, PRACTICE):
                     yield this, x, None
 
 
 def grant_projects(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(GRANT):
+    for x, this in g.pairs_to(GRANT):
         yield this, x, None
 
 
 def grant_practices(g: Graph) -> Iterator[Binding]:
-    for x, pj in g.pairs(RELATED_PROJECT):
-        for this in g.objects(pj, GRANT):
+    for pj, this in g.pairs_to(GRANT):
+        for x in g.subjects(RELATED_PROJECT, pj):
             yield this, x, None
 
 
 def country_cities(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(LOCATED):
+    for x, this in g.pairs_to(LOCATED):
         yield this, x, None
 
 
 def country_practices(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(COUNTRY):
+    for x, this in g.pairs_to(COUNTRY):
         if g.is_a(x, PRACTICE):
             yield this, x, None
 
 
 def topic_practices(g: Graph) -> Iterator[Binding]:
-    for x, this in g.pairs(TOPIC):
+    for x, this in g.pairs_to(TOPIC):
         yield this, x, None
 
 
 def practice_projects(g: Graph) -> Iterator[Binding]:
-    for this, x in g.pairs(RELATED_PROJECT):
+    for this, x in g.pairs_from(RELATED_PROJECT):
         yield this, x, None

@@ -149,6 +149,8 @@ def sections(triples: Iterable[Triple], base: str, only: set[Term] | None = None
     for kind, patterns in RELATED.items():
         prefix = f"{base}id/{kind}/"
         graph.keep = partial(_under, prefix) if only is None else partial(_among, prefix, only)
+        # a few things asked (a rebuild's): the joins start from them, not from every triple
+        graph.these = None if only is None else sorted(t for t in only if _under(prefix, t))
         for section in patterns:
             per: dict[Term, set[tuple[Term, Term | None]]] = defaultdict(set)
             for this, x, note in section.join(graph):
