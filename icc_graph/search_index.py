@@ -285,7 +285,6 @@ class RowCache:
         self.salt = hashlib.sha256(Path(__file__).read_bytes() + base.encode()).hexdigest()
         self.old: dict[str, tuple[tuple[str, ...], str, Entry]] = {}
         self.new: dict[str, tuple[tuple[str, ...], str, Entry]] = {}
-        self.made = 0  # entities made, not taken from the cache
         if path is not None and path.is_file():
             try:
                 with path.open("rb") as f:
@@ -320,7 +319,6 @@ class RowCache:
                 reads = tuple(sorted(g.reads))
             finally:
                 g.reads = None
-            self.made += 1
             self.new[s] = (reads, digest(reads, s), entry)
             out.append(entry)
         return out
