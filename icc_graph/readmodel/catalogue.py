@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -83,16 +84,16 @@ CREATE TABLE cat_city_country (city TEXT PRIMARY KEY, country TEXT NOT NULL) WIT
 
 class Graph:
     """The quads' triples (named graphs merged, as the store's union default graph), indexed
-    by predicate."""
+    by predicate. A triple stated in two graphs is listed twice: every reader here takes the
+    objects as a set, or the first or last of them, so the repeat changes nothing and is not
+    looked for (that search cost half the index's time)."""
 
     def __init__(self, quads: Iterable[Quad]):
         self.by_p: dict[str, dict[str, list[str | Lit]]] = {p: defaultdict(list) for p in USED}
-        seen: set[tuple[str, str, str | Lit]] = set()
         by_p = self.by_p
         for s, p, o, _g in quads:
             found = by_p.get(p)
-            if found is not None and (s, p, o) not in seen:
-                seen.add((s, p, o))
+            if found is not None:
                 found[s].append(o)
         self.types: dict[str, set[str]] = defaultdict(set)
         for s, objects in self.by_p[TYPE].items():
@@ -130,22 +131,28 @@ def facet_values(g: Graph, practices: set[str]) -> dict[str, dict[str, set[str]]
     countries = g.a("Country")
     organisations = g.a("Organisation")
     out: dict[str, dict[str, set[str]]] = {f: defaultdict(set) for f in FACETS if f != "year"}
+    topic, country, place, related, funding, grant, programme, agent = (
+        g.by_p[NS + name].get for name in ("topic", "country", "place", "relatedProject",
+                                          "fundingProgramme", "grant", "programme", "agent"))
+    none: list[str | Lit] = []
+    topics, in_countries, cities, in_projects, in_programmes = (
+        out[f] for f in ("topic", "country", "city", "project", "programme"))
     for p in practices:
-        out["topic"][p].update(map(str, g.objects(NS + "topic", p)))
-        out["country"][p].update(map(str, g.objects(NS + "country", p)))
-        out["city"][p].update(str(v) for v in g.objects(NS + "place", p) if v not in countries)
-        projects = [str(v) for v in g.objects(NS + "relatedProject", p)]
-        out["project"][p].update(projects)
-        programmes = {str(v) for v in g.objects(NS + "fundingProgramme", p)}
+        topics[p].update(map(str, topic(p, none)))
+        in_countries[p].update(map(str, country(p, none)))
+        cities[p].update(str(v) for v in place(p, none) if v not in countries)
+        projects = [str(v) for v in related(p, none)]
+        in_projects[p].update(projects)
+        programmes = {str(v) for v in funding(p, none)}
         for project in projects:
-            programmes.update(map(str, g.objects(NS + "fundingProgramme", project)))
-            for grant in g.objects(NS + "grant", project):
-                programmes.update(map(str, g.objects(NS + "programme", str(grant))))
-        out["programme"][p].update(programmes)
+            programmes.update(map(str, funding(project, none)))
+            for each in grant(project, none):
+                programmes.update(map(str, programme(str(each), none)))
+        in_programmes[p].update(programmes)
     for x, target in g.pairs(NS + "participationIn"):
         if target in practices:
             out["organisation"][str(target)].update(
-                str(v) for v in g.objects(NS + "agent", x) if v in organisations)
+                str(v) for v in agent(x, none) if v in organisations)
     return out
 
 
@@ -227,14 +234,17 @@ def _write(con: sqlite3.Connection, source: Source, g: Graph) -> None:
          by_year_desc[p], by_title["en"][p], by_title["fr"][p]) for p, d in practices.items()])
 
     names = labels(g)
+    named = sorted(names)
     members = facet_values(g, set(practices))
     for facet, found in members.items():
         values = sorted({v for vs in found.values() for v in vs})
         keys = {v.rsplit("/", 1)[-1]: v for v in values}
         for kind in FACET_KINDS[facet]:  # a known value with no practice is a filter too
             prefix = f"{source.base}id/{kind}/"
-            for iri in sorted(names):
-                if iri.startswith(prefix) and iri.rsplit("/", 1)[-1] not in keys:
+            for iri in named[bisect_left(named, prefix):]:
+                if not iri.startswith(prefix):
+                    break  # sorted: the IRIs under the prefix are together
+                if iri.rsplit("/", 1)[-1] not in keys:
                     keys[iri.rsplit("/", 1)[-1]] = iri
                     values.append(iri)
         index = {v: n for n, v in enumerate(values)}
