@@ -14,7 +14,8 @@ and facet counts with different constants). Prints req/s, p50 and p99, errors, o
 PSS of every server process, and the time to the first answer of each page kind after a start.
 
     python benchmarks/server_read.py --release DIR [--release DIR ...] [--seconds 10]
-        [--connections 1 4] [--workers N] [--query-workers 1] [--port N] [--check N]
+        [--connections 1 4] [--workers N] [--query-workers 1] [--query-store disk|memory]
+        [--port N] [--check N]
         [--cases NAME ...]
         [--json FILE]
 
@@ -497,7 +498,7 @@ def measure(release: Path, args: argparse.Namespace, work: Path) -> dict[str, ob
     ports = ([args.port + i for i in range(4)] if args.port
              else [free_port() for _ in range(4)])
     env = {"ICC_RELEASE": str(release), "ICC_CACHE_SIZE": str(args.cache_size),
-           "ICC_QUERY_WORKERS": str(args.query_workers)}
+           "ICC_QUERY_WORKERS": str(args.query_workers), "ICC_QUERY_STORE": args.query_store}
     ask = "/query?query=ASK%7B%7D"
     results: list[dict[str, object]] = []
     pss = {"ours": 0.0, "oxigraph": 0.0, "processes": 0}
@@ -667,6 +668,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--query-workers", type=int, default=1,
                         help="ICC_QUERY_WORKERS of our server (1, as README's production "
                              "command: one query process per web worker, one per core)")
+    parser.add_argument("--query-store", choices=("disk", "memory"), default="disk",
+                        help="ICC_QUERY_STORE of our server (disk, the default: the query "
+                             "workers query the store's files; memory: a copy each makes)")
     parser.add_argument("--max-requests", type=int, default=20000,
                         help="most distinct requests a case rotates over")
     parser.add_argument("--check", type=int, default=20,

@@ -46,7 +46,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     release = ReleaseInfo.read(folder)
     if backend is None:
         backend = open_backend(folder / STORE_DIR, settings.sparql_endpoint,
-                               settings.query_workers, settings.worker_memory_mib)
+                               settings.query_workers, settings.worker_memory_mib,
+                               settings.query_store == "memory")
         if settings.sparql_endpoint:
             _check_store(backend, folder, settings)
     app = Flask(__name__)

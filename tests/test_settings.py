@@ -27,7 +27,7 @@ def test_the_environment_sets_every_setting():
         "ICC_SERVICE_ALLOW": " https://query.wikidata.org/sparql  https://example.org/sparql ",
         "ICC_WORKER_MEMORY_MIB": "512", "ICC_MAX_BODY_BYTES": "65536",
         "ICC_CLIENT_CONCURRENCY": "2", "ICC_TRUSTED_PROXIES": "127.0.0.1 10.0.0.0/8",
-        "ICC_CACHE_BYTES": "1000",
+        "ICC_CACHE_BYTES": "1000", "ICC_QUERY_STORE": "Memory",
     }
     assert set(env) == {s.env for s in REGISTRY}
     s = Settings.from_env(env)
@@ -37,7 +37,7 @@ def test_the_environment_sets_every_setting():
         query_workers=3, cache_size=0,
         service_allow=("https://query.wikidata.org/sparql", "https://example.org/sparql"),
         worker_memory_mib=512, max_body_bytes=65536, client_concurrency=2,
-        trusted_proxies=("127.0.0.1", "10.0.0.0/8"), cache_bytes=1000)
+        trusted_proxies=("127.0.0.1", "10.0.0.0/8"), cache_bytes=1000, query_store="memory")
     assert Settings.from_env({}) == Settings()
 
 
@@ -54,6 +54,7 @@ def test_the_environment_sets_every_setting():
     ("ICC_CLIENT_CONCURRENCY=0", "more than 0"),
     ("ICC_TRUSTED_PROXIES=proxy.local", "not an IP address"),
     ("ICC_CACHE_BYTES=lots", "whole number of bytes"),
+    ("ICC_QUERY_STORE=ram", "must be disk or memory"),
     ("ICC_BASE_IRI=https://example.org/no-slash", "ending with '/'"),
     ("ICC_SPARQL_ENDPOINT=ftp://x/", "http(s) URL"),
 ])

@@ -52,8 +52,9 @@ class Backend(Protocol):
 
 
 def open_backend(store: Path | None = None, endpoint: str | None = None, workers: int = 2,
-                 worker_memory_mib: int = 1024) -> Backend:
-    """The remote backend when an endpoint is given, else the embedded store at ``store``."""
+                 worker_memory_mib: int = 1024, in_memory: bool = False) -> Backend:
+    """The remote backend when an endpoint is given, else the embedded store at ``store``
+    (``in_memory``: its query workers query a copy of it in their memory)."""
     if endpoint:
         from .remote import RemoteBackend
 
@@ -62,7 +63,7 @@ def open_backend(store: Path | None = None, endpoint: str | None = None, workers
         raise ValueError("give a store folder or an endpoint")
     from .embedded import EmbeddedBackend
 
-    return EmbeddedBackend(store, workers, worker_memory_mib)
+    return EmbeddedBackend(store, workers, worker_memory_mib, in_memory)
 
 
 __all__ = [

@@ -67,8 +67,10 @@ def _verdict(code: int | None, seconds: float) -> StoreError:
 
 
 class WorkerPool:
-    def __init__(self, store: Path, size: int = 2, memory_mib: int = 1024):
+    def __init__(self, store: Path, size: int = 2, memory_mib: int = 1024,
+                 in_memory: bool = False):
         self.store = store
+        self.in_memory = in_memory  # each worker queries a copy of the store in its memory
         self.size = max(1, size)
         self.memory_mib = memory_mib
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
@@ -105,7 +107,8 @@ class WorkerPool:
             process = subprocess.Popen(
                 [sys.executable, "-m", "icc_graph.store.worker", "--store", str(self.store),
                  "--fd", str(child.fileno()), "--parent", str(os.getpid()),
-                 "--memory-mib", str(self.memory_mib)],
+                 "--memory-mib", str(self.memory_mib),
+                 *(["--in-memory"] if self.in_memory else [])],
                 pass_fds=(child.fileno(),), close_fds=True, start_new_session=True,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 env={**os.environ, "RUST_BACKTRACE": "0"})

@@ -1,0 +1,112 @@
+"""ICC_QUERY_STORE=memory: each query worker copies the release's store into memory and
+queries the copy; the answers are those of the store's files, before and after the copy, and a
+store too large for half the worker's memory bound stays on its files, saying so."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+from contextlib import redirect_stderr
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from icc_graph.store import worker
+from icc_graph.store.oxigraph import open_read_only
+from server import close_app
+
+from .conftest import make_app
+
+QUERIES = [
+    "SELECT ?s ?title WHERE { ?s <https://w3id.org/icc-graph/def/icc#title> ?title } "
+    "ORDER BY ?s ?title",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    "SELECT ?city (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a "
+    "<https://w3id.org/icc-graph/def/icc#GoodPractice> ; "
+    "<https://w3id.org/icc-graph/def/icc#place> ?city } GROUP BY ?city ORDER BY DESC(?n) ?city",
+    "ASK { ?s a <https://w3id.org/icc-graph/def/icc#City> }",
+]
+CONSTRUCT = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/icc-graph/def/icc#Country> ;"
+             " ?p ?o }")
+
+
+def _answers(client) -> list[object]:
+    out: list[object] = []
+    for text in QUERIES:
+        r = client.post("/sparql", data={"query": text},
+                        headers={"Accept": "application/sparql-results+json"})
+        assert r.status_code == 200, r.get_data(as_text=True)
+        body = json.loads(r.data)
+        out.append(body.get("boolean", body.get("results", {}).get("bindings")))
+    r = client.post("/sparql", data={"query": CONSTRUCT}, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    out.append(sorted(Graph().parse(data=r.data, format="turtle")))
+    return out
+
+
+def _workers(app) -> list[int]:
+    pool = app.extensions["icc"].backend.pool
+    return [w.process.pid for w in list(pool._all)]
+
+
+def test_the_workers_of_the_memory_mode_answer_as_the_files_do(fixture_release):
+    disk = make_app(fixture_release, None, query_workers=1, cache_size=0)
+    memory = make_app(fixture_release, None, query_workers=1, cache_size=0,
+                      query_store="memory")
+    try:
+        expected = _answers(disk.test_client())
+        assert expected[0] and expected[3] is True  # the fixture has titles and cities
+        first = _answers(memory.test_client())  # perhaps before the copy is made
+        assert first == expected
+        pids = _workers(memory)
+        assert pids and all("--in-memory" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                            .decode().split("\0") for pid in pids)
+        assert not any("--in-memory" in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
+                       for pid in _workers(disk))
+        time.sleep(1)  # the fixture's copy takes a few milliseconds: now the copy answers
+        assert _answers(memory.test_client()) == expected
+    finally:
+        close_app(disk)
+        close_app(memory)
+
+
+def test_the_copy_holds_every_quad_and_answers_the_same(fixture_release):
+    disk = open_read_only(fixture_release.path / "store")
+    stores = worker._Stores(disk)
+    worker._copy(stores, 1024)
+    copy = stores.current
+    assert copy is not disk and isinstance(copy, ox.Store)
+    assert set(copy) == set(disk) and len(copy) == len(disk) > 1000
+    text = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY ?s"
+    assert [tuple(r) for r in copy.query(text, use_default_graph_as_union=True)] == \
+        [tuple(r) for r in disk.query(text, use_default_graph_as_union=True)]
+
+
+def test_a_store_too_large_for_the_bound_stays_on_its_files(fixture_release):
+    disk = open_read_only(fixture_release.path / "store")
+    stores = worker._Stores(disk)
+    needed = len(disk) * worker.COPY_BYTES_PER_QUAD
+    bound = max(1, (2 * needed >> 20) - 1)  # MiB: the copy would take more than half
+    said = io.StringIO()
+    with redirect_stderr(said):
+        worker._copy(stores, bound)
+    assert stores.current is disk
+    assert "ICC_WORKER_MEMORY_MIB" in said.getvalue() and str(bound) in said.getvalue()
+
+
+def test_the_copy_leaves_the_worker_answering(fixture_release):
+    """The copy runs in a thread: the worker's loop goes on meanwhile."""
+    disk = open_read_only(fixture_release.path / "store")
+    stores = worker._Stores(disk)
+    ticks = 0
+    copying = threading.Thread(target=worker._copy, args=(stores, 1024))
+    copying.start()
+    while copying.is_alive():
+        ticks += 1
+        os.sched_yield()
+    copying.join()
+    assert stores.current is not disk and ticks > 0
