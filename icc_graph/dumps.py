@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import cache_files
 from .formats import BY_NAME
 from .model import Lit, Quad
 from .store import jsonld
@@ -247,13 +248,8 @@ def _plain_triple(quad: Quad) -> Triple:
 
 def keep(cache_dir: Path, version: str, where: dict[str, dict[str, list[int]]]) -> None:
     """Say where the chunks of release ``version`` lie (errors are not fatal)."""
-    try:
-        cache_dir.mkdir(exist_ok=True)
-        tmp = cache_dir / f".{CHUNKS_FILE}.{os.getpid()}"
-        tmp.write_text(json.dumps({"version": version, "files": where}), encoding="utf-8")
-        os.replace(tmp, cache_dir / CHUNKS_FILE)
-    except OSError:
-        pass
+    cache_files.keep(cache_dir / CHUNKS_FILE, lambda f: f.write(
+        json.dumps({"version": version, "files": where}).encode()), parents=False)
 
 
 def kept(cache_dir: Path, folder: Path) -> tuple[Path, dict[str, dict[str, list[int]]]] | None:

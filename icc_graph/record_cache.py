@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cache_files import keep
+
 CACHE_FILE = "records.pickle"
 RACY_NS = 2_000_000_000
 _READERS = ("loader.py", "records.py", "yamlio.py", "periods.py", "record_cache.py")
@@ -91,12 +93,7 @@ class RecordCache:
             return
         if not self.path.parent.parent.is_dir():
             return
-        try:
-            self.path.parent.mkdir(exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as f:
-                pickle.dump((self.salt, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+        if keep(self.path, lambda f: pickle.dump((self.salt, self.new), f,
+                                                 protocol=pickle.HIGHEST_PROTOCOL),
+                parents=False):
             self.old, self.changed = self.new, False
-        except OSError:
-            pass

@@ -27,6 +27,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from . import dumps as dump_files
+from .cache_files import keep
 from .describe import describe
 from .errors import UsageError, WriteError
 from .forking import Forked
@@ -380,14 +381,10 @@ def _previous_store(out: Path) -> tuple[Path, dict[str, str]] | None:
 
 
 def _keep_store_graphs(out: Path, version: str, graphs: dict[str, str]) -> None:
-    try:
-        (out / CACHE_DIR).mkdir(exist_ok=True)
-        tmp = out / CACHE_DIR / f".{STORE_GRAPHS}.{os.getpid()}"
-        tmp.write_text(json.dumps({"version": version, "graphs": graphs}, sort_keys=True),
-                       encoding="utf-8")
-        os.replace(tmp, out / CACHE_DIR / STORE_GRAPHS)
-    except OSError:
-        pass  # without it the next build writes its store from scratch
+    # without it the next build writes its store from scratch
+    keep(out / CACHE_DIR / STORE_GRAPHS, lambda f: f.write(
+        json.dumps({"version": version, "graphs": graphs}, sort_keys=True).encode()),
+        parents=False)
 
 
 def read_sums(release: Path) -> dict[str, str]:

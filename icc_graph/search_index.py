@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import sqlite3
 import unicodedata
@@ -24,6 +23,7 @@ from typing import Any
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
+from .cache_files import keep
 from .model import Lit, Term
 from .namespaces import ICC, ICC_IRI, SCHEMA, WD
 
@@ -327,14 +327,8 @@ class RowCache:
         """Keep this build's rows only (written atomically; errors are not fatal)."""
         if self.path is None:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-            with tmp.open("wb") as f:
-                pickle.dump((self.salt, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        keep(self.path, lambda f: pickle.dump((self.salt, self.new), f,
+                                              protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def write_index(path: Path, triples: Iterable[tuple[str, str, Term]], base: str,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, Literal, URIRef
 
+from .cache_files import keep
 from .forking import held_signals, quiet_worker
 from .model import Lit, Quad, Term, rdflib_term, shape_quads
 from .validate import Violation, run_shacl, run_shacl_on, split_shapes
@@ -179,13 +180,7 @@ class Cache:
         """Keep the verdicts of this build only (written atomically; errors are not fatal)."""
         if self.path is None:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.new, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        keep(self.path, lambda f: f.write(json.dumps(self.new, sort_keys=True).encode()))
 
 
 class TooMuchChanged(Exception):
