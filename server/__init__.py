@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     if backend is None:
         backend = open_backend(folder / STORE_DIR, settings.sparql_endpoint,
                                settings.query_workers, settings.worker_memory_mib,
-                               settings.query_store == "memory")
+                               settings.query_store)
         if settings.sparql_endpoint:
             _check_store(backend, folder, settings)
     app = Flask(__name__)

@@ -54,7 +54,7 @@ def _workers(app) -> list[int]:
 
 
 def test_the_workers_of_the_memory_mode_answer_as_the_files_do(fixture_release):
-    disk = make_app(fixture_release, None, query_workers=1, cache_size=0)
+    disk = make_app(fixture_release, None, query_workers=1, cache_size=0, query_store="disk")
     memory = make_app(fixture_release, None, query_workers=1, cache_size=0,
                       query_store="memory")
     try:
@@ -62,11 +62,14 @@ def test_the_workers_of_the_memory_mode_answer_as_the_files_do(fixture_release):
         assert expected[0] and expected[3] is True  # the fixture has titles and cities
         first = _answers(memory.test_client())  # perhaps before the copy is made
         assert first == expected
-        pids = _workers(memory)
-        assert pids and all("--in-memory" in Path(f"/proc/{pid}/cmdline").read_bytes()
-                            .decode().split("\0") for pid in pids)
-        assert not any("--in-memory" in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
-                       for pid in _workers(disk))
+        def modes(app):
+            found = []
+            for pid in _workers(app):
+                args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+                found.append(args[args.index("--query-store") + 1])
+            return found
+
+        assert modes(memory) == ["memory"] and modes(disk) == ["disk"]
         time.sleep(1)  # the fixture's copy takes a few milliseconds: now the copy answers
         assert _answers(memory.test_client()) == expected
     finally:
@@ -110,3 +113,22 @@ def test_the_copy_leaves_the_worker_answering(fixture_release):
         os.sched_yield()
     copying.join()
     assert stores.current is not disk and ticks > 0
+
+
+def test_auto_copies_a_small_store_and_leaves_a_large_one_on_its_files(fixture_release,
+                                                                      monkeypatch, capsys):
+    disk = open_read_only(fixture_release.path / "store")
+    small = worker._Stores(disk)
+    worker._copy(small, 1024, "auto")  # the fixture's copy takes a few MiB
+    assert small.current is not disk and len(small.current) == len(disk)
+    monkeypatch.setattr(worker, "AUTO_COPY_MIB", 0)  # as if the store were large
+    large = worker._Stores(disk)
+    worker._copy(large, 1024, "auto")
+    assert large.current is disk
+    assert capsys.readouterr().err == ""  # the default says nothing of what it chose
+
+
+def test_the_default_is_auto():
+    from server.settings import Settings
+
+    assert Settings().query_store == "auto"

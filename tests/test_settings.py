@@ -54,7 +54,7 @@ def test_the_environment_sets_every_setting():
     ("ICC_CLIENT_CONCURRENCY=0", "more than 0"),
     ("ICC_TRUSTED_PROXIES=proxy.local", "not an IP address"),
     ("ICC_CACHE_BYTES=lots", "whole number of bytes"),
-    ("ICC_QUERY_STORE=ram", "must be disk or memory"),
+    ("ICC_QUERY_STORE=ram", "must be one of auto, disk, memory"),
     ("ICC_BASE_IRI=https://example.org/no-slash", "ending with '/'"),
     ("ICC_SPARQL_ENDPOINT=ftp://x/", "http(s) URL"),
 ])

@@ -52,9 +52,9 @@ class Backend(Protocol):
 
 
 def open_backend(store: Path | None = None, endpoint: str | None = None, workers: int = 2,
-                 worker_memory_mib: int = 1024, in_memory: bool = False) -> Backend:
+                 worker_memory_mib: int = 1024, query_store: str = "disk") -> Backend:
     """The remote backend when an endpoint is given, else the embedded store at ``store``
-    (``in_memory``: its query workers query a copy of it in their memory)."""
+    (``query_store``: what its query workers query, see ``worker``)."""
     if endpoint:
         from .remote import RemoteBackend
 
@@ -63,7 +63,7 @@ def open_backend(store: Path | None = None, endpoint: str | None = None, workers
         raise ValueError("give a store folder or an endpoint")
     from .embedded import EmbeddedBackend
 
-    return EmbeddedBackend(store, workers, worker_memory_mib, in_memory)
+    return EmbeddedBackend(store, workers, worker_memory_mib, query_store)
 
 
 __all__ = [

@@ -144,13 +144,13 @@ class EmbeddedBackend:
     """A release's store on disk: page queries in this process, users' queries in workers."""
 
     def __init__(self, path: Path, workers: int = 2, worker_memory_mib: int = 1024,
-                 in_memory: bool = False):
+                 query_store: str = "disk"):
         if not path.is_dir():
             raise BackendError(f"no store at {path}: build a release first "
                                "(icc-graph build --out DIR)")
         self.path = path
         self.store = open_read_only(path)
-        self.pool = WorkerPool(path, workers, worker_memory_mib, in_memory)
+        self.pool = WorkerPool(path, workers, worker_memory_mib, query_store)
 
     def run(self, request: QueryRequest) -> QueryReply:
         return self.pool.run(request)

@@ -24,6 +24,8 @@ PR_SET_PDEATHSIG = 1
 # a quad in the engine's in-memory store takes about 340 bytes (0.5.13, measured at 10 000
 # practices); with room for the engine's buffers while it is copied
 COPY_BYTES_PER_QUAD = 600
+AUTO_COPY_MIB = 64  # the largest copy ``auto`` makes (about 110 000 quads)
+MODES = ("auto", "disk", "memory")
 
 
 def _die_with_parent(parent: int) -> None:
@@ -47,30 +49,34 @@ class _Stores:
         self.current = store
 
 
-def _copy(stores: _Stores, memory_mib: int) -> None:
-    """Copy the store into memory, in a thread at a lower priority: the worker's loop goes on
-    answering from the files meanwhile (each query releases the interpreter's lock while the
-    engine runs it)."""
+def _copy(stores: _Stores, memory_mib: int, mode: str = "memory") -> None:
+    """Copy the store into memory, in a thread at the lowest priority: the worker's loop goes
+    on answering from the files meanwhile (each query releases the interpreter's lock while
+    the engine runs it). ``auto`` copies a copy of at most ``AUTO_COPY_MIB`` only, quietly;
+    ``memory`` says on standard error why it does not copy."""
     import pyoxigraph as ox
 
     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     disk = stores.current
     need = len(disk) * COPY_BYTES_PER_QUAD
     if memory_mib > 0 and 2 * need > memory_mib << 20:
-        print(f"query worker {os.getpid()}: the store ({len(disk)} quads) is not copied into "
-              f"memory: the copy needs about {need >> 20} MiB, more than half of the "
-              f"{memory_mib} MiB a worker may use (ICC_WORKER_MEMORY_MIB); queries run on its "
-              "files", file=sys.stderr, flush=True)
+        if mode == "memory":
+            print(f"query worker {os.getpid()}: the store ({len(disk)} quads) is not copied "
+                  f"into memory: the copy needs about {need >> 20} MiB, more than half of the "
+                  f"{memory_mib} MiB a worker may use (ICC_WORKER_MEMORY_MIB); queries run on "
+                  "its files", file=sys.stderr, flush=True)
+        return
+    if mode == "auto" and need > AUTO_COPY_MIB << 20:
         return
     memory = ox.Store()
-    # quad by quad, not through a dump and a load: a load would name the blank nodes anew
-    memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+    # quad by quad, not through a dump and a load (a load names the blank nodes anew), in one
+    # transaction: ``bulk_extend`` takes a buffer of 200 MB at once, past a small memory bound
+    memory.extend(disk.quads_for_pattern(None, None, None, None))
     stores.current = memory  # the next query runs on the copy (the files close once no
     # query runs on them)
 
 
-def serve(conn: Connection, store_path: str, in_memory: bool = False,
-          memory_mib: int = 0) -> None:
+def serve(conn: Connection, store_path: str, mode: str = "disk", memory_mib: int = 0) -> None:
     from pathlib import Path
 
     from .embedded import run_request
@@ -79,8 +85,8 @@ def serve(conn: Connection, store_path: str, in_memory: bool = False,
 
     stores = _Stores(open_read_only(Path(store_path)))
     conn.send(("ready", os.getpid()))
-    if in_memory:
-        threading.Thread(target=_copy, args=(stores, memory_mib), name="store-copy",
+    if mode != "disk":
+        threading.Thread(target=_copy, args=(stores, memory_mib, mode), name="store-copy",
                          daemon=True).start()
     while True:
         try:
@@ -104,8 +110,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--memory-mib", type=int, default=1024)
-    parser.add_argument("--in-memory", action="store_true",
-                        help="copy the store into memory and query the copy once it is made")
+    parser.add_argument("--query-store", choices=MODES, default="disk",
+                        help="memory: copy the store into memory and query the copy once it "
+                             "is made; auto: the same for a small store only")
     args = parser.parse_args(argv)
     _die_with_parent(args.parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker ends
@@ -114,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     conn = Connection(os.dup(sock.fileno()))
     sock.close()
     _limit_memory(args.memory_mib)
-    serve(conn, args.store, args.in_memory, args.memory_mib)
+    serve(conn, args.store, args.query_store, args.memory_mib)
 
 
 if __name__ == "__main__":

@@ -68,9 +68,9 @@ def _verdict(code: int | None, seconds: float) -> StoreError:
 
 class WorkerPool:
     def __init__(self, store: Path, size: int = 2, memory_mib: int = 1024,
-                 in_memory: bool = False):
+                 query_store: str = "disk"):
         self.store = store
-        self.in_memory = in_memory  # each worker queries a copy of the store in its memory
+        self.query_store = query_store  # what each worker queries (see ``worker``)
         self.size = max(1, size)
         self.memory_mib = memory_mib
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
@@ -107,8 +107,7 @@ class WorkerPool:
             process = subprocess.Popen(
                 [sys.executable, "-m", "icc_graph.store.worker", "--store", str(self.store),
                  "--fd", str(child.fileno()), "--parent", str(os.getpid()),
-                 "--memory-mib", str(self.memory_mib),
-                 *(["--in-memory"] if self.in_memory else [])],
+                 "--memory-mib", str(self.memory_mib), "--query-store", self.query_store],
                 pass_fds=(child.fileno(),), close_fds=True, start_new_session=True,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 env={**os.environ, "RUST_BACKTRACE": "0"})
