@@ -5,6 +5,14 @@ signal handlers nor its sockets (only the one socket to its parent), and it dies
 parent: the kernel sends it SIGKILL when the thread that started it ends, and a closed socket
 ends its loop. Its memory is bounded with RLIMIT_DATA: an allocation past the bound aborts
 the process, which its parent reports as a query that needed too much memory.
+
+With ``--query-store memory`` it copies the store into an in-memory one, in a thread at the
+lowest priority, while it answers from the files; each query runs on the copy once it is made.
+The engine's in-memory store answers the endpoint's queries 2–3 times faster than its files do
+(docs/benchmarks.md) and costs the store's size in every worker, so the copy is made only when
+it takes at most half the worker's memory bound (``COPY_BYTES_PER_QUAD``), the rest left to
+queries. ``auto`` (the server's default) copies a small store only (``AUTO_COPY_MIB``): the
+speed for a few MiB, and the files for a store whose copy would be large.
 """
 
 from __future__ import annotations
