@@ -23,7 +23,9 @@ def keep(path: Path, write: Callable[[BinaryIO], object], parents: bool = True) 
             write(f)
         os.replace(tmp, path)
         return True
-    except OSError:
+    except BaseException as exc:  # no temporary file left behind, whatever stopped the write
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        return False
+        if isinstance(exc, OSError):
+            return False
+        raise  # a bug of the caller's (what it writes cannot be written), not the disk's

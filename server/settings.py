@@ -101,14 +101,15 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("service_allow", "ICC_SERVICE_ALLOW", "IRIs, space-separated", "the only endpoints "
             "a SERVICE clause may call (none by default: federation is off)", _words, _iris),
     Setting("worker_memory_mib", "ICC_WORKER_MEMORY_MIB", "MiB", "memory limit of one query "
-            "worker; a query that needs more gets 503 and the worker is replaced", int,
+            "worker, a copy of the store included (ICC_QUERY_STORE); a query that needs more gets "
+            "503 and the worker is replaced", int,
             _at_least(64)),
     Setting("query_store", "ICC_QUERY_STORE", "`auto`, `disk` or `memory`", "what the query "
             "workers query: `memory`, a copy of the store each worker makes in its memory once "
             "started (answering from the files meanwhile; SPARQL 1.2–1.6 times faster, each "
-            "worker larger by about 600 bytes a quad, made only when that is at most half of "
-            "ICC_WORKER_MEMORY_MIB); `disk`, the store's files; `auto`, a copy when it takes "
-            "64 MiB or less (about 110 000 quads), else the files", str.lower,
+            "worker larger by about 350 bytes a quad; the copy is dropped if it would take more "
+            "than half of ICC_WORKER_MEMORY_MIB); `disk`, the store's files; `auto`, a copy when "
+            "it is estimated at 64 MiB or less (about 110 000 quads), else the files", str.lower,
             _one_of("auto", "disk", "memory")),
     Setting("max_body_bytes", "ICC_MAX_BODY_BYTES", "bytes", "largest request body accepted; a "
             "larger one gets 413", int, _at_least(1024)),

@@ -7,6 +7,8 @@ import errno
 import os
 import pickle
 
+import pytest
+
 from icc_graph.cache_files import keep
 
 
@@ -36,3 +38,15 @@ def test_without_its_folder_nothing_is_written_unless_asked(tmp_path):
     assert keep(path, lambda f: f.write(b"x"), parents=False) is False
     assert not (tmp_path / "out").exists()
     assert keep(path, lambda f: f.write(b"x")) and path.read_bytes() == b"x"
+
+
+def test_a_write_that_raises_something_else_leaves_nothing_and_says_so(tmp_path):
+    path = tmp_path / "dumps.json"
+
+    def unwritable(f):
+        f.write(b"{")
+        raise TypeError("Object of type set is not JSON serializable")
+
+    with pytest.raises(TypeError):
+        keep(path, unwritable)
+    assert list(tmp_path.iterdir()) == []

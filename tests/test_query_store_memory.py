@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import math
 import threading
 import time
 from contextlib import redirect_stderr
+from multiprocessing import Pipe
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from icc_graph.store import worker
+from icc_graph.store.embedded import run_request
 from icc_graph.store.oxigraph import open_read_only
+from icc_graph.store.protocol import QueryRequest
 from server import close_app
 
 from .conftest import make_app
@@ -70,7 +73,6 @@ def test_the_workers_of_the_memory_mode_answer_as_the_files_do(fixture_release):
             return found
 
         assert modes(memory) == ["memory"] and modes(disk) == ["disk"]
-        time.sleep(1)  # the fixture's copy takes a few milliseconds: now the copy answers
         assert _answers(memory.test_client()) == expected
     finally:
         close_app(disk)
@@ -98,21 +100,7 @@ def test_a_store_too_large_for_the_bound_stays_on_its_files(fixture_release):
     with redirect_stderr(said):
         worker._copy(stores, bound)
     assert stores.current is disk
-    assert "ICC_WORKER_MEMORY_MIB" in said.getvalue() and str(bound) in said.getvalue()
-
-
-def test_the_copy_leaves_the_worker_answering(fixture_release):
-    """The copy runs in a thread: the worker's loop goes on meanwhile."""
-    disk = open_read_only(fixture_release.path / "store")
-    stores = worker._Stores(disk)
-    ticks = 0
-    copying = threading.Thread(target=worker._copy, args=(stores, 1024))
-    copying.start()
-    while copying.is_alive():
-        ticks += 1
-        os.sched_yield()
-    copying.join()
-    assert stores.current is not disk and ticks > 0
+    assert "ICC_WORKER_MEMORY_MIB" in said.getvalue() and f"the {bound} MiB" in said.getvalue()
 
 
 def test_auto_copies_a_small_store_and_leaves_a_large_one_on_its_files(fixture_release,
@@ -128,7 +116,63 @@ def test_auto_copies_a_small_store_and_leaves_a_large_one_on_its_files(fixture_r
     assert capsys.readouterr().err == ""  # the default says nothing of what it chose
 
 
-def test_the_default_is_auto():
-    from server.settings import Settings
 
-    assert Settings().query_store == "auto"
+def test_a_copy_past_half_the_bound_is_dropped_and_said(fixture_release, monkeypatch, capsys):
+    """The worker's memory is looked at while it copies: past half of its bound the copy
+    stops, the files answer, and the worker lives on (the estimate before it can be wrong:
+    long literals)."""
+    disk = open_read_only(fixture_release.path / "store")
+    monkeypatch.setattr(worker, "COPY_BATCH", 100)
+    monkeypatch.setattr(worker, "_data_bytes", lambda: 600 << 20)  # past 1024 / 2 MiB
+    for mode, says in (("memory", True), ("auto", False)):
+        stores = worker._Stores(disk)
+        worker._copy(stores, 1024, mode)
+        assert stores.current is disk
+        err = capsys.readouterr().err
+        assert ("reached 600 MiB while copying" in err) is says
+
+
+def test_the_worker_loop_answers_from_the_copy_once_made(fixture_release):
+    """``serve`` as a worker runs it, over a real pipe: ready at once, the copy made in its
+    thread, and the next query answered from the copy as the files answer it."""
+    disk = open_read_only(fixture_release.path / "store")
+    stores = worker._Stores(disk)
+    ours, theirs = Pipe()
+    loop = threading.Thread(target=worker.serve, args=(theirs, stores, "memory", 1024),
+                            daemon=True)
+    loop.start()
+    assert ours.recv()[0] == "ready"
+    for _ in range(600):  # the fixture's copy takes milliseconds; give it up to a minute
+        if stores.current is not disk:
+            break
+        time.sleep(0.1)
+    assert stores.current is not disk, "the copy was never made"
+    accept = {"select": "application/sparql-results+json",
+              "ask": "application/sparql-results+json", "graph": "text/turtle"}
+    text = QUERIES[2]
+    ours.send(QueryRequest(text, accept, math.inf))
+    status, reply = ours.recv()
+    assert status == "ok"
+    expected = run_request(disk, QueryRequest(text, accept, math.inf))
+    assert json.loads(reply.body) == json.loads(expected.body)
+    ours.close()
+    loop.join(10)
+    assert not loop.is_alive()
+
+
+def test_an_idle_worker_that_died_is_replaced_not_blamed(fixture_release):
+    app = make_app(fixture_release, None, query_workers=1, cache_size=0)
+    try:
+        client = app.test_client()
+        ask = {"query": QUERIES[3]}
+        json_accept = {"Accept": "application/sparql-results+json"}
+        assert client.post("/sparql", data=ask, headers=json_accept).get_json()["boolean"]
+        pool = app.extensions["icc"].backend.pool
+        (dead,) = list(pool._all)
+        dead.process.kill()
+        dead.process.wait(10)
+        r = client.post("/sparql", data=ask, headers=json_accept)
+        assert r.status_code == 200 and r.get_json()["boolean"] is True
+        assert dead not in pool._all
+    finally:
+        close_app(app)

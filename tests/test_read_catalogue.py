@@ -307,3 +307,49 @@ def test_a_list_refuses_an_accept_it_cannot_give_in_one_way(client, path):
         assert "Accept" in twin.headers["Vary"]
         assert client.get(f"{path}.{ext}").mimetype == media
     assert client.get(f"{path}.xml").status_code == 404
+
+
+def test_a_triple_stated_in_two_graphs_changes_no_table():
+    """The catalogue's index keeps a triple stated in two graphs twice; the tables are those of
+    the triples stated once each (the union default graph), even where two values compete
+    and the last stated wins (two names in one language, two coordinates)."""
+    import sqlite3
+    from pathlib import Path
+
+    from icc_graph.readmodel import Source
+    from icc_graph.readmodel.catalogue import _write
+
+    icc, geo = "https://w3id.org/icc-graph/def/icc#", "http://www.w3.org/2003/01/geo/wgs84_pos#"
+    typ = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    practice, city = f"{BASE}id/practice/p", f"{BASE}id/city/c"
+    g1, g2 = f"{BASE}graph/one", f"{BASE}graph/two"
+    dec = "http://www.w3.org/2001/XMLSchema#decimal"
+    name_a, name_b = Lit("Alpha", "en"), Lit("Beta", "en")
+    lat_a, lat_b = Lit("46.1", None, dec), Lit("46.9", None, dec)
+    stated = [
+        (practice, typ, icc + "GoodPractice", g1), (practice, icc + "slug", Lit("p"), g1),
+        (practice, icc + "title", Lit("T", "en"), g1), (practice, icc + "place", city, g1),
+        (city, typ, icc + "City", g1), (city, icc + "name", name_a, g1),
+        (city, geo + "lat", lat_a, g1), (city, geo + "long", Lit("6.1", None, dec), g1),
+        (city, icc + "name", name_b, g2), (city, geo + "lat", lat_b, g2),
+        (city, icc + "name", name_a, g2), (city, geo + "lat", lat_a, g2),  # stated again
+        (practice, icc + "title", Lit("T", "en"), g2),
+    ]
+    once: list[Quad] = []
+    seen = set()
+    for q in stated:
+        if q[:3] not in seen:
+            seen.add(q[:3])
+            once.append(q)
+
+    def tables(quads: list[Quad]) -> dict[str, list[tuple]]:
+        con = sqlite3.connect(":memory:")
+        _write(con, Source(quads, BASE, Path("unused")), Graph(quads))
+        names = [n for (n,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {n: sorted(con.execute(f"SELECT * FROM {n}"), key=repr) for n in names}
+
+    twice, single = tables(stated), tables(once)
+    assert twice == single
+    assert (city, "en", "Beta") in [tuple(r) for r in single["cat_label"]]
+    assert [r[1] for r in single["cat_place"]] == [46.9]

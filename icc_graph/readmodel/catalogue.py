@@ -84,9 +84,10 @@ CREATE TABLE cat_city_country (city TEXT PRIMARY KEY, country TEXT NOT NULL) WIT
 
 class Graph:
     """The quads' triples (named graphs merged, as the store's union default graph), indexed
-    by predicate. A triple stated in two graphs is listed twice: every reader here takes the
-    objects as a set, or the first or last of them, so the repeat changes nothing and is not
-    looked for (that search cost half the index's time)."""
+    by predicate. A triple stated in two graphs is listed twice (looking for repeats cost half
+    the index's time): the readers that take objects as a set or the first of them see no
+    difference, and those that keep the last of several take ``distinct`` objects, the order
+    of their first statements, as the union default graph gives them."""
 
     def __init__(self, quads: Iterable[Quad]):
         self.by_p: dict[str, dict[str, list[str | Lit]]] = {p: defaultdict(list) for p in USED}
@@ -111,6 +112,11 @@ class Graph:
 
     def a(self, cls: str) -> set[str]:
         return self.types.get(NS + cls, set())
+
+
+def distinct(objects: Iterable[str | Lit]) -> list[str | Lit]:
+    """The objects once each, in the order they were first stated."""
+    return list(dict.fromkeys(objects))
 
 
 def _text(o: str | Lit) -> str:
@@ -159,9 +165,10 @@ def facet_values(g: Graph, practices: set[str]) -> dict[str, dict[str, set[str]]
 def labels(g: Graph) -> dict[str, dict[str, str]]:
     """iri -> language -> name (a name without a language counts as English)."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
-    for x, name in g.pairs(NS + "name"):
-        if isinstance(name, Lit):
-            out[x][name.lang or "en"] = name.value
+    for x, names in g.by_p.get(NS + "name", {}).items():
+        for name in distinct(names):  # of two names in one language, the last stated wins
+            if isinstance(name, Lit):
+                out[x][name.lang or "en"] = name.value
     return out
 
 
@@ -200,7 +207,7 @@ def _write(con: sqlite3.Connection, source: Source, g: Graph) -> None:
     con.executescript(SCHEMA)
     practices: dict[str, dict[str, object]] = {}
     for p in sorted(g.a("GoodPractice")):
-        slug, titles = g.objects(NS + "slug", p), g.objects(NS + "title", p)
+        slug, titles = g.objects(NS + "slug", p), distinct(g.objects(NS + "title", p))
         if not slug or not titles:
             continue  # the list shows practices with a slug and a title
         ongoing = any(_text(v) == "true" for v in g.objects(NS + "ongoing", p))
@@ -259,9 +266,9 @@ def _write(con: sqlite3.Connection, source: Source, g: Graph) -> None:
                      for lang, text in by_lang.items()])
 
     places = []
-    for place, lats in g.by_p.get(GEO + "lat", {}).items():
-        longs = g.objects(GEO + "long", place)
-        country = g.objects(NS + "locatedIn", place)
+    for place, stated in g.by_p.get(GEO + "lat", {}).items():
+        lats, longs = distinct(stated), distinct(g.objects(GEO + "long", place))
+        country = distinct(g.objects(NS + "locatedIn", place))
         try:
             places.append((place, float(_text(lats[-1])), float(_text(longs[-1])),
                            str(country[-1]) if country else None))

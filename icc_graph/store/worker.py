@@ -9,10 +9,11 @@ the process, which its parent reports as a query that needed too much memory.
 With ``--query-store memory`` it copies the store into an in-memory one, in a thread at the
 lowest priority, while it answers from the files; each query runs on the copy once it is made.
 The engine's in-memory store answers the endpoint's queries 2–3 times faster than its files do
-(docs/benchmarks.md) and costs the store's size in every worker, so the copy is made only when
-it takes at most half the worker's memory bound (``COPY_BYTES_PER_QUAD``), the rest left to
-queries. ``auto`` (the server's default) copies a small store only (``AUTO_COPY_MIB``): the
-speed for a few MiB, and the files for a store whose copy would be large.
+(docs/benchmarks.md) and costs the store's size in every worker, so a copy is started only when
+estimated at half the worker's memory bound or less (``COPY_BYTES_PER_QUAD``), and dropped if
+the worker's memory passes that half while it is made: the rest is left to queries. ``auto``
+(the server's default) copies a small store only (``AUTO_COPY_MIB``): the speed for a few MiB,
+and the files for a store whose copy would be large.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from typing import Any
 
 PR_SET_PDEATHSIG = 1
 # a quad in the engine's in-memory store takes about 340 bytes (0.5.13, measured at 10 000
-# practices); with room for the engine's buffers while it is copied
+# practices); the estimate that decides whether to start a copy counts more, for long literals
 COPY_BYTES_PER_QUAD = 600
-AUTO_COPY_MIB = 64  # the largest copy ``auto`` makes (about 110 000 quads)
+AUTO_COPY_MIB = 64  # the largest copy ``auto`` starts (about 110 000 quads)
+COPY_BATCH = 1_000  # quads copied between two looks at the worker's memory (a look: 20 µs)
 MODES = ("auto", "disk", "memory")
 
 
@@ -57,41 +59,65 @@ class _Stores:
         self.current = store
 
 
+def _data_bytes() -> int:
+    """The worker's data segment and anonymous mappings: what RLIMIT_DATA bounds."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) << 10
+    return 0
+
+
 def _copy(stores: _Stores, memory_mib: int, mode: str = "memory") -> None:
     """Copy the store into memory, in a thread at the lowest priority: the worker's loop goes
     on answering from the files meanwhile (each query releases the interpreter's lock while
-    the engine runs it). ``auto`` copies a copy of at most ``AUTO_COPY_MIB`` only, quietly;
-    ``memory`` says on standard error why it does not copy."""
+    the engine runs it). The copy stops, and is dropped, once the worker's memory would pass
+    half of its bound, so that queries keep the other half. ``auto`` starts a copy estimated at
+    ``AUTO_COPY_MIB`` or less only, and says nothing; ``memory`` says on standard error why
+    there is no copy."""
     import pyoxigraph as ox
 
     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     disk = stores.current
-    need = len(disk) * COPY_BYTES_PER_QUAD
-    if memory_mib > 0 and 2 * need > memory_mib << 20:
+    quads = len(disk)
+    need = quads * COPY_BYTES_PER_QUAD
+    budget = (memory_mib << 20) // 2 if memory_mib > 0 else None
+
+    def no_copy(why: str) -> None:
         if mode == "memory":
-            print(f"query worker {os.getpid()}: the store ({len(disk)} quads) is not copied "
-                  f"into memory: the copy needs about {need >> 20} MiB, more than half of the "
-                  f"{memory_mib} MiB a worker may use (ICC_WORKER_MEMORY_MIB); queries run on "
-                  "its files", file=sys.stderr, flush=True)
-        return
+            print(f"query worker {os.getpid()}: the store ({quads} quads) is not copied into "
+                  f"memory: {why}, more than half of the {memory_mib} MiB a worker may use "
+                  "(ICC_WORKER_MEMORY_MIB); queries run on its files", file=sys.stderr,
+                  flush=True)
+
     if mode == "auto" and need > AUTO_COPY_MIB << 20:
         return
+    if budget is not None and need > budget:
+        no_copy(f"the copy needs about {need >> 20} MiB")
+        return
     memory = ox.Store()
-    # quad by quad, not through a dump and a load (a load names the blank nodes anew), in one
-    # transaction: ``bulk_extend`` takes a buffer of 200 MB at once, past a small memory bound
-    memory.extend(disk.quads_for_pattern(None, None, None, None))
+    # quad by quad, not through a dump and a load (a load names the blank nodes anew), in
+    # transactions of a batch each (``bulk_extend`` takes a buffer of 200 MB at once)
+    batch: list[Any] = []
+    for quad in disk.quads_for_pattern(None, None, None, None):
+        batch.append(quad)
+        if len(batch) == COPY_BATCH:
+            memory.extend(batch)
+            batch.clear()
+            if budget is not None and _data_bytes() > budget:
+                del memory
+                no_copy(f"the worker reached {_data_bytes() >> 20} MiB while copying it")
+                return
+    memory.extend(batch)
     stores.current = memory  # the next query runs on the copy (the files close once no
     # query runs on them)
 
 
-def serve(conn: Connection, store_path: str, mode: str = "disk", memory_mib: int = 0) -> None:
-    from pathlib import Path
-
+def serve(conn: Connection, stores: _Stores, mode: str = "disk", memory_mib: int = 0) -> None:
+    """Answer the parent's requests on ``stores.current`` until the socket closes."""
     from .embedded import run_request
-    from .oxigraph import open_read_only
     from .protocol import StoreError
 
-    stores = _Stores(open_read_only(Path(store_path)))
     conn.send(("ready", os.getpid()))
     if mode != "disk":
         threading.Thread(target=_copy, args=(stores, memory_mib, mode), name="store-copy",
@@ -129,7 +155,11 @@ def main(argv: list[str] | None = None) -> None:
     conn = Connection(os.dup(sock.fileno()))
     sock.close()
     _limit_memory(args.memory_mib)
-    serve(conn, args.store, args.query_store, args.memory_mib)
+    from pathlib import Path
+
+    from .oxigraph import open_read_only
+
+    serve(conn, _Stores(open_read_only(Path(args.store))), args.query_store, args.memory_mib)
 
 
 if __name__ == "__main__":

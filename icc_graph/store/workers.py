@@ -155,21 +155,35 @@ class WorkerPool:
             self._slots.release()
 
     def _worker(self, deadline: float) -> _Worker:
-        """An idle worker, one being started ahead, or a new one."""
+        """An idle worker, one being started ahead, or a new one. An idle worker that has
+        ended meanwhile (it died copying the store, or was killed) is replaced, not blamed
+        on the query about to be sent."""
         while True:
             try:
-                return self._idle.get_nowait()
+                worker = self._idle.get_nowait()
             except queue.Empty:
                 pass
+            else:
+                if self._alive(worker):
+                    return worker
+                continue
             if not self._warming:
                 return self._spawn()
             left = deadline - time.monotonic()
             if left <= 0:
                 raise QueryTimeout("no query worker was ready before the query's deadline")
             try:
-                return self._idle.get(timeout=min(left, 0.05))
+                worker = self._idle.get(timeout=min(left, 0.05))
             except queue.Empty:
                 continue
+            if self._alive(worker):
+                return worker
+
+    def _alive(self, worker: _Worker) -> bool:
+        if worker.process.poll() is None:
+            return True
+        self._discard(worker)
+        return False
 
     def _run(self, request: QueryRequest, start: float) -> QueryReply:
         worker = self._worker(request.deadline)
