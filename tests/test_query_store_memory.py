@@ -82,7 +82,7 @@ def test_the_workers_of_the_memory_mode_answer_as_the_files_do(fixture_release):
 def test_the_copy_holds_every_quad_and_answers_the_same(fixture_release):
     disk = open_read_only(fixture_release.path / "store")
     stores = worker._Stores(disk)
-    worker._copy(stores, 1024)
+    worker._copy(stores, 0)  # no bound: this process is the test run, not a worker
     copy = stores.current
     assert copy is not disk and isinstance(copy, ox.Store)
     assert set(copy) == set(disk) and len(copy) == len(disk) > 1000
@@ -107,11 +107,11 @@ def test_auto_copies_a_small_store_and_leaves_a_large_one_on_its_files(fixture_r
                                                                       monkeypatch, capsys):
     disk = open_read_only(fixture_release.path / "store")
     small = worker._Stores(disk)
-    worker._copy(small, 1024, "auto")  # the fixture's copy takes a few MiB
+    worker._copy(small, 0, "auto")  # the fixture's copy takes a few MiB
     assert small.current is not disk and len(small.current) == len(disk)
     monkeypatch.setattr(worker, "AUTO_COPY_MIB", 0)  # as if the store were large
     large = worker._Stores(disk)
-    worker._copy(large, 1024, "auto")
+    worker._copy(large, 0, "auto")
     assert large.current is disk
     assert capsys.readouterr().err == ""  # the default says nothing of what it chose
 
@@ -138,7 +138,7 @@ def test_the_worker_loop_answers_from_the_copy_once_made(fixture_release):
     disk = open_read_only(fixture_release.path / "store")
     stores = worker._Stores(disk)
     ours, theirs = Pipe()
-    loop = threading.Thread(target=worker.serve, args=(theirs, stores, "memory", 1024),
+    loop = threading.Thread(target=worker.serve, args=(theirs, stores, "memory", 0),
                             daemon=True)
     loop.start()
     assert ours.recv()[0] == "ready"
