@@ -337,7 +337,8 @@ def serve(host: str, port: int, release: Path | None) -> None:
     """Serve a release for one person: SPARQL endpoint, dereferenceable IRIs, dumps.
 
     Settings are read from the ICC_* environment variables (see docs/server.md). For the public,
-    run it under gunicorn: gunicorn -w 4 -b 0.0.0.0:8000 'server:create_app()'.
+    run it under gunicorn, one worker per core, as README says: ICC_QUERY_WORKERS=1 gunicorn -w
+    "$(nproc)" --threads 4 --graceful-timeout 15 -b 0.0.0.0:8000 'server:create_app()'.
     """
     import dataclasses
 

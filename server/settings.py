@@ -13,6 +13,7 @@ from typing import Any
 
 from icc_graph.iri import IriError, check_iri
 from icc_graph.namespaces import DEFAULT_BASE_IRI
+from icc_graph.store.worker import MODES as QUERY_STORES  # what ICC_QUERY_STORE may be
 
 
 class SettingsError(ValueError):
@@ -110,7 +111,7 @@ REGISTRY: tuple[Setting, ...] = (
             "worker larger by about 350 bytes a quad; the copy is dropped if it would take more "
             "than half of ICC_WORKER_MEMORY_MIB); `disk`, the store's files; `auto`, a copy when "
             "it is estimated at 64 MiB or less (about 110 000 quads), else the files", str.lower,
-            _one_of("auto", "disk", "memory")),
+            _one_of(*QUERY_STORES)),
     Setting("max_body_bytes", "ICC_MAX_BODY_BYTES", "bytes", "largest request body accepted; a "
             "larger one gets 413", int, _at_least(1024)),
     Setting("client_concurrency", "ICC_CLIENT_CONCURRENCY", "whole number", "queries one client "
