@@ -87,40 +87,46 @@ def test_sighup_replaces_the_workers_and_leaves_no_old_one(fixture_release):
 
 
 def test_a_killed_web_worker_takes_its_query_workers_and_no_client_hangs(fixture_release):
+    """Four heavy queries run, two in each web worker; one web worker is killed while its two
+    run. Its clients see the connection close, the other two get their 503 at the query's
+    deadline (30 s); nobody waits past twice that."""
     process, url = gunicorn(fixture_release.path, env={"ICC_QUERY_TIMEOUT": "30"})
+    outcomes: list[str] = []
     try:
-        outcomes: list[str] = []
-
         def heavy() -> None:
             query = urllib.parse.urlencode({"query": HEAVY})
+            start = time.monotonic()
             try:
-                with urllib.request.urlopen(f"{url}/sparql?{query}", timeout=LIMIT * 2) as r:
-                    outcomes.append(f"answer {r.status}")
+                with urllib.request.urlopen(f"{url}/sparql?{query}", timeout=LIMIT * 3) as r:
+                    outcome = f"answer {r.status}"
             except urllib.error.HTTPError as exc:
-                outcomes.append(f"answer {exc.code}")
+                outcome = f"answer {exc.code}"
             except (ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError) as exc:
-                if "timed out" in str(exc):
-                    outcomes.append("hang")
-                else:
-                    outcomes.append("closed")
+                outcome = "hang" if "timed out" in str(exc) else "closed"
             except TimeoutError:
-                outcomes.append("hang")
+                outcome = "hang"
+            outcomes.append(f"{outcome} after {time.monotonic() - start:.1f} s")
 
+        workers = _children(process.pid)
+        _running_queries(workers, 0)  # every query worker started and idle
         clients = [threading.Thread(target=heavy) for _ in range(4)]
         for c in clients:
             c.start()
-        workers = {p for p in descendants(process.pid) if p in _children(process.pid)}
-        victim = _busy_web_worker(process.pid, workers)
+        running = _running_queries(workers, 4)
+        victim = next(w for w, queries in running.items() if queries)
         its_queries = _query_workers(descendants(victim))
-        assert its_queries, "the victim was running a query"
         os.kill(victim, signal.SIGKILL)
         assert not gone(its_queries, LIMIT), "its query workers ended with it"
         for c in clients:
-            c.join(LIMIT * 3)
-        assert len(outcomes) == 4 and "hang" not in outcomes, outcomes
+            c.join(LIMIT * 4)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(LIMIT * 2)
+    log = process.stderr.read().decode(errors="replace")[-3000:]  # type: ignore[union-attr]
+    assert len(outcomes) == 4 and not any("hang" in o for o in outcomes), (outcomes, log)
+    assert sorted(o.split()[0] for o in outcomes) == ["answer", "answer", "closed", "closed"], (
+        outcomes, log)
+    assert all(o.startswith("answer 503") for o in outcomes if o.startswith("answer")), outcomes
 
 
 def _children(pid: int) -> set[int]:
@@ -134,15 +140,31 @@ def _parent(pid: int) -> int:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
-def _busy_web_worker(master: int, workers: set[int]) -> int:
-    """A web worker that has a query worker running (polled until one has)."""
+def _cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return -1
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _running_queries(web_workers: set[int], count: int) -> dict[int, set[int]]:
+    """Each web worker's query workers that are using CPU (running a query), polled until
+    exactly ``count`` of them are, with two query workers started in each web worker (every
+    web worker starts its query workers ahead, so having one is not enough)."""
     deadline = time.monotonic() + LIMIT
+    found: dict[int, set[int]] = {}
     while time.monotonic() < deadline:
-        for w in sorted(workers):
-            if _query_workers(descendants(w)):
-                return w
-        time.sleep(0.05)
-    raise AssertionError("no web worker started a query worker")
+        queries = {w: _query_workers(descendants(w)) for w in web_workers}
+        before = {q: _cpu_ticks(q) for qs in queries.values() for q in qs}
+        time.sleep(0.3)
+        found = {w: {q for q in qs if _cpu_ticks(q) > before[q] >= 0}
+                 for w, qs in queries.items()}
+        if (all(len(qs) == 2 for qs in queries.values())
+                and sum(map(len, found.values())) == count):
+            return found
+    raise AssertionError(f"{count} queries were not all running: {found}")
 
 
 def test_serve_ends_quietly_on_ctrl_c(fixture_release):
