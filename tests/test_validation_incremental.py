@@ -260,3 +260,14 @@ def test_targeting_the_batch_reports_what_the_shapes_as_written_report(kind):
     assert seen(run_shacl_on(data, shapes, focus)) == whole
     assert seen(run_shacl_on(data, shapes, {"http://example.org/a"})) == {
         v for v in whole if v[0] == "http://example.org/a"}
+
+
+def test_batches_are_two_per_core_but_none_past_the_most(monkeypatch):
+    units = [f"u{i:03}" for i in range(100)]
+    sizes = dict.fromkeys(units, 1_000)
+    two_per_core = list(verdicts._batches(units, sizes, 2))
+    assert len(two_per_core) == 4 and sum(map(len, two_per_core)) == 100
+    monkeypatch.setattr(verdicts, "BATCH_MOST", 10_000)
+    capped = list(verdicts._batches(units, sizes, 2))
+    assert len(capped) == 10 and [u for b in capped for u in b] == units
+    assert all(sum(sizes[u] for u in b) <= 10_000 for b in capped)
