@@ -48,7 +48,8 @@ def child(data: Path, out: Path, floor: bool) -> dict[str, object]:
         "import": imported, "stages": timings.stages, "peaks": timings.peaks,
         "total": sum(timings.stages.values()), "triples": release.triples,
         "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "workers peak MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+        "workers peak MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "cpu": _cpu()}
     if floor:  # pyoxigraph parsing the N-Triples dump and writing it as Turtle
         import pyoxigraph as ox
         nt = gzip.decompress((release.path / "icc-graph.nt.gz").read_bytes())
@@ -59,6 +60,13 @@ def child(data: Path, out: Path, floor: bool) -> dict[str, object]:
         ox.serialize(triples, format=ox.RdfFormat.TURTLE)
         result["floor write"] = time.perf_counter() - t
     return result
+
+
+def _cpu() -> float:
+    """Processor seconds of this process and of its ended children (the build's forks)."""
+    me, forks = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                      resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + forks.ru_utime + forks.ru_stime
 
 
 def edit_one(data: Path) -> None:
@@ -115,8 +123,10 @@ def linearity(rows: dict[str, dict[str, dict[str, object]]]) -> list[str]:
         grew = float(y["total"]) / float(x["total"])  # type: ignore[arg-type]
         floors = [float(r["floor parse"]) + float(r["floor write"]) for r in (x, y)]  # type: ignore[arg-type]
         floor = floors[1] / floors[0]
+        cpu = float(y["cpu"]) / float(x["cpu"])  # type: ignore[arg-type]
         lines.append(f"{a} → {b}: triples {triples:.2f}x, build {grew:.2f}x = "
-                     f"{grew / triples:.2f}x of linear; floor {floor:.2f}x = "
+                     f"{grew / triples:.2f}x of linear (processor time {cpu:.2f}x = "
+                     f"{cpu / triples:.2f}x); floor {floor:.2f}x = "
                      f"{floor / triples:.2f}x of linear; build ÷ floor "
                      f"{grew / floor:.2f}x")
     return lines
@@ -139,7 +149,7 @@ def table(rows: dict[str, dict[str, dict[str, object]]]) -> None:
             peak = b["peaks"].get(stage, (0, 0))[0]  # type: ignore[attr-defined]
             cells.append(f"{sec:8.2f} ({peak:5.0f})")
         print(f"{stage:<22}" + "".join(f"{c:>{width}}" for c in cells))
-    for label, key in (("total", "total"), ("peak MiB", "peak MiB"),
+    for label, key in (("total", "total"), ("processor s", "cpu"), ("peak MiB", "peak MiB"),
                        ("workers peak MiB", "workers peak MiB"), ("floor parse", "floor parse"),
                        ("floor write", "floor write")):
         print(f"{label:<22}" + "".join(f"{float(rows[n]['build'][key]):>{width}.2f}"  # type: ignore[arg-type]
