@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 COMPRESSIBLE = ("text/", "application/sparql-results", "application/ld+json", "application/json",
                 "application/n-triples", "application/rdf+xml", "application/trig",
@@ -44,8 +44,19 @@ def _bounded_body() -> None:
     limit without a word, and the query would be answered on a truncated text."""
     if request.content_length is None and "chunked" in request.headers.get(
             "Transfer-Encoding", "").lower():
-        request.get_data(cache=True)  # at most the limit
-        if request.stream.read(1):  # more is there: werkzeug raises 413
+        try:
+            request.get_data(cache=True)  # at most the limit
+            more = request.stream.read(1)
+        except HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the HTTP server's reader raises
+            # (gunicorn: InvalidChunkSize, ChunkMissingTerminator, NoMoreData): the body is
+            # the client's to mend, never a server error
+            raise BadRequest(f"the chunked request body is malformed ({type(exc).__name__}): "
+                             "send each chunk as its size in hexadecimal, CRLF, the bytes, "
+                             "CRLF, and end with a chunk of size 0, or send Content-Length"
+                             ) from None
+        if more:  # more is there: werkzeug raises 413
             raise RequestEntityTooLarge()
 
 

@@ -5,6 +5,7 @@ paths, parameters, headers and bodies that never gets a 500 or a traceback."""
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import urllib.parse
 from collections.abc import Iterator
@@ -198,6 +199,21 @@ def test_gunicorn_answers_413_to_a_long_chunked_body(gunicorn_server):
         b"Accept: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
         + body)
     assert status == 413, answer
+
+
+@pytest.mark.parametrize("path", [b"/sparql", b"/doc/city/lublin"])
+@pytest.mark.parametrize("body", [
+    b"ZZ\r\nASK {}\r\n0\r\n\r\n",  # a size that is not hexadecimal
+    b"5\r\nASK {}\r\n0\r\n\r\n",  # a size one short of the chunk: no CRLF where it ends
+    b"6\r\nASK {}XX0\r\n\r\n",  # the chunk not ended by CRLF
+])
+def test_gunicorn_answers_400_to_a_malformed_chunked_body(gunicorn_server, path, body):
+    status, answer = _raw(gunicorn_server, (
+        b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        + body)
+    assert status == 400, answer
+    assert "chunked request body is malformed" in json.loads(answer)["error"]
 
 
 # --------------------------------------------------------------------------- addresses
