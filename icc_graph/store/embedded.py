@@ -14,6 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..federation import ServiceRefused, tokens
 from ..formats import BY_MEDIA_TYPE
 from . import documents, results, row_cap
 from .oxigraph import open_read_only, plain, serialize_ox, term
@@ -31,10 +32,28 @@ from .protocol import (
 from .workers import WorkerPool
 
 
-def _dataset(default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> dict[str, Any]:
+def names_dataset(text: str) -> bool:
+    """Whether the query names its own dataset (``FROM`` or ``FROM NAMED``): the keyword as a
+    word of the query, not inside a string, an IRI, a comment or a name. A text the tokeniser
+    cannot read is taken as naming none (the engine will say what is wrong with it)."""
+    if "from" not in text.casefold():
+        return False
+    try:
+        return any(tok.kind == "word" and tok.text.casefold() == "from" for tok in tokens(text))
+    except ServiceRefused:
+        return False
+
+
+def _dataset(default_graphs: tuple[str, ...], named_graphs: tuple[str, ...],
+             text: str = "") -> dict[str, Any]:
+    """The dataset of a query: the protocol's graphs when given (they override the query's
+    own, as the SPARQL Protocol says), else the query's FROM and FROM NAMED when it has them,
+    else the union of every graph as the default graph."""
     kwargs: dict[str, Any] = {}
     if default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    elif not named_graphs and names_dataset(text):
+        return kwargs
     else:
         kwargs["use_default_graph_as_union"] = True
     if named_graphs:
@@ -45,7 +64,7 @@ def _dataset(default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> 
 def _query(store: ox.Store, text: str, default_graphs: tuple[str, ...] = (),
            named_graphs: tuple[str, ...] = ()) -> Any:
     try:
-        return store.query(text, **_dataset(default_graphs, named_graphs))
+        return store.query(text, **_dataset(default_graphs, named_graphs, text))
     except SyntaxError as exc:
         raise QueryError(str(exc)) from None
     except (OSError, RuntimeError, ValueError) as exc:  # evaluation failed (e.g. a SERVICE)
