@@ -9,13 +9,19 @@ from collections.abc import Callable
 from flask import Response, render_template, request
 from markupsafe import Markup
 
+from icc_graph.federation import ServiceRefused, check_services
 from icc_graph.iri import is_web_iri
 from icc_graph.paths import QUERIES
 from icc_graph.store import QueryRequest, read_triples
 from icc_graph.store.results import JSON, read_json
+from icc_graph.store.row_cap import is_update
 
 from . import result_views
 from .context import ctx
+from .errors import Problem
+
+READ_ONLY = ("this endpoint is read-only: SPARQL Update is not accepted; "
+             "download a dump from /dumps/ to change a copy of the data")
 
 
 def query_page(query: str | None, defaults: list[str], named: list[str]) -> Response:
@@ -55,8 +61,15 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
                            time.monotonic() + settings.query_timeout, settings.max_rows,
                            tuple(defaults), tuple(named))
         try:
+            if is_update(query):
+                raise Problem(403, READ_ONLY)
+            check_services(query, settings.service_allow)  # before anything runs
             with ctx().limits.slot():
                 reply = ctx().backend.run(job)
+        except Problem as exc:  # said on the page, the query kept in its editor
+            context["error"], status = exc.message, exc.status
+        except ServiceRefused as exc:
+            context["error"], status = str(exc), 400
         except StoreError as exc:
             context["error"], status = _message(exc)
         else:

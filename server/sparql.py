@@ -10,17 +10,16 @@ from flask import Blueprint, Response, request
 from icc_graph.federation import check_services
 from icc_graph.iri import check_iri
 from icc_graph.store import QueryReply, QueryRequest, read_triples, write_triples
+from icc_graph.store.row_cap import is_update
 
 from . import negotiation
 from .context import ctx
 from .errors import Problem
-from .query_page import query_page, view_svg
+from .query_page import READ_ONLY, query_page, view_svg
 
 bp = Blueprint("sparql", __name__)
 bp.add_url_rule("/sparql/view.svg", view_func=view_svg)  # a query page view as an SVG file
 
-READ_ONLY = ("this endpoint is read-only: SPARQL Update is not accepted; "
-             "download a dump from /dumps/ to change a copy of the data")
 
 
 def _one(values: list[str], name: str) -> str | None:
@@ -70,9 +69,11 @@ def endpoint() -> Response:
     for name, graphs in (("default-graph-uri", defaults), ("named-graph-uri", named)):
         for graph in graphs:
             check_iri(graph, name)  # IriError: 400
-    check_services(query, settings.service_allow)  # ServiceRefused: 400, before anything runs
     if negotiation.wants_html() and "format" not in request.values:
-        return query_page(query, defaults, named)
+        return query_page(query, defaults, named)  # says the two refusals below in the page
+    if is_update(query):
+        raise Problem(403, READ_ONLY)
+    check_services(query, settings.service_allow)  # ServiceRefused: 400, before anything runs
     accept = {form: media for form, media in
               negotiation.query_formats(request.values.get("format")).items() if media}
     job = QueryRequest(query, accept, time.monotonic() + settings.query_timeout,

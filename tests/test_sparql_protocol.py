@@ -154,7 +154,12 @@ def test_syntax_error_is_400_with_position(client):
     ("post", {"data": {"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, 403),
     ("post", {"data": b"INSERT DATA { <a:b> <a:c> <a:d> }",
               "headers": {"Content-Type": "application/sparql-update"}}, 403),
-    ("get", {"query_string": {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, 400),
+    ("get", {"query_string": {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, 403),
+    ("get", {"query_string": {"query": "PREFIX a: <a:>\n# an update\nDELETE WHERE { ?s ?p ?o }"}},
+     403),
+    ("post", {"data": {"query": "LOAD <http://example.org/x>"}}, 403),
+    ("post", {"data": b"clear default", "headers": {"Content-Type": "application/sparql-query"}},
+     403),
     ("get", {"query_string": {"query": COUNT}, "headers": {"Accept": "image/png"}}, 406),
     ("get", {"query_string": {"query": CONSTRUCT}, "headers": {"Accept": "text/csv"}}, 406),
     ("get", {"query_string": {"query": COUNT, "format": "ttl"}}, 406),
@@ -163,6 +168,8 @@ def test_errors(client, method, kwargs, status):
     r = getattr(client, method)("/sparql", **kwargs)
     assert r.status_code == status, r.data
     assert r.get_data(as_text=True).strip()
+    if status == 403:
+        assert "read-only" in r.get_data(as_text=True)
 
 
 def test_error_as_json_for_programs(client):

@@ -243,6 +243,21 @@ def test_query_page_error_has_the_position(web):
     assert re.search(r"\d+:\d+", BeautifulSoup(r.data, "html.parser").find(id="error").text)
 
 
+@pytest.mark.parametrize(("text", "status", "said"), [
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", 403, "read-only"),
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", 400,
+     "ICC_SERVICE_ALLOW"),
+])
+def test_query_page_says_a_refusal_and_keeps_the_query(web, text, status, said):
+    """An update or a SERVICE this server may not call is refused on the page itself: the
+    message where the results would be, the query still in its editor to be mended."""
+    r = web.get("/sparql", query_string={"query": text}, headers=BROWSER)
+    assert r.status_code == status
+    page = BeautifulSoup(r.data, "html.parser")
+    assert said in page.find(id="error").text
+    assert page.find(id="query").text == text
+
+
 EXAMPLES = sorted((DATA / "queries").glob("*.rq"))
 # Federated examples call Wikidata, which tests never reach: they run against a Wikidata-shaped
 # Oxigraph server in test_wikidata.py (test_the_documented_federated_query_runs_on_our_endpoint).

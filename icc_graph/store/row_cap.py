@@ -31,6 +31,15 @@ _FORM = re.compile(r"(?i:(SELECT|ASK|CONSTRUCT|DESCRIBE))\b")
 _OPEN, _CLOSE = {"{", "(", "["}, {"}", ")", "]"}
 
 
+_UPDATE = re.compile(r"(?i:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b")
+
+
+def is_update(text: str) -> bool:
+    """Whether the text starts, after its prologue, as a SPARQL Update operation does (sent as
+    a query, it would otherwise get the parser's "expected SELECT" at its first keyword)."""
+    return bool(_UPDATE.match(text, _PROLOGUE.match(text).end()))  # type: ignore[union-attr]
+
+
 def query_form(text: str) -> str:
     """"select", "ask" or "graph" (CONSTRUCT, DESCRIBE) from the query's first keyword; a text
     that does not start like a query is taken for a SELECT."""
