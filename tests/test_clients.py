@@ -150,8 +150,8 @@ def _meaning(converted: Any, ctype: str) -> Any:
             return booleans[0].firstChild.data == "true"  # type: ignore[union-attr]
         return {n.firstChild.data for n in converted.getElementsByTagName("literal")}  # type: ignore[union-attr]
     assert isinstance(converted, bytes), type(converted)
-    if converted.startswith(b"_askResult"):  # a boolean as CSV or TSV, the way Jena writes it
-        return converted.split()[1] == b"true"
+    if converted.startswith((b"_askResult", b"?_askResult")):  # a boolean as CSV or TSV, the
+        return converted.split()[1] == b"true"  # way Jena writes it
     if ctype in RESULTS_NAMES:
         result = Result.parse(io.BytesIO(converted), format=RESULTS_NAMES[ctype])
         if result.type == "ASK":

@@ -109,8 +109,11 @@ def ask(value: bool, fmt: str) -> bytes:
     if fmt == "xml":
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>").encode()
-    if fmt in ("csv", "tsv"):  # one column named _askResult, as Jena writes it
-        return f"_askResult\r\n{'true' if value else 'false'}\r\n".encode()
+    word = "true" if value else "false"
+    if fmt == "csv":  # one column named _askResult, as Jena writes it
+        return f"_askResult\r\n{word}\r\n".encode()
+    if fmt == "tsv":  # the same as TSV: a variable's name after "?", lines ended by LF
+        return f"?_askResult\n{word}\n".encode()
     raise ValueError(fmt)
 
 
