@@ -63,12 +63,21 @@ def thing(kind: str, slug: str) -> BaseResponse:
     check_slug(kind + slug)
     if kind not in KINDS:
         raise Problem(404, f"there are no things of kind '{kind}'; kinds: {', '.join(KINDS)}")
-    media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
-    if media is None:
-        raise Problem(406, "accept text/html or one of: " + ", ".join(negotiation.GRAPH_TYPES))
+    iri = f"{ctx().settings.base_iri}id/{kind}/{slug}"
+    if not known(iri):  # a 404 here, not a 303 to a document that is one
+        raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
+                           "with the SPARQL endpoint at /sparql")
     target = f"/doc/{kind}/{slug}"
-    if media != "text/html":
-        target += "." + negotiation.BY_MEDIA[media].extension
+    asked = request.args.get("format")
+    if asked:  # the document reads it (and says which names it knows)
+        target += "?" + urlencode({"format": asked})
+    else:
+        media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
+        if media is None:
+            raise Problem(406, "accept text/html or one of: "
+                          + ", ".join(negotiation.GRAPH_TYPES))
+        if media != "text/html":
+            target += "." + negotiation.BY_MEDIA[media].extension
     response = redirect(target, code=303)
     response.vary.add("Accept")
     return response
@@ -89,6 +98,15 @@ class Document:
     triples: Callable[[], list[Triple]]
     body: Callable[[Format], bytes]
     sections: Callable[[str], list[dict[str, object]]] = field(default=lambda lang: [])
+
+
+def known(iri: str) -> bool:
+    """Whether the release has a document for ``iri``. Without a read model (a release built
+    before it) every IRI is taken as known, and its document says 404 when it is not."""
+    read = ctx().read
+    if read is None or "documents" not in entity.tables():
+        return True
+    return read.execute("SELECT 1 FROM documents WHERE iri = ?", (iri,)).fetchone() is not None
 
 
 def find(iri: str, fmt: Format | None) -> Document | None:

@@ -82,6 +82,25 @@ def test_not_found_names_the_iri(client):
     assert f"{BASE}id/city/atlantis" in r.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/id/city/atlantis", "/id/city/LUBLIN", "/id/practice/lublin",
+                                  "/id/city/%zz", "/id/city/lublin.ttl"])
+def test_an_iri_of_nothing_is_404_not_a_redirect_to_one(client, path):
+    r = client.get(path, headers={"Accept": "text/turtle"})
+    assert r.status_code == 404 and "Location" not in r.headers
+    assert "nothing is known about" in r.get_data(as_text=True)
+
+
+def test_id_carries_the_format_parameter_to_the_document(client):
+    r = client.get("/id/city/lublin?format=ttl", headers={"Accept": BROWSER})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/doc/city/lublin?format=ttl")
+    doc = client.get(r.headers["Location"])
+    assert doc.mimetype == "text/turtle"
+    assert (LUBLIN, RDF.type, ICC.City) in Graph().parse(data=doc.data, format="turtle")
+    wrong = client.get("/id/city/lublin?format=png")
+    assert wrong.status_code == 303  # the document says which names it knows
+    assert client.get(wrong.headers["Location"]).status_code in (400, 406)
+
+
 def test_vocabulary_and_shapes_resolve(client):
     r = client.get("/def/icc", headers={"Accept": "text/turtle"})
     g = Graph().parse(data=r.data, format="turtle")
