@@ -7,10 +7,12 @@ import base64
 import datetime as dt
 import hashlib
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request, send_file
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
+from werkzeug.wrappers import Response as BaseResponse
 
-from icc_graph.formats import for_path
+from icc_graph.formats import BY_EXTENSION, for_path
 from icc_graph.release import MARKER
 
 from . import negotiation
@@ -92,9 +94,40 @@ def dump(name: str) -> Response:
 
 
 @bp.route("/.well-known/void")
-def void() -> Response:
+@bp.route("/.well-known/void.<ext>")
+def void(ext: str | None = None) -> Response:
     if not ctx().release.void:
         raise Problem(404, "this server runs without a release description")
-    fmt = negotiation.graph_format(request.args.get("format"))
+    fmt = BY_EXTENSION.get(ext) if ext else None
+    if ext and (fmt is None or fmt.dataset):
+        raise Problem(404, f"the dataset description is not served as .{ext}; "
+                           "try .ttl, .nt, .rdf or .jsonld")
+    if fmt is None:
+        fmt = negotiation.graph_format(request.args.get("format"))
     return serve_graph(list(ctx().release.void), f"{ctx().settings.base_iri}dataset",
                        "/.well-known/void", fmt)
+
+
+@bp.route("/dataset")
+@bp.route("/dataset/<path:part>")
+def dataset(part: str = "") -> BaseResponse:
+    """The dataset's IRI and those of the parts its description names (class and property
+    partitions, linksets): 303 See Other to that description, as /id/ answers for a thing."""
+    iri = f"{ctx().settings.base_iri}dataset" + (f"/{part}" if part else "")
+    if not any(t[0] == ("uri", iri) for t in ctx().release.void):
+        raise Problem(404, f"the dataset description says nothing of <{iri}>: see "
+                           "/.well-known/void")
+    target = "/.well-known/void"
+    asked = request.args.get("format")
+    if asked:
+        target += "?" + urlencode({"format": asked})
+    else:
+        media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
+        if media is None:
+            raise Problem(406, "accept text/html or one of: "
+                          + ", ".join(negotiation.GRAPH_TYPES))
+        if media != "text/html":
+            target += "." + negotiation.BY_MEDIA[media].extension
+    response = redirect(target, code=303)
+    response.vary.add("Accept")
+    return response

@@ -145,3 +145,28 @@ def test_void(client):
     assert list(g.objects(ds, void.dataDump))
     assert list(g.objects(ds, void.exampleResource))
     assert any(g.objects(None, void.linkPredicate))
+
+
+def test_the_description_s_twins_and_the_dataset_s_iris_dereference(client):
+    """Every twin the description's Link header names answers the same graph, and the IRIs of
+    the dataset and of each part it describes (partitions, linksets) answer 303 to it."""
+    first = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=first.data, format="turtle")
+    twins = [part.split(";")[0].strip(" <>") for part in first.headers["Link"].split(",")
+             if 'rel="alternate"' in part and 'type="text/html"' not in part]
+    assert len(twins) >= 4
+    for twin in twins:
+        r = client.get(twin)
+        assert r.status_code == 200, twin
+        assert Graph().parse(data=r.data, format=r.mimetype).isomorphic(graph), twin
+    own = {s for s in graph.subjects() if isinstance(s, URIRef)
+           and str(s).startswith(f"{BASE}dataset")}
+    assert URIRef(f"{BASE}dataset") in own and len(own) > 5
+    for iri in sorted(own):
+        path = str(iri)[len(BASE) - 1:]
+        r = client.get(path, headers={"Accept": "application/n-triples"})
+        assert r.status_code == 303 and r.headers["Location"].endswith("/.well-known/void.nt")
+        doc = Graph().parse(data=client.get(r.headers["Location"]).data, format="nt")
+        assert (iri, None, None) in doc, iri
+    assert client.get("/dataset/no-such-part").status_code == 404
+    assert client.get("/.well-known/void.trig").status_code == 404
