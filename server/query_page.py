@@ -46,12 +46,12 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
                                   "error": None, "columns": [], "rows": [], "boolean": None,
                                   "views_all": result_views.VIEWS,
                                   "view": result_views.chosen_view(query or "",
-                                                                   request.args.get("view"))}
+                                                                   request.values.get("view"))}
     status = 200
     if query:
         params = [("query", query), *[("default-graph-uri", g) for g in defaults],
                   *[("named-graph-uri", g) for g in named]]
-        asked = request.args.get("view")
+        asked = request.values.get("view")
         context["share"] = "/sparql?" + urlencode(
             params + ([("view", asked)] if asked in result_views.VIEWS else []))
         context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))

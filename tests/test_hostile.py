@@ -8,6 +8,7 @@ import http.client
 import json
 import socket
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -318,3 +319,28 @@ def test_no_request_gets_a_500_or_a_traceback(client, req):
     text = r.get_data(as_text=True)
     assert r.status_code < 500 or r.status_code == 503, (url, req, r.status_code, text[:300])
     assert "Traceback" not in text and 'File "' not in text, url
+
+
+def test_a_long_query_sent_by_the_query_page_s_form_is_answered(gunicorn_server):
+    """The page's form, as the page writes it, sends a query longer than gunicorn's request
+    line (4 094 bytes) and gets its results: the query goes in the body, not in the URL."""
+    asked = urllib.request.Request(f"{gunicorn_server}/sparql", headers={"Accept": "text/html"})
+    with urllib.request.urlopen(asked, timeout=30) as r:  # noqa: S310
+        page = BeautifulSoup(r.read(), "html.parser")
+    form = page.find("form", id="query-form")
+    padding = "# " + "a long comment that only makes the query longer " * 120 + "\n"
+    text = padding + ("SELECT ?c WHERE { ?c a <https://w3id.org/icc-graph/def/icc#City> } "
+                      "ORDER BY ?c LIMIT 3")
+    assert len(text) > 5000
+    fields = {"query": text, "view": "Table"}
+    request = urllib.request.Request(
+        gunicorn_server + form["action"], method=form["method"].upper(),
+        data=urllib.parse.urlencode(fields).encode() if form["method"].lower() == "post" else None,
+        headers={"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"})
+    if form["method"].lower() != "post":
+        request.full_url += "?" + urllib.parse.urlencode(fields)
+    with urllib.request.urlopen(request, timeout=30) as r:  # noqa: S310
+        assert r.status == 200
+        result = BeautifulSoup(r.read(), "html.parser")
+    assert len(result.select("#results tbody tr")) == 3
+    assert result.find(id="query").text == text
