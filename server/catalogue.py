@@ -16,6 +16,7 @@ from markupsafe import escape
 
 from icc_graph.readmodel import ReadModel
 from icc_graph.readmodel.catalogue import FACETS
+from icc_graph.search_index import fold
 
 from . import twins
 from .context import ctx
@@ -204,7 +205,7 @@ class Catalogue:
                 elif iri in f.index:
                     mask[f.having(f.index[iri])] = True
             out[facet] = mask
-        words = q.casefold().split()
+        words = fold(q).split()  # case, accents and punctuation aside, as /search reads
         if words:
             out["q"] = self._words(" ".join(words))
         return out
@@ -214,7 +215,7 @@ class Catalogue:
             found = self._text.get(q)
         if found is None:
             if self._folded is None:
-                self._folded = [tuple(t.casefold() for t in self.practices.at(n).titles.values())
+                self._folded = [tuple(fold(t) for t in self.practices.at(n).titles.values())
                                 for n in range(self.size)]
             words = q.split()
             found = np.array([all(any(w in t for t in titles) for w in words)

@@ -150,6 +150,20 @@ def test_year_facet_counts_every_year_of_a_period(web, store):
     assert data["total"] == len(expected)
 
 
+@pytest.mark.parametrize(("plain", "written"), [("neuchatel", "Neuchâtel"),
+                                                 ("NEUCHÂTEL", "neuchatel"),
+                                                 ("citizens'", "citizens’")])
+def test_text_search_sets_case_accents_and_apostrophes_aside(web, plain, written):
+    """A word found whether the reader types its accents and apostrophes or not, as /search
+    finds it; each title found holds the word, once both are folded."""
+    from icc_graph.search_index import fold
+
+    found = json.loads(web.get("/practices.json", query_string={"q": plain}).data)
+    same = json.loads(web.get("/practices.json", query_string={"q": written}).data)
+    assert found["total"] and found["total"] == same["total"]
+    assert all(fold(plain) in fold(p["title"]) for p in found["practices"])
+
+
 def test_text_search_sort_and_pages(web):
     data = json.loads(web.get("/practices.json?q=lublin&sort=title").data)
     titles = [p["title"] for p in data["practices"]]
