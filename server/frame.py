@@ -74,11 +74,15 @@ def interface() -> dict[str, object]:
 
 @bp.after_app_request
 def remember_language(response: Response) -> Response:
-    """The switch's choice is kept in a cookie; pages in several languages vary on it."""
+    """The switch's choice is kept in a cookie; an answer that read the reader's language
+    (a page, a list's JSON or CSV with its labels) varies on the cookie and Accept-Language."""
     if request.environ.get("QUERY_STRING"):
         chosen = request.args.get("lang")
         if chosen in i18n.LANGUAGES:
             response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
-    if response.headers.get("Content-Type", "").startswith("text/html"):
+    if "icc.language" in request.environ:  # set by i18n.language()
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    elif response.headers.get("Content-Type", "").startswith("text/html"):
         response.vary.add("Cookie")
     return response

@@ -164,6 +164,23 @@ def test_text_search_sets_case_accents_and_apostrophes_aside(web, plain, written
     assert all(fold(plain) in fold(p["title"]) for p in found["practices"])
 
 
+@pytest.mark.parametrize("path", ["/practices.json", "/practices.csv", "/collaborations.json",
+                                  "/"])
+def test_an_answer_in_the_reader_s_language_varies_on_what_chose_it(web, path):
+    """What the language switch's cookie or Accept-Language changes, a cache must keep apart:
+    the answer names both in Vary (JSON and CSV lists carry labels in the reader's language)."""
+    from server.i18n import COOKIE
+
+    answers = {}
+    for lang in ("en", "fr"):
+        web.set_cookie(COOKIE, lang)
+        answers[lang] = web.get(path, headers=BROWSER if path == "/" else {})
+    web.delete_cookie(COOKIE)
+    assert answers["en"].data != answers["fr"].data, "the language changes the answer"
+    for r in answers.values():
+        assert {"Cookie", "Accept-Language"} <= set(r.vary), r.headers.get("Vary")
+
+
 def test_text_search_sort_and_pages(web):
     data = json.loads(web.get("/practices.json?q=lublin&sort=title").data)
     titles = [p["title"] for p in data["practices"]]
