@@ -3,7 +3,9 @@ refused; results negotiated (q-values, or a ``format`` parameter); bounded in ti
 
 from __future__ import annotations
 
+import re
 import time
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, request
 
@@ -35,6 +37,8 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
         ctype = (request.mimetype or "").lower()
         if not ctype and not request.get_data():
             raise Problem(400, "the request has no query: send 'query=' or a SPARQL body")
+        if ctype == "application/x-www-form-urlencoded":  # read before the form parses it
+            _check_encoded(request.get_data(cache=True), "form body")
         if ctype == "application/sparql-update" or "update" in request.form:
             raise Problem(403, READ_ONLY)
         if ctype == "application/x-www-form-urlencoded":
@@ -46,14 +50,67 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
             named = form.getlist("named-graph-uri") + args.getlist("named-graph-uri")
             return query, defaults, named
         if ctype == "application/sparql-query":
-            return (request.get_data(as_text=True), args.getlist("default-graph-uri"),
+            if "query" in args:
+                raise Problem(400, "give the query in the body or in the URL, not both")
+            if request.headers.get("Content-Encoding", "identity").lower() != "identity":
+                raise Problem(415, "send the query body without Content-Encoding: this "
+                                   "endpoint reads it as it comes")
+            return (_body_text(), args.getlist("default-graph-uri"),
                     args.getlist("named-graph-uri"))
         raise Problem(415, f"cannot read a body of type '{ctype or 'none'}': send "
                            "application/x-www-form-urlencoded or application/sparql-query")
     if "update" in args:
         raise Problem(403, READ_ONLY)
+    if request.query_string:
+        _check_encoded(request.query_string, "URL's query string")
     return (_one(args.getlist("query"), "query"), args.getlist("default-graph-uri"),
             args.getlist("named-graph-uri"))
+
+
+NOT_UTF8 = ("the query holds bytes that are not UTF-8: send it in UTF-8 (percent-encoded in a "
+            "URL or a form), as the SPARQL Protocol says")
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _check_encoded(raw: bytes, where: str) -> None:
+    """A 400 when a URL's query string or a form body holds bytes that are not UTF-8, raw or
+    percent-encoded: werkzeug leaves such an escape as its three characters (or drops the
+    field), which would change the query without a word."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, f"{NOT_UTF8}: byte {raw[exc.start]:#04x} at offset {exc.start} of "
+                           f"the {where}") from None
+    if "%" not in text:
+        return
+    try:
+        unquote_to_bytes(text).decode("utf-8")  # one pass over the whole: the common case
+        return
+    except UnicodeDecodeError:
+        pass
+    for run in _ESCAPES.finditer(text):  # where it fails
+        try:
+            unquote_to_bytes(run.group()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Problem(400, f"{NOT_UTF8}: {run.group()[:12]} at offset {run.start()} of "
+                               f"the {where}") from None
+
+
+def _body_text() -> str:
+    """A direct POST's query: UTF-8 (a byte-order mark set aside), or the charset its
+    Content-Type names; a 400 at the first byte that cannot be read."""
+    raw = request.get_data()
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset in ("utf-8", "utf8"):
+        charset = "utf-8-sig"
+    try:
+        return raw.decode(charset)
+    except LookupError:
+        raise Problem(415, f"unknown charset '{charset}': send the query in UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise Problem(400, f"the query body is not {charset.removesuffix('-sig').upper()}: "
+                           f"byte {raw[exc.start]:#04x} at offset {exc.start}; send the query "
+                           "in UTF-8, as the SPARQL Protocol says") from None
 
 
 @bp.route("/sparql", methods=["GET", "POST"])

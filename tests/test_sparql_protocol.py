@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from urllib.parse import quote
 
 import pytest
 from rdflib import Graph
@@ -230,3 +231,48 @@ def test_gzip_when_asked(client, fixture_dump):
     rows = list(Result.parse(io.BytesIO(gzip.decompress(r.data)), format="json"))
     cities = fixture_dump.query(CITIES)
     assert len(rows) == len(cities) > 10
+
+
+CAFE = 'SELECT ?s WHERE { ?s ?p "café" }'
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(("kwargs", "said"), [
+    ({"query_string": "query=" + quote(CAFE.replace("é", "\0")).replace("%00", "%E9")}, "%E9"),
+    ({"method": "POST", "data": b"query=" + CAFE.replace("é", "%E9").encode(),
+      "content_type": FORM}, "%E9"),
+    ({"method": "POST", "data": b"query=" + CAFE.encode("latin-1"), "content_type": FORM},
+     "byte 0xe9"),
+    ({"method": "POST", "data": CAFE.encode("latin-1"),
+      "content_type": "application/sparql-query"}, "byte 0xe9"),
+])
+def test_a_query_that_is_not_utf8_is_400_where_it_breaks(client, kwargs, said):
+    """Bytes that are not UTF-8 would otherwise reach the engine changed (werkzeug keeps a bad
+    escape as its three characters, or drops the field): the answer says so, and where."""
+    r = client.open("/sparql", headers={"Accept": RESULT_TYPES["json"]}, **kwargs)
+    assert r.status_code == 400, r.data
+    assert "UTF-8" in r.get_json()["error"] and said in r.get_json()["error"]
+
+
+def test_a_direct_post_is_read_in_its_charset_and_without_its_byte_order_mark(client):
+    def answer(body: bytes, ctype: str) -> object:
+        r = client.post("/sparql", data=body, content_type=ctype,
+                        headers={"Accept": RESULT_TYPES["json"]})
+        assert r.status_code == 200, r.data
+        return r.get_json()["results"]["bindings"]
+
+    expected = answer(CAFE.encode(), "application/sparql-query")
+    assert answer(CAFE.encode("latin-1"), "application/sparql-query; charset=ISO-8859-1") \
+        == expected
+    assert answer(b"\xef\xbb\xbf" + CAFE.encode(), "application/sparql-query") == expected
+
+
+@pytest.mark.parametrize(("kwargs", "status"), [
+    ({"data": b"\x1f\x8b", "headers": {"Content-Encoding": "gzip"}}, 415),
+    ({"data": b"ASK {}", "query_string": {"query": "ASK {}"}}, 400),
+    ({"data": b"ASK {}", "content_type": "application/sparql-query; charset=klingon"}, 415),
+])
+def test_a_direct_post_the_endpoint_cannot_read_as_sent_is_refused(client, kwargs, status):
+    kwargs.setdefault("content_type", "application/sparql-query")
+    r = client.post("/sparql", **kwargs)
+    assert r.status_code == status, r.data
