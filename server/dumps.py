@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response as BaseResponse
 
 from icc_graph.formats import BY_EXTENSION, for_path
@@ -84,13 +86,36 @@ def dump(name: str) -> Response:
     sha = _sums().get(name)
     if sha is None:  # only the files of the release: nothing else can be reached from here
         raise Problem(404, f"there is no dump '{name}'; see /dumps/ for the list")
-    response = send_file(_path(name), mimetype=_media_type(name), etag=sha,
-                         conditional=True, max_age=3600, last_modified=None)
+    _ranges_read_as_rfc_9110_says()
+    path = _path(name)
+    try:
+        response = send_file(path, mimetype=_media_type(name), etag=sha,
+                             conditional=True, max_age=3600, last_modified=None)
+    except RequestedRangeNotSatisfiable:
+        size = path.stat().st_size
+        raise Problem(416, f"the range asked for is not within the file's {size} bytes: ask "
+                           f"for bytes within 0-{size - 1}, or for the whole file without "
+                           "Range", {"Content-Range": f"bytes */{size}"}) from None
     digest = base64.b64encode(bytes.fromhex(sha)).decode()
     response.headers["Repr-Digest"] = f"sha-256=:{digest}:"  # RFC 9530: the file's checksum
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"' \
         if name.endswith(".gz") else f'inline; filename="{name}"'
     return response
+
+
+def _ranges_read_as_rfc_9110_says() -> None:
+    """Set aside a Range header the file is served whole for (RFC 9110, 14.2): a unit other
+    than bytes (which must be ignored), a malformed one, several ranges (no multipart answer
+    here), and any Range sent with If-None-Match (the condition comes first: a 304 when the
+    client's copy is current). What is left is one byte range, answered 206 or 416."""
+    environ = request.environ
+    asked = environ.get("HTTP_RANGE")
+    if asked is None:
+        return
+    parsed = parse_range_header(asked)
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1 \
+            or "HTTP_IF_NONE_MATCH" in environ:
+        del environ["HTTP_RANGE"]
 
 
 @bp.route("/.well-known/void")

@@ -36,7 +36,22 @@ def init_app(app: Flask) -> None:
 def _finish(response: Response) -> Response:
     """Every answer's last step, in one hook (each hook costs a call through Flask on every
     request): compressed when asked, then the security and CORS headers."""
+    if response.status_code == 412:
+        _precondition_failed(response)
     return _cors(_security(_gzip(response)))
+
+
+def _precondition_failed(response: Response) -> None:
+    """A 412 (If-Match, If-Unmodified-Since) says why, in a few words, instead of carrying
+    the representation the condition was about."""
+    old = response.response
+    if hasattr(old, "close"):
+        old.close()  # a file being sent
+    response.direct_passthrough = False
+    response.mimetype = "text/plain"
+    response.set_data("precondition failed: the current representation does not match the "
+                      "request's If-Match or If-Unmodified-Since; fetch it again (its ETag is "
+                      "in this answer)\n")
 
 
 def _bounded_body() -> None:

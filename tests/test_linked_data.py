@@ -170,3 +170,31 @@ def test_the_description_s_twins_and_the_dataset_s_iris_dereference(client):
         assert (iri, None, None) in doc, iri
     assert client.get("/dataset/no-such-part").status_code == 404
     assert client.get("/.well-known/void.trig").status_code == 404
+
+
+@pytest.mark.parametrize("asked", ["bytes=abc", "items=0-5", "bytes=100-50", "bytes=0-0,10-20"])
+def test_a_range_the_dump_is_sent_whole_for_is_set_aside(client, asked):
+    """A unit other than bytes must be ignored (RFC 9110, 14.2); a malformed range or several
+    ranges (no multipart answers here) may be: the whole file, 200, never a 416."""
+    whole = client.get("/dumps/icc-graph.ttl")
+    r = client.get("/dumps/icc-graph.ttl", headers={"Range": asked})
+    assert r.status_code == 200 and r.data == whole.data
+
+
+def test_a_range_past_the_end_is_416_with_the_file_s_length(client):
+    size = len(client.get("/dumps/icc-graph.ttl").data)
+    r = client.get("/dumps/icc-graph.ttl", headers={"Range": f"bytes={size + 10}-"})
+    assert r.status_code == 416 and r.headers["Content-Range"] == f"bytes */{size}"
+    assert "within 0-" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/dumps/icc-graph.ttl", "/doc/city/lublin.ttl"])
+def test_if_none_match_comes_before_range_and_if_match_fails_in_few_words(client, path):
+    whole = client.get(path)
+    etag = whole.headers["ETag"]
+    assert client.get(path, headers={"Range": "bytes=0-9", "If-None-Match": etag}
+                      ).status_code == 304
+    failed = client.get(path, headers={"If-Match": '"not-this-one"'})
+    assert failed.status_code == 412 and len(failed.data) < 300
+    assert "If-Match" in failed.get_data(as_text=True) and failed.headers["ETag"] == etag
+    assert client.get(path, headers={"If-Match": etag}).data == whole.data
