@@ -12,7 +12,8 @@ from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 COMPRESSIBLE = ("text/", "application/sparql-results", "application/ld+json", "application/json",
                 "application/n-triples", "application/rdf+xml", "application/trig",
                 "application/xml")
-EXPOSED = "ETag, Link, Location, Content-Location, X-Result-Limit, X-Result-Truncated"
+EXPOSED = ("ETag, Link, Location, Content-Location, Content-Range, Content-Disposition, "
+           "Repr-Digest, Retry-After, Warning, X-Result-Limit, X-Result-Truncated")
 # pages load nothing from elsewhere, run no inline script or style, and may not be framed
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

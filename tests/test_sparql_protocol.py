@@ -211,6 +211,33 @@ def test_cors(client):
     assert "POST" in r.headers["Access-Control-Allow-Methods"]
 
 
+SAFELISTED = {"cache-control", "content-language", "content-length", "content-type", "expires",
+              "last-modified", "pragma"}
+NOT_FOR_SCRIPTS = {"access-control-allow-origin", "access-control-expose-headers", "vary",
+                   "x-content-type-options", "referrer-policy", "content-security-policy",
+                   "accept-ranges", "content-encoding", "date", "server", "set-cookie"}
+
+
+@pytest.mark.parametrize(("path", "headers"), [
+    ("/sparql?query=" + "SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D", {}),  # cut: Warning
+    ("/dumps/icc-graph.ttl", {"Range": "bytes=0-9"}),
+    ("/doc/city/lublin.ttl", {}),
+    ("/id/city/lublin", {"Accept": "text/turtle"}),
+])
+def test_cors_exposes_every_header_a_script_may_read(fixture_release, path, headers):
+    """A browser script sees only the headers CORS exposes: every header of ours that tells
+    something (a cut, a range, a checksum, a twin) is in Access-Control-Expose-Headers."""
+    app = make_app(fixture_release, None, max_rows=5)
+    try:
+        r = app.test_client().get(path, headers={"Origin": "https://example.org", **headers})
+        exposed = {h.strip().lower() for h in
+                   r.headers["Access-Control-Expose-Headers"].split(",")}
+        ours = {k.lower() for k, _ in r.headers.items()} - SAFELISTED - NOT_FOR_SCRIPTS
+        assert ours and ours <= exposed, ours - exposed
+    finally:
+        close_app(app)
+
+
 @pytest.mark.parametrize(("asked", "gzipped"), [
     ("gzip", True), ("deflate, gzip;q=0.5", True), ("*", True), ("GZIP", True),
     ("gzip;q=0", False), ("identity", False), ("deflate, *;q=0", False), ("", False),
