@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -303,3 +304,24 @@ def test_a_direct_post_the_endpoint_cannot_read_as_sent_is_refused(client, kwarg
     kwargs.setdefault("content_type", "application/sparql-query")
     r = client.post("/sparql", **kwargs)
     assert r.status_code == status, r.data
+
+
+@pytest.mark.parametrize(("query", "said"), [
+    ("SELEC * WHERE { ?s ?p ?o }", ["'SELEC' at line 1, column 1", "starts"]),
+    ("PREFIX a: <urn:a:>\nSELECT * WHERE { ?s a:p ?o . ?s rdfs:label ?l }",
+     ["'rdfs:'", "line 2, column 33", "add PREFIX rdfs:"]),
+    ("SELECT ?x (COUNT(*) AS ?n) WHERE { ?x ?p ?o }", ["GROUP BY"]),
+])
+def test_a_parse_error_says_what_the_query_shows(fixture_release, query, said):
+    """The engine's position and list of expected tokens, readable (no Unicode ranges), with
+    what the query's own tokens show: a misspelt first keyword, an undeclared prefix."""
+    app = make_app(fixture_release, None)
+    try:
+        r = app.test_client().get("/sparql", query_string={"query": query},
+                                  headers={"Accept": "application/json"})
+        message = r.get_json()["error"]
+        assert r.status_code == 400 and re.search(r"error at \d+:\d+", message)
+        assert all(s in message for s in said), message
+        assert "\\u{" not in message and len(message) < 600
+    finally:
+        close_app(app)

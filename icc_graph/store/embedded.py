@@ -18,6 +18,7 @@ from ..federation import ServiceRefused, tokens
 from ..formats import BY_MEDIA_TYPE
 from . import documents, results, row_cap
 from .oxigraph import open_read_only, plain, serialize_ox, term
+from .parse_errors import explained
 from .protocol import (
     BackendError,
     Description,
@@ -66,7 +67,7 @@ def _query(store: ox.Store, text: str, default_graphs: tuple[str, ...] = (),
     try:
         return store.query(text, **_dataset(default_graphs, named_graphs, text))
     except SyntaxError as exc:
-        raise QueryError(str(exc)) from None
+        raise QueryError(explained(text, str(exc))) from None
     except (OSError, RuntimeError, ValueError) as exc:  # evaluation failed (e.g. a SERVICE)
         raise BackendError(f"the query could not be evaluated: {type(exc).__name__}") from None
 
