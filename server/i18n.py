@@ -137,6 +137,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "no": {"en": "no", "fr": "non"},
     "rows": {"en": "rows", "fr": "lignes"},
     "cut": {"en": "cut at the row limit", "fr": "coupé à la limite de lignes"},
+    "table_cut": {"en": "the table shows the first {shown}; the downloads hold every row",
+                  "fr": "le tableau montre les {shown} premières ; les téléchargements ont "
+                        "toutes les lignes"},
     "view": {"en": "View", "fr": "Vue"},
     "examples": {"en": "Examples", "fr": "Exemples"},
     "classes": {"en": "Classes", "fr": "Classes"},

@@ -289,6 +289,18 @@ def test_query_page_says_a_refusal_and_keeps_the_query(web, text, status, said):
     assert page.find(id="query").text == text
 
 
+def test_query_page_shows_a_bounded_table_and_downloads_every_row(web):
+    from server.query_page import TABLE_ROWS
+
+    text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 2500"
+    page = BeautifulSoup(web.get("/sparql", query_string={"query": text}, headers=BROWSER).data,
+                         "html.parser")
+    assert len(page.select("#results tbody tr")) == TABLE_ROWS
+    assert page.find(id="table-cut") and "2500" in page.find(id="table-cut").parent.text
+    csv = next(a["href"] for a in page.find_all("a") if a.text == "CSV")
+    assert len(web.get(csv).get_data(as_text=True).strip().splitlines()) == 2500 + 1
+
+
 EXAMPLES = sorted((DATA / "queries").glob("*.rq"))
 # Federated examples call Wikidata, which tests never reach: they run against a Wikidata-shaped
 # Oxigraph server in test_wikidata.py (test_the_documented_federated_query_runs_on_our_endpoint).
