@@ -31,6 +31,7 @@ from .catalogue import (
 from .dataset import dataset_script
 from .errors import Problem
 from .frame import language
+from .search import typed
 
 bp = Blueprint("browse", __name__)
 __all__ = ["FACET_KINDS", "catalogue", "value_key"]
@@ -362,7 +363,7 @@ def practices(ext: str | None = None) -> Response:
     cat = catalogue()
     lang = language()
     chosen = chosen_filters(cat)
-    q = request.args.get("q", "").strip()
+    q = typed("q")
     sort = request.args.get("sort", "title")
     if sort not in SORTS:
         raise Problem(400, f"sort must be one of: {', '.join(SORTS)}")

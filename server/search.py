@@ -3,6 +3,7 @@ JavaScript, and its JSON twin /search.json (also the suggestions of the header's
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,8 +32,17 @@ def search_index() -> SearchIndex:
     return index
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def typed(name: str) -> str:
+    """A text parameter as typed in a search box: control characters (NUL, CR, LF, ...) as
+    spaces, trimmed, so that no page writes them back into its title or its box."""
+    return _CONTROLS.sub(" ", request.args.get(name, "")).strip()
+
+
 def _results() -> tuple[str, str, list[dict[str, Any]], int]:
-    q = request.args.get("q", "").strip()
+    q = typed("q")
     kind = request.args.get("type", "").strip()
     if len(q) > MAX_QUERY:
         raise Problem(400, f"the search text has {len(q)} characters; at most {MAX_QUERY}")

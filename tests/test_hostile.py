@@ -344,3 +344,15 @@ def test_a_long_query_sent_by_the_query_page_s_form_is_answered(gunicorn_server)
         result = BeautifulSoup(r.read(), "html.parser")
     assert len(result.select("#results tbody tr")) == 3
     assert result.find(id="query").text == text
+
+
+@pytest.mark.parametrize("path", ["/search", "/practices", "/practices.csv", "/search.json"])
+@pytest.mark.parametrize("q", ["lub\x00lin", "a\r\nSet-Cookie: x=1", "\x1b[31m"])
+def test_control_characters_in_a_search_box_are_never_written_back(client, path, q):
+    r = client.get(path, query_string={"q": q}, headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert not any(c in body for c in "\x00\x1b"), "no NUL or ESC in the answer"
+    if path == "/search":
+        box = BeautifulSoup(r.data, "html.parser").find("input", attrs={"name": "q"})
+        assert box is not None and not any(ord(c) < 32 for c in box.get("value", ""))
