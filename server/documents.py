@@ -257,6 +257,11 @@ def conditional(response: Response) -> Response:
     when one is asked); the response as it is when the request carries no condition."""
     environ = request.environ
     if any(key in environ for key in CONDITIONAL):
+        since = request.if_unmodified_since
+        if since is not None and "HTTP_IF_MATCH" not in environ and \
+                response.last_modified is not None and response.last_modified > since:
+            response.status_code = 412  # changed since: said in few words (http.py)
+            return response
         return response.make_conditional(request)  # type: ignore[return-value]
     return response
 

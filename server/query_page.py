@@ -180,9 +180,13 @@ def view_svg() -> Response:
     from .errors import Problem
 
     query = request.args.get("query", "")
-    view = result_views.chosen_view(query, request.args.get("view"))
+    asked = request.args.get("view")
+    view = result_views.chosen_view(query, asked)
     if not query or view == "Table":
-        raise Problem(400, "give a query and a view (BarChart, Map, Graph or Timeline)")
+        drawn = ", ".join(v for v in result_views.VIEWS if v != "Table")
+        if query and asked and asked not in result_views.VIEWS:
+            raise Problem(400, f"there is no view '{asked}': give one of {drawn}")
+        raise Problem(400, f"give a query and a view ({drawn})")
     settings = ctx().settings
     check_services(query, settings.service_allow)  # ServiceRefused: 400, before anything runs
     job = QueryRequest(query, {"select": JSON}, time.monotonic() + settings.query_timeout,

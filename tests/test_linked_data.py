@@ -198,3 +198,13 @@ def test_if_none_match_comes_before_range_and_if_match_fails_in_few_words(client
     assert failed.status_code == 412 and len(failed.data) < 300
     assert "If-Match" in failed.get_data(as_text=True) and failed.headers["ETag"] == etag
     assert client.get(path, headers={"If-Match": etag}).data == whole.data
+
+
+def test_if_unmodified_since_a_date_before_the_release_is_412(client):
+    r = client.get("/doc/city/lublin.ttl",
+                   headers={"If-Unmodified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"})
+    assert r.status_code == 412 and len(r.data) < 300
+    later = client.get("/doc/city/lublin.ttl",
+                       headers={"If-Unmodified-Since": "Mon, 01 Jan 2100 00:00:00 GMT"})
+    assert later.status_code == 200 and (LUBLIN, RDF.type, ICC.City) in Graph().parse(
+        data=later.data, format="turtle")
