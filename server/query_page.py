@@ -183,10 +183,10 @@ def view_svg() -> Response:
     asked = request.args.get("view")
     view = result_views.chosen_view(query, asked)
     if not query or view == "Table":
-        drawn = ", ".join(v for v in result_views.VIEWS if v != "Table")
+        names = ", ".join(v for v in result_views.VIEWS if v != "Table")
         if query and asked and asked not in result_views.VIEWS:
-            raise Problem(400, f"there is no view '{asked}': give one of {drawn}")
-        raise Problem(400, f"give a query and a view ({drawn})")
+            raise Problem(400, f"there is no view '{asked}': give one of {names}")
+        raise Problem(400, f"give a query and a view ({names})")
     settings = ctx().settings
     check_services(query, settings.service_allow)  # ServiceRefused: 400, before anything runs
     job = QueryRequest(query, {"select": JSON}, time.monotonic() + settings.query_timeout,
