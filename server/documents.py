@@ -35,7 +35,7 @@ from . import entity, negotiation
 from .context import Context, ctx
 from .errors import Problem
 from .frame import language
-from .http import FIXED
+from .http import FIXED, failed_precondition, range_beside_none_match
 
 bp = Blueprint("documents", __name__)
 EXTENSIONS = ("ttl", "nt", "rdf", "jsonld")
@@ -257,11 +257,12 @@ def conditional(response: Response) -> Response:
     when one is asked); the response as it is when the request carries no condition."""
     environ = request.environ
     if any(key in environ for key in CONDITIONAL):
-        since = request.if_unmodified_since
-        if since is not None and "HTTP_IF_MATCH" not in environ and \
-                response.last_modified is not None and response.last_modified > since:
-            response.status_code = 412  # changed since: said in few words (http.py)
+        etag, _ = response.get_etag()
+        if etag is not None and failed_precondition(etag, response.last_modified):
+            response.status_code = 412  # said in few words (http.py)
             return response
+        if etag is not None:
+            range_beside_none_match(etag)
         return response.make_conditional(request)  # type: ignore[return-value]
     return response
 

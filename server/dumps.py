@@ -21,6 +21,7 @@ from . import negotiation
 from .context import ctx
 from .documents import serve_graph
 from .errors import Problem
+from .http import failed_precondition, range_beside_none_match
 
 bp = Blueprint("dumps", __name__)
 
@@ -86,8 +87,14 @@ def dump(name: str) -> Response:
     sha = _sums().get(name)
     if sha is None:  # only the files of the release: nothing else can be reached from here
         raise Problem(404, f"there is no dump '{name}'; see /dumps/ for the list")
-    _ranges_read_as_rfc_9110_says()
     path = _path(name)
+    modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+    if failed_precondition(sha, modified):
+        raise Problem(412, "precondition failed: the file is not the one the request's If-Match "
+                           "or If-Unmodified-Since names; fetch it again (its ETag is in this "
+                           "answer)", {"ETag": f'"{sha}"'})
+    range_beside_none_match(sha)
+    _ranges_read_as_rfc_9110_says()
     try:
         response = send_file(path, mimetype=_media_type(name), etag=sha,
                              conditional=True, max_age=3600, last_modified=None)
@@ -106,15 +113,13 @@ def dump(name: str) -> Response:
 def _ranges_read_as_rfc_9110_says() -> None:
     """Set aside a Range header the file is served whole for (RFC 9110, 14.2): a unit other
     than bytes (which must be ignored), a malformed one, several ranges (no multipart answer
-    here), and any Range sent with If-None-Match (the condition comes first: a 304 when the
-    client's copy is current). What is left is one byte range, answered 206 or 416."""
+    here). What is left is one byte range, answered 206 or 416."""
     environ = request.environ
     asked = environ.get("HTTP_RANGE")
     if asked is None:
         return
     parsed = parse_range_header(asked)
-    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1 \
-            or "HTTP_IF_NONE_MATCH" in environ:
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
         del environ["HTTP_RANGE"]
 
 

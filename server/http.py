@@ -4,6 +4,7 @@ request-body limit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 
 from flask import Flask, Response, request
@@ -40,6 +41,35 @@ def _finish(response: Response) -> Response:
     if response.status_code == 412:
         _precondition_failed(response)
     return _cors(_security(_gzip(response)))
+
+
+def failed_precondition(etag: str, last_modified: dt.datetime | None) -> bool:
+    """RFC 9110, 13.2.2, steps 1 and 2: true when the request's If-Match fails (compared
+    strongly; ``*`` holds for any current representation) or, without If-Match, its
+    If-Unmodified-Since is before ``last_modified``. Both are then taken out of the request,
+    so that werkzeug (which refuses ``*``, and answers a Range before them) does not judge
+    them again."""
+    environ = request.environ
+    if "HTTP_IF_MATCH" in environ:
+        holds = request.if_match.contains(etag)
+        del environ["HTTP_IF_MATCH"]
+        environ.pop("HTTP_IF_UNMODIFIED_SINCE", None)
+        return not holds
+    if "HTTP_IF_UNMODIFIED_SINCE" in environ:
+        since = request.if_unmodified_since
+        del environ["HTTP_IF_UNMODIFIED_SINCE"]
+        return since is not None and last_modified is not None and \
+            last_modified.replace(microsecond=0) > since
+    return False
+
+
+def range_beside_none_match(etag: str) -> None:
+    """A Range sent with an If-None-Match that holds (the client's copy is current) is set
+    aside, so that the answer is 304 (RFC 9110, 13.2.2: step 3 before step 5)."""
+    environ = request.environ
+    if "HTTP_RANGE" in environ and "HTTP_IF_NONE_MATCH" in environ and \
+            request.if_none_match.contains_weak(etag):
+        del environ["HTTP_RANGE"]
 
 
 def _precondition_failed(response: Response) -> None:

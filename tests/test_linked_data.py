@@ -198,6 +198,18 @@ def test_if_none_match_comes_before_range_and_if_match_fails_in_few_words(client
     assert failed.status_code == 412 and len(failed.data) < 300
     assert "If-Match" in failed.get_data(as_text=True) and failed.headers["ETag"] == etag
     assert client.get(path, headers={"If-Match": etag}).data == whole.data
+    assert client.get(path, headers={"If-Match": "*"}).data == whole.data  # any current one
+    assert client.get(path, headers={"If-Match": "W/" + etag}).status_code == 412  # strong
+    # If-Match is judged before a Range: no bytes of another version to splice in
+    assert client.get(path, headers={"If-Match": '"not-this-one"', "Range": "bytes=0-9"}
+                      ).status_code == 412
+    assert client.get(path, headers={"If-Unmodified-Since": "Wed, 21 Oct 2015 07:28:00 GMT"}
+                      ).status_code == 412
+    if path.startswith("/dumps/"):  # a Range beside an If-None-Match that fails is answered
+        r = client.get(path, headers={"If-None-Match": '"other"', "Range": "bytes=0-9"})
+        assert r.status_code == 206 and r.data == whole.data[:10]
+        r = client.get(path, headers={"If-Match": "*", "Range": "bytes=0-9"})
+        assert r.status_code == 206 and r.data == whole.data[:10]
 
 
 def test_if_unmodified_since_a_date_before_the_release_is_412(client):
