@@ -8,7 +8,9 @@ import datetime as dt
 import gzip
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .errors import Problem
 
 COMPRESSIBLE = ("text/", "application/sparql-results", "application/ld+json", "application/json",
                 "application/n-triples", "application/rdf+xml", "application/trig",
@@ -98,10 +100,10 @@ def _bounded_body() -> None:
         except Exception as exc:  # noqa: BLE001 - whatever the HTTP server's reader raises
             # (gunicorn: InvalidChunkSize, ChunkMissingTerminator, NoMoreData): the body is
             # the client's to mend, never a server error
-            raise BadRequest(f"the chunked request body is malformed ({type(exc).__name__}): "
-                             "send each chunk as its size in hexadecimal, CRLF, the bytes, "
-                             "CRLF, and end with a chunk of size 0, or send Content-Length"
-                             ) from None
+            raise Problem(400, f"the chunked request body is malformed ({type(exc).__name__}): "
+                               "send each chunk as its size in hexadecimal, CRLF, the bytes, "
+                               "CRLF, and end with a chunk of size 0, or send Content-Length",
+                          {"Connection": "close"}) from None  # the rest cannot be read
         if more:  # more is there: werkzeug raises 413
             raise RequestEntityTooLarge()
 

@@ -35,6 +35,9 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
     args = request.args
     if request.method == "POST":
         ctype = (request.mimetype or "").lower()
+        if request.headers.get("Content-Encoding", "identity").lower() != "identity":
+            raise Problem(415, "send the request body without Content-Encoding: this "
+                               "endpoint reads it as it comes")
         if not ctype and not request.get_data():
             raise Problem(400, "the request has no query: send 'query=' or a SPARQL body")
         if ctype == "application/x-www-form-urlencoded":  # read before the form parses it
@@ -52,9 +55,6 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
         if ctype == "application/sparql-query":
             if "query" in args:
                 raise Problem(400, "give the query in the body or in the URL, not both")
-            if request.headers.get("Content-Encoding", "identity").lower() != "identity":
-                raise Problem(415, "send the query body without Content-Encoding: this "
-                                   "endpoint reads it as it comes")
             return (_body_text(), args.getlist("default-graph-uri"),
                     args.getlist("named-graph-uri"))
         raise Problem(415, f"cannot read a body of type '{ctype or 'none'}': send "
@@ -72,13 +72,19 @@ NOT_UTF8 = ("the query holds bytes that are not UTF-8: send it in UTF-8 (percent
 _ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
+_READ = ("query", "update", "default-graph-uri", "named-graph-uri")  # the fields checked
+
+
 def _check_encoded(raw: bytes, where: str) -> None:
-    """A 400 when a URL's query string or a form body holds bytes that are not UTF-8, raw or
-    percent-encoded: werkzeug leaves such an escape as its three characters (or drops the
-    field), which would change the query without a word."""
+    """A 400 when the query, or a graph IRI, in a URL's query string or a form body holds
+    bytes that are not UTF-8, raw or percent-encoded: werkzeug leaves such an escape as its
+    three characters (or drops the field), which would change the query without a word.
+    Other fields are not the endpoint's to judge."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if not any(f"{name}=".encode() in raw for name in _READ):
+            return
         raise Problem(400, f"{NOT_UTF8}: byte {raw[exc.start]:#04x} at offset {exc.start} of "
                            f"the {where}") from None
     if "%" not in text:
@@ -88,12 +94,23 @@ def _check_encoded(raw: bytes, where: str) -> None:
         return
     except UnicodeDecodeError:
         pass
-    for run in _ESCAPES.finditer(text):  # where it fails
-        try:
-            unquote_to_bytes(run.group()).decode("utf-8")
-        except UnicodeDecodeError:
-            raise Problem(400, f"{NOT_UTF8}: {run.group()[:12]} at offset {run.start()} of "
-                               f"the {where}") from None
+    offset = 0
+    for field in text.split("&"):  # where it fails, in a field of ours
+        name = field.split("=", 1)[0]
+        if name in _READ:
+            for run in _ESCAPES.finditer(field):
+                try:
+                    unquote_to_bytes(run.group()).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise Problem(400, f"{NOT_UTF8}: {run.group()[:12]} at offset "
+                                       f"{offset + run.start()} of the {where}") from None
+        offset += len(field) + 1
+
+
+# the charsets a direct POST may name (text codecs only: no escapes such as unicode_escape)
+CHARSETS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "us-ascii": "ascii", "ascii": "ascii",
+            "iso-8859-1": "latin-1", "latin1": "latin-1", "windows-1252": "cp1252",
+            "utf-16": "utf-16", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be"}
 
 
 def _body_text() -> str:
@@ -101,14 +118,14 @@ def _body_text() -> str:
     Content-Type names; a 400 at the first byte that cannot be read."""
     raw = request.get_data()
     charset = (request.mimetype_params.get("charset") or "utf-8").lower()
-    if charset in ("utf-8", "utf8"):
-        charset = "utf-8-sig"
+    codec = CHARSETS.get(charset)
+    if codec is None:
+        raise Problem(415, f"the charset '{charset}' is not read here: send the query in UTF-8 "
+                           f"(or one of {', '.join(sorted(CHARSETS))})")
     try:
-        return raw.decode(charset)
-    except LookupError:
-        raise Problem(415, f"unknown charset '{charset}': send the query in UTF-8") from None
+        return raw.decode(codec)
     except UnicodeDecodeError as exc:
-        raise Problem(400, f"the query body is not {charset.removesuffix('-sig').upper()}: "
+        raise Problem(400, f"the query body is not {charset.upper()}: "
                            f"byte {raw[exc.start]:#04x} at offset {exc.start}; send the query "
                            "in UTF-8, as the SPARQL Protocol says") from None
 

@@ -299,6 +299,10 @@ def test_a_direct_post_is_read_in_its_charset_and_without_its_byte_order_mark(cl
     ({"data": b"\x1f\x8b", "headers": {"Content-Encoding": "gzip"}}, 415),
     ({"data": b"ASK {}", "query_string": {"query": "ASK {}"}}, 400),
     ({"data": b"ASK {}", "content_type": "application/sparql-query; charset=klingon"}, 415),
+    ({"data": b"ASK {}", "content_type": "application/sparql-query; charset=unicode_escape"},
+     415),  # a codec, not a charset
+    ({"data": b"query=ASK%20%7B%7D", "content_type": FORM,
+      "headers": {"Content-Encoding": "gzip"}}, 415),
 ])
 def test_a_direct_post_the_endpoint_cannot_read_as_sent_is_refused(client, kwargs, status):
     kwargs.setdefault("content_type", "application/sparql-query")
@@ -344,3 +348,10 @@ def test_a_parse_error_names_no_prefix_or_keyword_that_is_fine(fixture_release, 
         assert "is not declared" not in message and "a query starts" not in message, message
     finally:
         close_app(app)
+
+
+def test_a_field_that_is_not_the_endpoint_s_is_not_judged(client):
+    """A tracking parameter with a Latin-1 escape beside a good query: the query answers."""
+    r = client.get("/sparql?query=" + quote(CAFE) + "&utm_source=caf%E9",
+                   headers={"Accept": RESULT_TYPES["json"]})
+    assert r.status_code == 200, r.data
