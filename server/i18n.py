@@ -137,6 +137,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "no": {"en": "no", "fr": "non"},
     "rows": {"en": "rows", "fr": "lignes"},
     "cut": {"en": "cut at the row limit", "fr": "coupé à la limite de lignes"},
+    "too_long_to_link": {"en": "This query is too long to share as a link: keep its text to "
+                                "run it again.",
+                         "fr": "Cette requête est trop longue pour un lien : gardez son texte "
+                               "pour la relancer."},
     "table_cut": {"en": "the table shows the first {shown}; the downloads hold every row",
                   "fr": "le tableau montre les {shown} premières ; les téléchargements ont "
                         "toutes les lignes"},

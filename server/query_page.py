@@ -20,6 +20,8 @@ from . import result_views
 from .context import ctx
 from .errors import Problem
 
+LINK_MOST = 3500  # longest link the page writes: a longer URL passes gunicorn's request line
+# (4 094 bytes) once the request's other words are added, so its downloads are posted forms
 TABLE_ROWS = 1000  # rows the page's table shows (10 000 rows made a 12.6 MB page); the views
 # draw from every row, and the downloads hold them all
 READ_ONLY = ("this endpoint is read-only: SPARQL Update is not accepted; "
@@ -46,7 +48,7 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
         "  FILTER(lang(?title) = \"en\")\n} ORDER BY ?title LIMIT 20\n")
     context: dict[str, object] = {"query": query or default, "examples": examples,
                                   "error": None, "columns": [], "rows": [], "boolean": None,
-                                  "total": None,
+                                  "total": None, "posted": None,
                                   "views_all": result_views.VIEWS,
                                   "view": result_views.chosen_view(query or "",
                                                                    request.values.get("view"))}
@@ -55,10 +57,11 @@ def query_page(query: str | None, defaults: list[str], named: list[str]) -> Resp
         params = [("query", query), *[("default-graph-uri", g) for g in defaults],
                   *[("named-graph-uri", g) for g in named]]
         asked = request.values.get("view")
-        context["share"] = "/sparql?" + urlencode(
+        share = context["share"] = "/sparql?" + urlencode(
             params + ([("view", asked)] if asked in result_views.VIEWS else []))
         context["downloads"] = [(name, "/sparql?" + urlencode([*params, ("format", fmt)]))
                                 for name, fmt in (("CSV", "csv"), ("JSON", "json"))]
+        context["posted"] = params if len(share) > LINK_MOST else None
         settings = ctx().settings
         job = QueryRequest(query, {"select": JSON, "ask": JSON, "graph": NTRIPLES},
                            time.monotonic() + settings.query_timeout, settings.max_rows,

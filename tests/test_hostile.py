@@ -344,6 +344,17 @@ def test_a_long_query_sent_by_the_query_page_s_form_is_answered(gunicorn_server)
         result = BeautifulSoup(r.read(), "html.parser")
     assert len(result.select("#results tbody tr")) == 3
     assert result.find(id="query").text == text
+    # its downloads are forms too (a link would pass the request line again)
+    csv = next(f for f in result.select("form.download") if f.button.text == "CSV")
+    fields = {i["name"]: i["value"] for i in csv.find_all("input")}
+    assert fields["query"] == text
+    posted = urllib.request.Request(
+        gunicorn_server + csv["action"], method=csv["method"].upper(),
+        data=urllib.parse.urlencode(fields).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(posted, timeout=30) as r:  # noqa: S310
+        assert r.headers.get_content_type() == "text/csv"
+        assert len(r.read().decode().strip().splitlines()) == 3 + 1
 
 
 @pytest.mark.parametrize("path", ["/search", "/practices", "/practices.csv", "/search.json"])
