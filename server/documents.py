@@ -35,7 +35,7 @@ from . import entity, negotiation
 from .context import Context, ctx
 from .errors import Problem
 from .frame import language
-from .http import FIXED, failed_precondition, range_beside_none_match
+from .http import FIXED, check_preconditions, range_beside_none_match
 
 bp = Blueprint("documents", __name__)
 EXTENSIONS = ("ttl", "nt", "rdf", "jsonld")
@@ -67,17 +67,23 @@ def thing(kind: str, slug: str) -> BaseResponse:
     if not known(iri):  # a 404 here, not a 303 to a document that is one
         raise Problem(404, f"nothing is known about <{iri}>: check the address, or search "
                            "with the SPARQL endpoint at /sparql")
-    target = f"/doc/{kind}/{slug}"
+    return see_other(f"/doc/{kind}/{slug}")
+
+
+def see_other(document: str) -> BaseResponse:
+    """303 See Other from an IRI to the document that describes it: the twin the client's
+    Accept chooses (``Vary: Accept``), or the document with the request's ``?format=``, which
+    the document reads (and says which names it knows)."""
     asked = request.args.get("format")
-    if asked:  # the document reads it (and says which names it knows)
-        target += "?" + urlencode({"format": asked})
+    if asked:
+        target = document + "?" + urlencode({"format": asked})
     else:
         media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
         if media is None:
             raise Problem(406, "accept text/html or one of: "
                           + ", ".join(negotiation.GRAPH_TYPES))
-        if media != "text/html":
-            target += "." + negotiation.BY_MEDIA[media].extension
+        target = document if media == "text/html" else \
+            f"{document}.{negotiation.BY_MEDIA[media].extension}"
     response = redirect(target, code=303)
     response.vary.add("Accept")
     return response
@@ -258,10 +264,8 @@ def conditional(response: Response) -> Response:
     environ = request.environ
     if any(key in environ for key in CONDITIONAL):
         etag, _ = response.get_etag()
-        if etag is not None and failed_precondition(etag, response.last_modified):
-            response.status_code = 412  # said in few words (http.py)
-            return response
         if etag is not None:
+            check_preconditions(etag, response.last_modified)
             range_beside_none_match(etag)
         return response.make_conditional(request)  # type: ignore[return-value]
     return response

@@ -7,9 +7,8 @@ import base64
 import datetime as dt
 import hashlib
 from pathlib import Path
-from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
+from flask import Blueprint, Response, jsonify, render_template, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response as BaseResponse
@@ -19,9 +18,9 @@ from icc_graph.release import MARKER
 
 from . import negotiation
 from .context import ctx
-from .documents import serve_graph
+from .documents import see_other, serve_graph
 from .errors import Problem
-from .http import failed_precondition, range_beside_none_match
+from .http import check_preconditions, range_beside_none_match
 
 bp = Blueprint("dumps", __name__)
 
@@ -89,10 +88,7 @@ def dump(name: str) -> Response:
         raise Problem(404, f"there is no dump '{name}'; see /dumps/ for the list")
     path = _path(name)
     modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
-    if failed_precondition(sha, modified):
-        raise Problem(412, "precondition failed: the file is not the one the request's If-Match "
-                           "or If-Unmodified-Since names; fetch it again (its ETag is in this "
-                           "answer)", {"ETag": f'"{sha}"'})
+    check_preconditions(sha, modified)
     range_beside_none_match(sha)
     _ranges_read_as_rfc_9110_says()
     try:
@@ -147,17 +143,4 @@ def dataset(part: str = "") -> BaseResponse:
     if not any(t[0] == ("uri", iri) for t in ctx().release.void):
         raise Problem(404, f"the dataset description says nothing of <{iri}>: see "
                            "/.well-known/void")
-    target = "/.well-known/void"
-    asked = request.args.get("format")
-    if asked:
-        target += "?" + urlencode({"format": asked})
-    else:
-        media = negotiation.best(["text/html", *negotiation.GRAPH_TYPES])
-        if media is None:
-            raise Problem(406, "accept text/html or one of: "
-                          + ", ".join(negotiation.GRAPH_TYPES))
-        if media != "text/html":
-            target += "." + negotiation.BY_MEDIA[media].extension
-    response = redirect(target, code=303)
-    response.vary.add("Accept")
-    return response
+    return see_other("/.well-known/void")

@@ -40,17 +40,22 @@ def init_app(app: Flask) -> None:
 def _finish(response: Response) -> Response:
     """Every answer's last step, in one hook (each hook costs a call through Flask on every
     request): compressed when asked, then the security and CORS headers."""
-    if response.status_code == 412:
-        _precondition_failed(response)
     return _cors(_security(_gzip(response)))
 
 
-def failed_precondition(etag: str, last_modified: dt.datetime | None) -> bool:
-    """RFC 9110, 13.2.2, steps 1 and 2: true when the request's If-Match fails (compared
-    strongly; ``*`` holds for any current representation) or, without If-Match, its
-    If-Unmodified-Since is before ``last_modified``. Both are then taken out of the request,
-    so that werkzeug (which refuses ``*``, and answers a Range before them) does not judge
-    them again."""
+def check_preconditions(etag: str, last_modified: dt.datetime | None) -> None:
+    """RFC 9110, 13.2.2, steps 1 and 2: a short 412 (with the current ETag) when the
+    request's If-Match fails (compared strongly; ``*`` holds for any current representation)
+    or, without If-Match, its If-Unmodified-Since is before ``last_modified``. Both are then
+    taken out of the request, so that werkzeug (which refuses ``*``, and answers a Range
+    before them) does not judge them again."""
+    if _failed(etag, last_modified):
+        raise Problem(412, "precondition failed: the current representation is not the one "
+                           "the request's If-Match or If-Unmodified-Since names; fetch it "
+                           "again (its ETag is in this answer)", {"ETag": f'"{etag}"'})
+
+
+def _failed(etag: str, last_modified: dt.datetime | None) -> bool:
     environ = request.environ
     if "HTTP_IF_MATCH" in environ:
         holds = request.if_match.contains(etag)
@@ -72,19 +77,6 @@ def range_beside_none_match(etag: str) -> None:
     if "HTTP_RANGE" in environ and "HTTP_IF_NONE_MATCH" in environ and \
             request.if_none_match.contains_weak(etag):
         del environ["HTTP_RANGE"]
-
-
-def _precondition_failed(response: Response) -> None:
-    """A 412 (If-Match, If-Unmodified-Since) says why, in a few words, instead of carrying
-    the representation the condition was about."""
-    old = response.response
-    if hasattr(old, "close"):
-        old.close()  # a file being sent
-    response.direct_passthrough = False
-    response.mimetype = "text/plain"
-    response.set_data("precondition failed: the current representation does not match the "
-                      "request's If-Match or If-Unmodified-Since; fetch it again (its ETag is "
-                      "in this answer)\n")
 
 
 def _bounded_body() -> None:
