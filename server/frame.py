@@ -80,7 +80,7 @@ def remember_language(response: Response) -> Response:
         chosen = request.args.get("lang")
         if chosen in i18n.LANGUAGES:
             response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
-    if "icc.language" in request.environ:  # set by i18n.language()
+    if i18n.READ_KEY in request.environ:  # the answer read the language
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")
     elif response.headers.get("Content-Type", "").startswith("text/html"):

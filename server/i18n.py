@@ -10,6 +10,7 @@ from flask import request
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 COOKIE = "lang"
+READ_KEY = "icc.language"  # where a request keeps the language once read (language())
 
 STRINGS: dict[str, dict[str, str]] = {
     "site": {"en": "ICC good practices", "fr": "Bonnes pratiques ICC"},
@@ -178,7 +179,7 @@ def language() -> str:
     """The reader's language: ?lang=, else the switch's cookie, else Accept-Language (read once
     per request; each Accept-Language header read once per process, up to a bound)."""
     environ = request.environ
-    found: str | None = environ.get("icc.language")
+    found: str | None = environ.get(READ_KEY)
     if found is not None:
         return found
     for value in (request.args.get("lang") if environ.get("QUERY_STRING") else None,
@@ -193,7 +194,7 @@ def language() -> str:
             found = request.accept_languages.best_match(list(LANGUAGES)) or "en"
             if len(_BY_ACCEPT) < _BY_ACCEPT_MAX:
                 _BY_ACCEPT[header] = found
-    environ["icc.language"] = found
+    environ[READ_KEY] = found
     return found
 
 
